@@ -1,0 +1,1 @@
+"""The domain: models, tenant context and scoping, services. Imports nothing from web/ or workers/."""

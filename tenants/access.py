@@ -1,0 +1,56 @@
+"""Who may see what inside an agency. Runs inside the agency's tenant scope."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import ADMIN_ROLES, AgencyRole, OrgAccess, Organisation
+
+
+@dataclass
+class Membership:
+    """The signed-in user's standing in one agency."""
+    user_id: int
+    role: str
+    org_ids: set[int] = field(default_factory=set)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in ADMIN_ROLES
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == "client"
+
+    def can_see_org(self, org: Organisation) -> bool:
+        if self.is_admin:
+            return True
+        return org.id in self.org_ids and not org.is_archived
+
+    def can_work_in_org(self, org: Organisation) -> bool:
+        """Write access to an org's community data: staff with access, never clients."""
+        return not self.is_client and self.can_see_org(org)
+
+
+def membership(session: Session, user_id: int) -> Membership | None:
+    role = session.scalar(select(AgencyRole.role).where(AgencyRole.user_id == user_id))
+    if role is None:
+        return None
+    org_ids = set(session.scalars(select(OrgAccess.org_id).where(OrgAccess.user_id == user_id)))
+    return Membership(user_id=user_id, role=role, org_ids=org_ids)
+
+
+def visible_orgs(session: Session, m: Membership, archived: bool = False) -> list[Organisation]:
+    stmt = select(Organisation).order_by(Organisation.name)
+    stmt = stmt.where(Organisation.archived_at.is_not(None) if archived else Organisation.archived_at.is_(None))
+    if not m.is_admin:
+        if archived:
+            return []
+        stmt = stmt.where(Organisation.id.in_(m.org_ids or {-1}))
+    return list(session.scalars(stmt))

@@ -1,0 +1,59 @@
+"""Demo data for `communa seed-demo`: one agency, three client organisations, one user per role."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from . import audit
+from .accounts import find_user, hash_password
+from .audit import Actor
+from .context import tenant_scope
+from .db import job_session, system_scope
+from .models import Agency, AgencyRole, OrgAccess, Organisation, User
+
+DEMO_PASSWORD = "communa-demo"  # noqa: S105 -- published demo login
+DEMO_SLUG = "demo"
+ORGS = (("Nordic Coffee", "nordic-coffee"), ("Urban Runners Club", "urban-runners"),
+        ("Lumen Books", "lumen-books"))
+USERS = (("owner", "Olga Owner"), ("admin", "Anton Admin"), ("manager", "Maria Manager"),
+         ("client", "Kirill Client"))
+
+
+def seed() -> tuple[str, list[tuple[str, str]]]:
+    """Idempotent: running it again leaves one demo agency with the same logins."""
+    with system_scope() as s:
+        agency = s.scalar(select(Agency).where(Agency.slug == DEMO_SLUG))
+        if agency is None:
+            agency = Agency(name="Demo Agency", slug=DEMO_SLUG)
+            s.add(agency)
+            s.flush()
+        agency_id = agency.id
+        users = {}
+        for role, name in USERS:
+            email = f"{role}@demo.communa.test"
+            user = find_user(s, email)
+            if user is None:
+                user = User(email=email, name=name, password_hash=hash_password(DEMO_PASSWORD))
+                s.add(user)
+                s.flush()
+            users[role] = user.id
+    with tenant_scope(agency_id), job_session() as s:
+        org_ids = []
+        for name, slug in ORGS:
+            org = s.scalar(select(Organisation).where(Organisation.slug == slug))
+            if org is None:
+                org = Organisation(name=name, slug=slug)
+                s.add(org)
+                s.flush()
+                audit.record(s, "org_created", Actor(users["owner"], "owner@demo.communa.test"), target=name)
+            org_ids.append(org.id)
+        for role, user_id in users.items():
+            if s.scalar(select(AgencyRole).where(AgencyRole.user_id == user_id)) is None:
+                s.add(AgencyRole(user_id=user_id, role=role))
+        assignments = {"manager": org_ids[:2], "client": org_ids[:1]}
+        for role, ids in assignments.items():
+            for org_id in ids:
+                exists = s.scalar(select(OrgAccess).where(OrgAccess.user_id == users[role],
+                                                          OrgAccess.org_id == org_id))
+                if exists is None:
+                    s.add(OrgAccess(user_id=users[role], org_id=org_id, role=role))
+    return DEMO_SLUG, [(role, f"{role}@demo.communa.test") for role, _ in USERS]

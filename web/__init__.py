@@ -1,0 +1,147 @@
+"""Flask app factory. Only HTTP lives in web/: it resolves the tenant and calls tenants/ services."""
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Flask, g, request, session
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from tenants.config import ROOT, Settings, configure
+from tenants.context import clear_tenant
+from tenants.db import db, init_engine
+
+from .extensions import LOCALES, babel, csrf, limiter, login_manager, talisman
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    configure(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="communa_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_DURATION=0,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (revocable) session
+        WTF_CSRF_HEADERS=["X-CSRFToken"],
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        RATELIMIT_STORAGE_URI=_limiter_storage(settings),
+        RATELIMIT_KEY_PREFIX="communa",
+        COMMUNA=settings,
+    )
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) if _proxied() else app.wsgi_app
+    init_engine(settings.database_url)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    talisman.init_app(
+        app, force_https=False, content_security_policy=CSP, frame_options="DENY",
+        strict_transport_security=True,  # Talisman only sends HSTS on https requests
+        referrer_policy="strict-origin-when-cross-origin", session_cookie_secure=settings.session_cookie_secure,
+        session_cookie_http_only=True, session_cookie_samesite="Lax",
+    )
+
+    _register_blueprints(app)
+    _register_hooks(app)
+    from .errors import register as register_errors
+    register_errors(app)
+    from .cli import register as register_cli
+    register_cli(app)
+    return app
+
+
+def _proxied() -> bool:
+    import os
+    return os.environ.get("BEHIND_PROXY", "").lower() in {"1", "true", "yes"}
+
+
+def _limiter_storage(settings: Settings) -> str:
+    return settings.redis_url if settings.redis_url else "memory://"
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    if session.get("lang") in LOCALES:
+        return session["lang"]
+    return request.accept_languages.best_match(LOCALES) or "en"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .account import bp as account_bp
+    from .agency import bp as agency_bp
+    from .audit import bp as audit_bp
+    from .auth import bp as auth_bp
+    from .jobs import bp as jobs_bp
+    from .org import bp as org_bp
+    from .system import bp as system_bp
+    from .team import bp as team_bp
+
+    for bp in (system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp):
+        app.register_blueprint(bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from .auth.session import load_signed_in
+    login_manager.user_loader(load_signed_in)
+
+    @app.teardown_appcontext
+    def _end(_exc=None) -> None:
+        db.remove()
+        clear_tenant()
+
+    @app.after_request
+    def _vary(response):
+        response.headers.add("Vary", "HX-Request")
+        if current_user and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {
+            "current_locale": str(get_locale()),
+            "agency": g.get("agency"),
+            "membership": g.get("membership"),
+            "org": g.get("org"),
+            "now": datetime.now(UTC),
+        }
+
+    from tenants import access, team
+
+    from .labels import action_label, job_label, role_label
+
+    def user_agencies():
+        return team.agencies_of(current_user.id) if current_user.is_authenticated else []
+
+    def nav_orgs():
+        m = g.get("membership")
+        return access.visible_orgs(db, m) if m else []
+
+    app.jinja_env.globals.update(user_agencies=user_agencies, nav_orgs=nav_orgs, role_label=role_label,
+                                 action_label=action_label, job_label=job_label)
+    app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""

@@ -1,0 +1,57 @@
+"""Flask-Login glue: the cookie carries a LoginSession key, so revoking the row ends the session."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import request, session
+from flask_login import UserMixin, login_user, logout_user
+
+from tenants import accounts, audit
+from tenants.audit import Actor
+from tenants.db import db
+from tenants.models import User
+
+
+class SignedInUser(UserMixin):
+    def __init__(self, user: User, key: str) -> None:
+        self.user, self.key = user, key
+
+    def get_id(self) -> str:
+        return self.key
+
+    def __getattr__(self, name: str):
+        return getattr(self.user, name)
+
+
+def load_signed_in(key: str) -> SignedInUser | None:
+    user = accounts.load_session(db, key)
+    return SignedInUser(user, key) if user else None
+
+
+def sign_in(user: User) -> None:
+    key = accounts.open_session(db, user, request.remote_addr, request.headers.get("User-Agent"))
+    db.commit()
+    lang = session.get("lang")
+    session.clear()  # a fresh session on sign-in: no fixation
+    if lang:
+        session["lang"] = lang
+    login_user(SignedInUser(user, key))
+    audit.record_for_user(user, "login", Actor(user.id, user.email, request.remote_addr))
+
+
+def sign_out(user: SignedInUser) -> None:
+    accounts.revoke_session(db, user.key)
+    db.commit()
+    audit.record_for_user(user.user, "logout", Actor(user.id, user.email, request.remote_addr))
+    logout_user()
+    session.clear()
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths: '/x', never '//host', 'http://host' or '/\\host'."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(c in target for c in "\r\n\t"):
+        return None
+    return target

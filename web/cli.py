@@ -1,0 +1,114 @@
+"""The `communa` command: Flask's CLI for the app plus Communa's own commands."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from tenants import accounts, orgs
+from tenants.audit import Actor
+from tenants.context import tenant_scope
+from tenants.db import job_session, system_scope
+from tenants.models import Agency
+
+
+def _create_app():
+    from . import create_app
+    return create_app()
+
+
+cli = FlaskGroup(create_app=_create_app, help="Communa: community-management dashboard for agencies.")
+
+
+def main() -> None:
+    cli(prog_name="communa")
+
+
+def register(app) -> None:
+    app.cli.add_command(db_group)
+    for command in (seed_demo, worker, scheduler, create_agency, create_org):
+        app.cli.add_command(command)
+
+
+@click.group("db", help="Database schema (Alembic).")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Migrate to the newest schema as MIGRATIONS_DATABASE_URL; grant the app role.")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    from tenants.migrate import upgrade
+    upgrade(current_app.config["COMMUNA"], revision)
+    click.echo("database is up to date")
+
+
+@click.command("create-agency", help="Create an agency with its owner; prints the agency slug.")
+@click.argument("name")
+@click.option("--owner-email", required=True)
+@click.option("--owner-password", required=True)
+@click.option("--owner-name", default=None)
+def create_agency(name: str, owner_email: str, owner_password: str, owner_name: str | None) -> None:
+    try:
+        result = accounts.create_agency(name, owner_name or owner_email.split("@")[0], owner_email, owner_password)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(result.agency.slug)
+
+
+@click.command("create-org", help="Create a client organisation in an agency; prints the org slug.")
+@click.argument("agency_slug")
+@click.argument("name")
+def create_org(agency_slug: str, name: str) -> None:
+    agency = _agency(agency_slug)
+    with tenant_scope(agency.id), job_session() as s:
+        try:
+            org = orgs.create(s, name, Actor(email="cli"))
+        except orgs.OrgError as exc:
+            raise click.ClickException(str(exc)) from exc
+        slug = org.slug
+    click.echo(slug)
+
+
+def _agency(slug: str) -> Agency:
+    from sqlalchemy import select
+    with system_scope() as s:
+        agency = s.scalar(select(Agency).where(Agency.slug == slug))
+        if agency is None:
+            raise click.ClickException(f"no agency {slug!r}")
+        s.expunge(agency)
+        return agency
+
+
+@click.command("seed-demo", help="Load the demo agency (idempotent) and print its logins.")
+def seed_demo() -> None:
+    from tenants.demo import DEMO_PASSWORD, seed
+    agency_slug, logins = seed()
+    click.echo(f"Demo agency: /{agency_slug}/")
+    for role, email in logins:
+        click.echo(f"  {role:<8} {email}  password: {DEMO_PASSWORD}")
+
+
+@click.command("worker", help="Run an RQ worker for Communa's queue (needs REDIS_URL).")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    from rq import Worker
+
+    from workers import QUEUE_NAME, redis_connection
+    from workers.registry import load
+    conn = redis_connection()
+    if conn is None:
+        raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker needed")
+    load()
+    Worker([QUEUE_NAME], connection=conn).work(burst=burst, with_scheduler=False)
+
+
+@click.command("scheduler", help="Enqueue recurring work (one scheduler per deployment; a Redis lock "
+                                 "keeps a second one from running anything twice).")
+@click.option("--once", is_flag=True, help="Run one tick and exit.")
+def scheduler(once: bool) -> None:
+    from workers.scheduler import run_forever, tick
+    if once:
+        click.echo(tick())
+    else:
+        run_forever()

@@ -1,0 +1,29 @@
+"""Flask extensions, created once and bound in create_app()."""
+from __future__ import annotations
+
+from flask import request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFProtect
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+talisman = Talisman()
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="moving-window")
+
+LOCALES = ("en", "ru")
+
+# Demo and test logins live under .test (RFC 2606); email-validator refuses that TLD unless told otherwise.
+import email_validator  # noqa: E402
+
+if "test" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+    email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("test")
+
+
+def form_email() -> str:
+    """Rate-limit key for per-account limits: the address typed into the form."""
+    return "acct:" + (request.form.get("email") or "").strip().lower()

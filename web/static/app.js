@@ -1,0 +1,45 @@
+// Communa's only script of its own (CSP forbids inline scripts). Progressive enhancement only.
+(function () {
+  "use strict";
+
+  // In role forms, the organisation picker matters only for managers and clients.
+  function syncRoleForms(root) {
+    root.querySelectorAll("form[data-role-form]").forEach(function (form) {
+      var select = form.querySelector("[data-role-select]");
+      var picker = form.querySelector(".org-picker");
+      if (!select || !picker) return;
+      var apply = function () {
+        var role = select.value;
+        picker.hidden = !(role === "manager" || role === "client");
+        picker.classList.toggle("single", role === "client");
+      };
+      select.addEventListener("change", apply);
+      apply();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { syncRoleForms(document); });
+  document.addEventListener("htmx:load", function (evt) { syncRoleForms(evt.target); });
+
+  // Close open switchers when clicking elsewhere.
+  document.addEventListener("click", function (evt) {
+    document.querySelectorAll("details.switcher[open]").forEach(function (d) {
+      if (!d.contains(evt.target)) d.removeAttribute("open");
+    });
+  });
+})();
+
+// A failed htmx request must not fail silently: show the server's error page text in a banner.
+document.addEventListener("htmx:responseError", function (evt) {
+  var main = document.querySelector(".main, .plain-main, .auth-card");
+  if (!main) return;
+  var status = evt.detail.xhr.status;
+  if (status === 422) return; // validation errors come back as fragments and are swapped in
+  var box = document.createElement("div");
+  box.className = "flash flash-error";
+  box.setAttribute("role", "alert");
+  var doc = new DOMParser().parseFromString(evt.detail.xhr.responseText || "", "text/html");
+  var title = doc.querySelector("h1");
+  box.textContent = (title ? title.textContent : "Error") + " (" + status + ")";
+  main.prepend(box);
+});

@@ -1,0 +1,65 @@
+"""The first wall: routes resolve <agency>/<org> from the URL and the user's role. No access → 404."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort, g
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from tenants import access, orgs
+from tenants.audit import Actor
+from tenants.context import set_tenant
+from tenants.db import db
+from tenants.models import Agency
+
+
+def _enter_agency(agency_slug: str) -> None:
+    agency = db.scalar(select(Agency).where(Agency.slug == agency_slug))
+    if agency is None:
+        abort(404)
+    set_tenant(agency.id)
+    m = access.membership(db, current_user.id)
+    if m is None:
+        abort(404)
+    g.agency, g.membership = agency, m
+
+
+def agency_view(*roles: str) -> Callable:
+    """A page of the agency. `roles` limits it (e.g. owner, admin); anyone else gets 404."""
+    def decorate(fn: Callable) -> Callable:
+        @wraps(fn)
+        @login_required
+        def wrapper(agency_slug: str, *args, **kwargs):
+            _enter_agency(agency_slug)
+            if roles and g.membership.role not in roles:
+                abort(404)
+            return fn(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def org_view(write: bool = False, admin: bool = False) -> Callable:
+    """A page of one organisation. `write`: staff only (clients get 404). `admin`: owners and admins."""
+    def decorate(fn: Callable) -> Callable:
+        @wraps(fn)
+        @login_required
+        def wrapper(agency_slug: str, org_slug: str, *args, **kwargs):
+            _enter_agency(agency_slug)
+            org = orgs.by_slug(db, org_slug)
+            m = g.membership
+            if org is None or not m.can_see_org(org):
+                abort(404)
+            if (write and not m.can_work_in_org(org)) or (admin and not m.is_admin):
+                abort(404)
+            set_tenant(g.agency.id, org.id)
+            g.org = org
+            return fn(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def actor() -> Actor:
+    from flask import request
+    return Actor(user_id=current_user.id, email=current_user.email, ip=request.remote_addr)

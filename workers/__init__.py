@@ -1,0 +1,52 @@
+"""RQ: queues, enqueue(), job entry points, schedules. Imports tenants/, never web/.
+
+`enqueue()` records a JobRun, then hands the worker ids only (the JobRun id and the agency id).
+With no REDIS_URL the job runs in-process on a background thread (development default).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy.orm import Session
+
+from tenants import jobs as job_service
+from tenants.config import get_settings
+from tenants.context import require_agency_id
+from tenants.models import JobRun
+
+from .registry import JOBS, load
+
+log = logging.getLogger("communa.workers")
+QUEUE_NAME = "communa"
+JOB_TIMEOUT = 60 * 60
+
+
+def redis_connection():
+    from redis import Redis
+    url = get_settings().redis_url
+    return Redis.from_url(url) if url else None
+
+
+def queue():
+    from rq import Queue
+    return Queue(QUEUE_NAME, connection=redis_connection(), default_timeout=JOB_TIMEOUT)
+
+
+def enqueue(session: Session, kind: str, *, org_id: int | None = None, params: dict | None = None,
+            created_by: int | None = None) -> JobRun:
+    """Record and start a job for the current tenant. Commits the session (the worker must see the row)."""
+    load()
+    if kind not in JOBS:
+        raise KeyError(f"unknown job kind {kind!r}")
+    agency_id = require_agency_id()
+    run = job_service.create(session, kind, org_id, params or {}, created_by)
+    session.commit()
+    if get_settings().redis_url:
+        queue().enqueue_call("workers.runner.run", args=(run.id, agency_id), job_id=f"jobrun-{run.public_id}",
+                             description=f"{kind} agency={agency_id} run={run.id}", failure_ttl=7 * 86400)
+    else:
+        from .runner import run as run_job
+        threading.Thread(target=run_job, args=(run.id, agency_id), name=f"job-{run.public_id}",
+                         daemon=True).start()
+    return run

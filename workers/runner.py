@@ -1,0 +1,59 @@
+"""The one entry point RQ calls: runs a JobRun inside its tenant's scope and records the outcome."""
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass
+
+from tenants import jobs as job_service
+from tenants.context import TenantScopeError, tenant_scope
+from tenants.db import SessionFactory, job_session
+from tenants.models import JobRun
+
+from .registry import JOBS, load
+
+log = logging.getLogger("communa.workers")
+
+
+@dataclass
+class JobContext:
+    run_id: int
+    agency_id: int
+    org_id: int | None
+    created_by: int | None
+
+    def progress(self, percent: int, message: str | None = None) -> None:
+        """Visible at once to the polling page: written in its own short transaction."""
+        with job_session() as s:
+            job_service.set_progress(s, self.run_id, percent, message)
+
+
+def run(run_id: int, agency_id: int) -> dict | None:
+    if not agency_id:
+        raise TenantScopeError("a job without a tenant refuses to run")
+    load()
+    with tenant_scope(agency_id):
+        with job_session() as s:
+            job = s.get(JobRun, run_id)  # scoped: a JobRun of another agency is not found
+            if job is None:
+                raise TenantScopeError(f"job run {run_id} not found in agency {agency_id}")
+            kind, params, org_id, created_by = job.kind, dict(job.params or {}), job.org_id, job.created_by_id
+            job_service.start(s, run_id)
+        fn = JOBS.get(kind)
+        ctx = JobContext(run_id=run_id, agency_id=agency_id, org_id=org_id, created_by=created_by)
+        try:
+            if fn is None:
+                raise LookupError(f"unknown job kind {kind!r}")
+            with tenant_scope(agency_id, org_id):
+                result = fn(ctx, **params)
+        except Exception as exc:
+            log.exception("job %s (%s) failed", run_id, kind)
+            session = SessionFactory()
+            try:
+                job_service.fail(session, run_id, f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=5)}")
+            finally:
+                session.close()
+            raise
+        with job_session() as s:
+            job_service.finish(s, run_id, result)
+        return result

@@ -1,0 +1,80 @@
+"""Recurring work. Each schedule runs once per period: a Redis `SET NX` on (schedule, period) means a
+second scheduler started by mistake finds the period taken and enqueues nothing."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from tenants import accounts
+from tenants.context import tenant_scope
+from tenants.db import job_session, system_scope
+from tenants.models import Agency
+
+from . import enqueue, redis_connection
+
+log = logging.getLogger("communa.scheduler")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    hour: int  # UTC hour of day after which the daily run is due
+    action: Callable[[], int]
+
+
+def _per_agency(kind: str) -> Callable[[], int]:
+    def fan_out() -> int:
+        with system_scope() as s:
+            agency_ids = list(s.scalars(select(Agency.id)))
+        for agency_id in agency_ids:
+            with tenant_scope(agency_id), job_session() as session:
+                enqueue(session, kind)
+        return len(agency_ids)
+    return fan_out
+
+
+def _purge_accounts() -> int:
+    with job_session() as s:
+        counts = accounts.purge_expired(s)
+    log.info("purged %s", counts)
+    return sum(counts.values())
+
+
+SCHEDULES = (
+    Schedule("agency_cleanup", 2, _per_agency("agency_cleanup")),
+    Schedule("purge_accounts", 2, _purge_accounts),
+)
+
+
+def tick(now: datetime | None = None, schedules: tuple[Schedule, ...] = SCHEDULES) -> list[str]:
+    """Run every schedule that is due and not yet claimed for today. Returns what it ran."""
+    now = now or datetime.now(UTC)
+    conn = redis_connection()
+    if conn is None:
+        raise RuntimeError("the scheduler needs REDIS_URL")
+    ran = []
+    for sched in schedules:
+        if now.hour < sched.hour:
+            continue
+        key = f"communa:schedule:{sched.name}:{now.date().isoformat()}"
+        if not conn.set(key, now.isoformat(), nx=True, ex=3 * 86400):
+            continue
+        count = sched.action()
+        log.info("schedule %s ran (%s)", sched.name, count)
+        ran.append(sched.name)
+    return ran
+
+
+def run_forever(interval: float = 30.0) -> None:
+    log.info("scheduler started")
+    while True:
+        try:
+            tick()
+        except Exception:  # keep the scheduler alive; the next tick tries again
+            log.exception("scheduler tick failed")
+        time.sleep(interval)
