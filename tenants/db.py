@@ -171,13 +171,26 @@ def _check_written_agency(state, agency_id: int) -> None:
     rows = state.parameters
     rows = rows if isinstance(rows, list) else [rows] if rows else []
     values = [r.get("agency_id") for r in rows if isinstance(r, dict) and "agency_id" in r]
-    compiled = state.statement.compile().params
-    if "agency_id" in compiled and compiled["agency_id"] is not None:
-        values.append(compiled["agency_id"])
+    values.extend(_inline_values(state.statement, "agency_id"))
     if state.is_insert and not values:
         raise TenantScopeError("insert into a tenant table without agency_id")
     if any(v != agency_id for v in values):
         raise TenantScopeError("write for another agency refused")
+
+
+def _inline_values(statement, column: str) -> list:
+    """Values given in the statement itself (`insert(...).values(agency_id=...)`, multi-row values too)."""
+    found = []
+    rows = [getattr(statement, "_values", None) or {}]
+    rows += [r for group in (getattr(statement, "_multi_values", None) or ()) for r in group]
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        for key, value in row.items():
+            name = key if isinstance(key, str) else getattr(key, "key", None)
+            if name == column:
+                found.append(getattr(value, "value", value))
+    return found
 
 
 @event.listens_for(Session, "before_flush")

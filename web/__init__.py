@@ -5,7 +5,7 @@ import logging
 from datetime import UTC, datetime
 
 from flask import Flask, g, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -144,4 +144,5 @@ def _register_hooks(app: Flask) -> None:
 
     app.jinja_env.globals.update(user_agencies=user_agencies, nav_orgs=nav_orgs, role_label=role_label,
                                  action_label=action_label, job_label=job_label)
+    app.jinja_env.filters["d"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""

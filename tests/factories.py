@@ -1,0 +1,47 @@
+"""Building blocks for tests: agencies, organisations and people made through the real services."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tenants import accounts, orgs
+from tenants.audit import Actor
+from tenants.context import tenant_scope
+from tenants.db import job_session, system_scope
+from tenants.models import AgencyRole, OrgAccess, Organisation, User
+
+from .conftest import PASSWORD
+
+
+@dataclass
+class Agency:
+    id: int
+    slug: str
+    owner_email: str
+
+
+def agency(name: str, owner_email: str) -> Agency:
+    result = accounts.create_agency(name, name + " Owner", owner_email, PASSWORD)
+    return Agency(result.agency.id, result.agency.slug, owner_email)
+
+
+def org(a: Agency, name: str) -> Organisation:
+    with tenant_scope(a.id), job_session() as s:
+        o = orgs.create(s, name, Actor(email="test"))
+        s.flush()
+        s.expunge(o)
+        return o
+
+
+def person(a: Agency, email: str, role: str, org_ids: list[int] = ()) -> User:
+    with system_scope() as s:
+        user = accounts.find_user(s, email)
+        if user is None:
+            user = User(email=email, name=email.split("@")[0].title(), password_hash=accounts.hash_password(PASSWORD))
+            s.add(user)
+            s.flush()
+        s.add(AgencyRole(agency_id=a.id, user_id=user.id, role=role))
+        for org_id in org_ids:
+            s.add(OrgAccess(agency_id=a.id, org_id=org_id, user_id=user.id, role=role))
+        s.flush()
+        s.expunge(user)
+        return user

@@ -1,0 +1,22 @@
+"""Job kinds that exist only for tests (loaded via COMMUNA_JOB_MODULES)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tenants.db import job_session
+from tenants.models import Organisation
+from workers.registry import job
+
+
+@job("test_boom")
+def boom(ctx, reason: str = "boom") -> None:
+    ctx.progress(40, "about to fail")
+    raise RuntimeError(reason)
+
+
+@job("test_count_orgs")
+def count_orgs(ctx) -> dict:
+    """Reports what the job's tenant scope can see: only its own agency's organisations."""
+    with job_session() as s:
+        names = sorted(s.scalars(select(Organisation.name)))
+    return {"orgs": names}

@@ -1,0 +1,160 @@
+"""Walls two and three: ORM scoping that fails closed, and PostgreSQL row-level security."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from tenants.context import TenantScopeError, set_tenant, tenant_scope
+from tenants.db import SessionFactory, job_session, system_scope
+from tenants.models import AuditLog, Organisation
+
+from .. import factories
+
+
+@pytest.fixture
+def two_agencies():
+    a = factories.agency("Alpha", "a@alpha.test")
+    b = factories.agency("Beta", "b@beta.test")
+    a1 = factories.org(a, "Alpha One")
+    b1 = factories.org(b, "Beta One")
+    return a, b, a1, b1
+
+
+# --- wall 3: RLS ------------------------------------------------------------------------------------
+
+def test_every_agency_table_has_forced_rls_and_a_policy(owner_engine):
+    with owner_engine.connect() as conn:
+        tables = conn.execute(text("""
+            SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+                   (SELECT count(*) FROM pg_policies p WHERE p.tablename = c.relname
+                      AND p.qual IS NOT NULL AND p.with_check IS NOT NULL) AS policies
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN information_schema.columns col ON col.table_name = c.relname AND col.table_schema = n.nspname
+            WHERE n.nspname = 'public' AND c.relkind = 'r' AND col.column_name = 'agency_id'
+        """)).all()
+    assert len(tables) >= 7
+    missing = [t.relname for t in tables if not (t.relrowsecurity and t.relforcerowsecurity and t.policies)]
+    assert missing == [], f"tables with agency_id but no forced RLS policy: {missing}"
+
+
+def test_app_role_owns_nothing_and_cannot_bypass_rls(settings):
+    engine = create_engine(settings.database_url)
+    with engine.connect() as conn:
+        role = conn.execute(text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+        owned = conn.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+                                  "AND tableowner = current_user")).scalar()
+    engine.dispose()
+    assert (role.rolsuper, role.rolbypassrls) == (False, False)
+    assert owned == 0
+
+
+def test_raw_sql_as_app_role_without_tenant_sees_nothing(settings, two_agencies):
+    engine = create_engine(settings.database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM organisation")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM agency_role")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == 0
+    engine.dispose()
+    # ...while the rows are there (the owner, through RLS with the system flag, sees both).
+    with system_scope() as s:
+        assert s.scalar(select(text("count(*)")).select_from(Organisation)) == 2
+
+
+def test_raw_sql_sees_only_the_tenant_set_in_the_transaction(settings, two_agencies):
+    a, b, _a1, _b1 = two_agencies
+    engine = create_engine(settings.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("SELECT set_config('app.agency_id', :a, true)"), {"a": str(a.id)})
+        names = conn.execute(text("SELECT name FROM organisation")).scalars().all()
+        assert names == ["Alpha One"]
+        # WITH CHECK: writing a row for another agency is refused by the database itself.
+        with pytest.raises(DBAPIError, match="row-level security"):
+            with conn.begin_nested():
+                conn.execute(text("INSERT INTO organisation (agency_id, public_id, slug, name, created_at) "
+                                  "VALUES (:b, 'x1', 'x', 'X', now())"), {"b": b.id})
+        # Updates cannot reach the other agency's rows either.
+        touched = conn.execute(text("UPDATE organisation SET name = 'hacked' WHERE agency_id = :b"), {"b": b.id})
+        assert touched.rowcount == 0
+    engine.dispose()
+
+
+# --- wall 2: ORM scoping ----------------------------------------------------------------------------
+
+def test_query_without_tenant_fails_closed(two_agencies):
+    session = SessionFactory()
+    try:
+        with pytest.raises(TenantScopeError):
+            session.scalars(select(Organisation)).all()
+        with pytest.raises(TenantScopeError):
+            session.execute(select(Organisation.name).join(AuditLog, AuditLog.agency_id == Organisation.agency_id))
+    finally:
+        session.close()
+
+
+def test_query_in_tenant_sees_only_its_agency_even_when_asking_for_another(two_agencies):
+    a, b, _a1, _b1 = two_agencies
+    with tenant_scope(a.id), job_session() as s:
+        assert [o.name for o in s.scalars(select(Organisation))] == ["Alpha One"]
+        assert s.scalars(select(Organisation).where(Organisation.agency_id == b.id)).all() == []
+        # ORM bulk UPDATE is scoped as well.
+        s.execute(update(Organisation).values(name="renamed"))
+    with tenant_scope(b.id), job_session() as s:
+        assert [o.name for o in s.scalars(select(Organisation))] == ["Beta One"]
+
+
+def test_bulk_insert_with_another_agencys_id_is_refused(two_agencies):
+    a, b, _a1, _b1 = two_agencies
+    with tenant_scope(a.id):
+        session = SessionFactory()
+        try:
+            with pytest.raises(TenantScopeError):
+                session.execute(insert(Organisation), [
+                    {"agency_id": a.id, "public_id": "ok1", "slug": "ok", "name": "OK"},
+                    {"agency_id": b.id, "public_id": "bad1", "slug": "bad", "name": "Bad"},
+                ])
+            session.rollback()
+            with pytest.raises(TenantScopeError):
+                session.execute(insert(Organisation).values(agency_id=b.id, public_id="bad2", slug="b2", name="B"))
+        finally:
+            session.close()
+    with system_scope() as s:
+        assert sorted(s.scalars(select(Organisation.name))) == ["Alpha One", "Beta One"]
+
+
+def test_flush_of_object_for_another_agency_is_refused_and_new_objects_are_stamped(two_agencies):
+    a, b, _a1, _b1 = two_agencies
+    with tenant_scope(a.id):
+        session = SessionFactory()
+        try:
+            session.add(Organisation(agency_id=b.id, slug="intruder", name="Intruder"))
+            with pytest.raises(TenantScopeError):
+                session.flush()
+            session.rollback()
+            org = Organisation(slug="stamped", name="Stamped")
+            session.add(org)
+            session.flush()
+            assert org.agency_id == a.id
+        finally:
+            session.rollback()
+            session.close()
+
+
+def test_a_session_never_switches_tenant(two_agencies):
+    a, b, _a1, _b1 = two_agencies
+    session = SessionFactory()
+    try:
+        with tenant_scope(a.id):
+            session.scalars(select(Organisation)).all()
+        with tenant_scope(b.id), pytest.raises(TenantScopeError):
+            session.scalars(select(Organisation)).all()
+    finally:
+        session.close()
+
+
+def test_set_tenant_refuses_to_change_agency(two_agencies):
+    a, b, _a1, _b1 = two_agencies
+    with tenant_scope(a.id):
+        set_tenant(a.id, None)  # refining within the same agency is fine
+        with pytest.raises(TenantScopeError):
+            set_tenant(b.id)

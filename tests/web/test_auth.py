@@ -1,0 +1,183 @@
+"""Accounts and security: sign-up, login, CSRF, throttling, sessions, redirects, reset, headers."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from tenants.db import system_scope
+from tenants.models import Agency, AgencyRole, AuditLog, OutboxMail, User
+
+from .. import factories
+from ..conftest import PASSWORD, csrf_of, login, post
+
+
+def _outbox(to: str) -> list[OutboxMail]:
+    with system_scope() as s:
+        rows = list(s.scalars(select(OutboxMail).where(OutboxMail.to_address == to).order_by(OutboxMail.id)))
+        s.expunge_all()
+        return rows
+
+
+def _link(mail: OutboxMail) -> str:
+    return re.search(r"https?://[^/]+(/\S+)", mail.body).group(1)
+
+
+def test_signup_creates_agency_and_lands_owner_on_its_home(client):
+    token = csrf_of(client, "/signup")
+    r = client.post("/signup", data={"agency_name": "Ромашка Медиа", "name": "Irina", "email": "Irina@Example.test",
+                                     "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302
+    assert r.headers["Location"] == "/romashka-media/"
+    page = client.get("/romashka-media/")
+    assert page.status_code == 200 and "Ромашка Медиа" in page.text
+    with system_scope() as s:
+        agency = s.scalar(select(Agency).where(Agency.slug == "romashka-media"))
+        user = s.scalar(select(User).where(User.email == "irina@example.test"))
+        role = s.scalar(select(AgencyRole.role).where(AgencyRole.agency_id == agency.id))
+        assert user.password_hash.startswith("$argon2id$")
+        assert role == "owner"
+
+
+def test_signup_rejects_short_password_and_keeps_input(client):
+    token = csrf_of(client, "/signup")
+    r = client.post("/signup", data={"agency_name": "Acme", "name": "A", "email": "a@acme.test",
+                                     "password": "short", "csrf_token": token})
+    assert r.status_code == 200
+    assert "at least 10 characters" in r.text and 'value="Acme"' in r.text
+
+
+def test_login_logout_and_wrong_password_message_is_the_same_for_unknown_email(client):
+    factories.agency("Acme", "known@acme.test")
+    wrong_known = login(client, "known@acme.test", "not-the-password")
+    unknown = login(client, "nobody@acme.test", "not-the-password")
+    assert wrong_known.status_code == unknown.status_code == 200
+    msg = re.compile(r'class="error">([^<]+)')
+    assert msg.findall(wrong_known.text) == msg.findall(unknown.text) == ["Wrong email or password."]
+    ok = login(client, "known@acme.test")
+    assert ok.status_code == 302
+    assert client.get("/acme/").status_code == 200
+    assert post(client, "/logout").status_code == 302
+    assert client.get("/acme/").status_code == 302
+
+
+def test_csrf_is_required_for_forms_and_htmx(client):
+    factories.agency("Acme", "o@acme.test")
+    assert client.post("/login", data={"email": "o@acme.test", "password": PASSWORD}).status_code == 400
+    login(client, "o@acme.test")
+    assert client.post("/acme/orgs", data={"name": "No token"}, headers={"HX-Request": "true"}).status_code == 400
+    assert post(client, "/acme/orgs", {"name": "With token"}, htmx=True).status_code == 200
+
+
+def test_login_is_throttled_per_account(client, settings):
+    from redis import Redis
+    factories.agency("Acme", "o@acme.test")
+    for _ in range(5):
+        assert login(client, "o@acme.test", "wrong-password-x").status_code == 200
+    # Even the right password is refused now: the limit is on the account.
+    assert login(client, "o@acme.test").status_code == 429
+    # Other accounts from the same IP are not locked by it.
+    factories.agency("Other", "p@other.test")
+    assert login(client, "p@other.test").status_code == 302
+    # The counters live in Redis, shared by every gunicorn worker.
+    assert any(b"login-account" in k for k in Redis.from_url(settings.redis_url).keys("*"))
+
+
+def test_login_is_throttled_per_ip_across_accounts(client):
+    for i in range(30):
+        assert login(client, f"user{i}@nowhere.test", "wrong-password-x").status_code == 200
+    assert login(client, "user99@nowhere.test", "wrong-password-x").status_code == 429
+
+
+def test_successful_logins_do_not_count_towards_the_limit(client):
+    factories.agency("Acme", "o@acme.test")
+    for _ in range(8):
+        assert login(client, "o@acme.test").status_code == 302
+        post(client, "/logout")
+
+
+def test_old_cookie_stops_working_after_logout(app, client):
+    factories.agency("Acme", "o@acme.test")
+    login(client, "o@acme.test")
+    stolen = client.get_cookie("communa_session").value
+    post(client, "/logout")
+    thief = app.test_client()
+    thief.set_cookie("communa_session", stolen)
+    assert thief.get("/acme/").status_code == 302
+
+
+def test_password_change_revokes_other_sessions_and_keeps_this_one(app, client, other_client):
+    factories.agency("Acme", "o@acme.test")
+    login(client, "o@acme.test")
+    login(other_client, "o@acme.test")
+    old_cookie = client.get_cookie("communa_session").value
+    r = post(client, "/account/password", {"current": PASSWORD, "password": "a-brand-new-password",
+                                           "confirm": "a-brand-new-password"})
+    assert r.status_code == 302
+    assert client.get("/acme/").status_code == 200          # this browser got a fresh session
+    assert other_client.get("/acme/").status_code == 302    # the other one is signed out
+    replay = app.test_client()
+    replay.set_cookie("communa_session", old_cookie)
+    assert replay.get("/acme/").status_code == 302          # and the old cookie is dead
+    assert login(app.test_client(), "o@acme.test", "a-brand-new-password").status_code == 302
+
+
+def test_next_only_goes_to_same_site_paths(client):
+    factories.agency("Acme", "o@acme.test")
+    for evil in ("//evil.test/x", "https://evil.test/", "/\\evil.test", "javascript:alert(1)", "/\r\nLocation: http://evil.test"):
+        c = client.application.test_client()
+        token = csrf_of(c, "/login")
+        r = c.post("/login", data={"email": "o@acme.test", "password": PASSWORD, "next": evil, "csrf_token": token})
+        assert r.status_code == 302
+        assert r.headers["Location"] == "/", evil
+    token = csrf_of(client, "/login")
+    r = client.post("/login", data={"email": "o@acme.test", "password": PASSWORD, "next": "/acme/people/",
+                                    "csrf_token": token})
+    assert r.headers["Location"] == "/acme/people/"
+
+
+def test_password_reset_by_mailed_link_is_single_use_and_same_answer_for_unknown(client):
+    factories.agency("Acme", "o@acme.test")
+    token = csrf_of(client, "/password/forgot")
+    known = client.post("/password/forgot", data={"email": "o@acme.test", "csrf_token": token})
+    unknown = client.post("/password/forgot", data={"email": "ghost@acme.test", "csrf_token": token})
+    assert known.status_code == unknown.status_code == 200
+    assert known.text == unknown.text
+    assert _outbox("ghost@acme.test") == []
+    link = _link(_outbox("o@acme.test")[-1])
+    assert client.get(link).status_code == 200
+    token = csrf_of(client, link)
+    r = client.post(link, data={"password": "reset-password-123", "confirm": "reset-password-123", "csrf_token": token})
+    assert r.status_code == 302
+    assert client.get(link).status_code == 404  # used
+    assert login(client, "o@acme.test", "reset-password-123").status_code == 302
+
+
+def test_security_headers_and_cookie_flags(client):
+    r = client.get("/login")
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Strict-Transport-Security" not in r.headers
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "HX-Request" in r.headers["Vary"]
+    https = client.get("/login", base_url="https://localhost")
+    assert "max-age" in https.headers["Strict-Transport-Security"]
+    assert "<script>" not in r.text and " on" + "click=" not in r.text
+
+
+def test_logins_and_failures_are_in_the_audit_log(client):
+    a = factories.agency("Acme", "o@acme.test")
+    login(client, "o@acme.test", "bad-password-1")
+    login(client, "o@acme.test")
+    with system_scope() as s:
+        actions = list(s.scalars(select(AuditLog.action).where(AuditLog.agency_id == a.id).order_by(AuditLog.id)))
+    assert actions == ["agency_created", "login_failed", "login"]
+
+
+def test_healthz_reports_database_and_redis(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json == {"database": "ok", "redis": "ok", "status": "ok"}

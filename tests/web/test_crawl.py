@@ -1,0 +1,133 @@
+"""Wall one: every route of agency A, asked by people who must not see it, answers 404.
+
+Routes are discovered from the URL map, so a new route is covered without anyone remembering: a route
+with an argument this test does not know how to fill fails the test until a value is added below.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tenants import jobs
+from tenants.context import tenant_scope
+from tenants.db import job_session, system_scope
+from tenants.ids import new_token, token_hash
+from tenants.models import AgencyRole, Invitation, Organisation, utcnow
+
+from .. import factories
+from ..conftest import csrf_of, login
+
+# Agency-level routes that any member of the agency may open (they show only the member's own scope).
+MEMBER_ROUTES = {"agency.home", "agency.nav"}
+
+
+@pytest.fixture
+def world():
+    a = factories.agency("Alpha Agency", "owner@alpha.test")
+    b = factories.agency("Beta Agency", "owner@beta.test")
+    a1, a2 = factories.org(a, "Alpha One"), factories.org(a, "Alpha Two")
+    factories.org(b, "Beta One")
+    manager = factories.person(a, "manager@alpha.test", "manager", [a1.id])
+    factories.person(a, "client2@alpha.test", "client", [a2.id])
+    factories.person(a, "manager2@alpha.test", "manager", [a2.id])
+    with tenant_scope(a.id), job_session() as s:
+        inv = Invitation(email="new@x.test", role="manager", org_ids=[a1.id], token_hash=token_hash(new_token()),
+                         expires_at=utcnow().replace(year=utcnow().year + 1))
+        s.add(inv)
+        run = jobs.create(s, "audit_export", None, {}, None)
+        org_run = jobs.create(s, "audit_export", a1.id, {}, None)
+        s.flush()
+        jobs.finish(s, run.id, {"rows": 0})
+        jobs.attach_file(s, run.id, "x.csv", "text/csv", b"secret")
+        s.flush()
+        ids = {"invitation_id": inv.public_id, "job_id": run.public_id, "org_job_id": org_run.public_id}
+    return {"a": a, "a1": a1, "a2": a2, "manager": manager, **ids}
+
+
+def _urls(app, world, org_slug: str | None = None, job_key: str = "job_id"):
+    values = {
+        "agency_slug": world["a"].slug,
+        "org_slug": org_slug or world["a1"].slug,
+        "job_id": world[job_key],
+        "invitation_id": world["invitation_id"],
+        "user_id": world["manager"].public_id,
+    }
+    found = []
+    for rule in app.url_map.iter_rules():
+        if "agency_slug" not in rule.arguments:
+            continue
+        unknown = rule.arguments - values.keys()
+        assert not unknown, f"crawl test does not know how to fill {unknown} for {rule.rule}: add it"
+        path = rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, path))
+    return found
+
+
+def _hit(client, method: str, path: str, token: str):
+    if method == "GET":
+        return [client.get(path), client.get(path, headers={"HX-Request": "true"})]
+    return [client.open(path, method=method, data={"csrf_token": token, "name": "x", "role": "owner"}),
+            client.open(path, method=method, headers={"HX-Request": "true", "X-CSRFToken": token},
+                        data={"name": "x", "role": "owner"})]
+
+
+def _snapshot():
+    with system_scope() as s:
+        return (sorted((o.name, o.archived_at is None) for o in s.scalars(select(Organisation))),
+                sorted((r.user_id, r.role) for r in s.scalars(select(AgencyRole))),
+                sorted((i.email, i.revoked_at is None) for i in s.scalars(select(Invitation))))
+
+
+def _assert_all_404(client, urls, who: str):
+    token = csrf_of(client, "/account/")
+    leaks = []
+    for endpoint, method, path in urls:
+        for response in _hit(client, method, path, token):
+            if response.status_code != 404:
+                leaks.append((who, endpoint, method, path, response.status_code))
+    assert leaks == []
+
+
+def test_crawl_covers_every_tenant_route(app, world):
+    endpoints = {e for e, _m, _p in _urls(app, world)}
+    # A sanity floor: if routes stop being discovered the crawl would pass vacuously.
+    assert {"agency.home", "org.overview", "org.settings", "team.index", "audit.export", "jobs.download"} <= endpoints
+
+
+def test_another_agencys_owner_gets_404_everywhere(app, client, world):
+    before = _snapshot()
+    assert login(client, "owner@beta.test").status_code == 302
+    _assert_all_404(client, _urls(app, world), "beta owner")
+    assert _snapshot() == before
+
+
+def test_client_of_another_org_gets_404_on_this_orgs_routes_and_agency_admin_routes(app, client, world):
+    before = _snapshot()
+    assert login(client, "client2@alpha.test").status_code == 302
+    urls = [u for u in _urls(app, world, job_key="org_job_id") if u[0] not in MEMBER_ROUTES]
+    _assert_all_404(client, urls, "client of Alpha Two")
+    assert _snapshot() == before
+
+
+def test_manager_gets_404_outside_assigned_orgs_and_on_admin_routes(app, client, world):
+    assert login(client, "manager2@alpha.test").status_code == 302
+    urls = [u for u in _urls(app, world, job_key="org_job_id") if u[0] not in MEMBER_ROUTES]
+    _assert_all_404(client, urls, "manager of Alpha Two")
+
+
+def test_anonymous_visitor_is_sent_to_login_and_sees_nothing(app, client, world):
+    for endpoint, method, path in _urls(app, world):
+        response = client.open(path, method=method)
+        assert response.status_code in (302, 400), (endpoint, path, response.status_code)
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/login")
+
+
+def test_the_same_urls_work_for_the_agencys_own_owner(app, client, world):
+    """Positive control: the crawl's URLs are real pages, so its 404s mean refusal, not typos."""
+    assert login(client, "owner@alpha.test").status_code == 302
+    for endpoint, method, path in _urls(app, world):
+        if method == "GET":
+            response = client.get(path)
+            assert response.status_code in (200, 302), (endpoint, path, response.status_code)
