@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from tenants.config import Settings
 from tenants.migrate import upgrade
 
+os.environ.setdefault("COMMUNA_JOB_MODULES", "tests.support.jobs")
 ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 OWNER_ROLE, APP_ROLE = "communa_test_owner", "communa_test_app"

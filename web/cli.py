@@ -112,3 +112,7 @@ def scheduler(once: bool) -> None:
         click.echo(tick())
     else:
         run_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from tenants import accounts, audit, team
@@ -23,7 +24,7 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=120)])
-    locale = SelectField(_l("Language"), choices=[("en", "English"), ("ru", "Русский")])
+    locale = SelectField(_l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("ru", "Русский")])
 
 
 class PasswordForm(FlaskForm):

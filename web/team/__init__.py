@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length
 
 from tenants import access, team
@@ -23,8 +24,8 @@ ROLE_LABELS = {"owner": _l("Owner"), "admin": _l("Admin"), "manager": _l("Commun
 
 class InviteForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[("manager", _l("Community manager")), ("admin", _l("Admin")),
-                                            ("client", _l("Client")), ("owner", _l("Owner"))])
+    role = SelectField(_l("Role"), choices=[SelectChoice(value, ROLE_LABELS[value])
+                                            for value in ("manager", "admin", "client", "owner")])
 
 
 def _org_ids() -> list[int]:

@@ -1,0 +1,117 @@
+"""Jobs through a real RQ worker process: JobRun progress, results, failures, tenant scope."""
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from tenants.context import TenantScopeError, tenant_scope
+from tenants.db import job_session, system_scope
+from tenants.models import JobRun
+from workers import enqueue
+from workers.runner import run
+
+from .. import factories
+from ..conftest import login, post
+
+
+def _work(worker_env) -> subprocess.CompletedProcess:
+    """Drain the queue with a real `communa worker --burst` process."""
+    return subprocess.run([sys.executable, "-m", "web.cli", "worker", "--burst"], env=worker_env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _run(public_id: str) -> JobRun:
+    with system_scope() as s:
+        row = s.scalar(select(JobRun).where(JobRun.public_id == public_id))
+        s.expunge(row)
+        return row
+
+
+def test_audit_export_through_a_real_worker(client, worker_env):
+    a = factories.agency("Acme", "o@acme.test")
+    factories.org(a, "=HYPERLINK(\"evil\")")
+    login(client, "o@acme.test")
+    r = post(client, "/acme/audit/export", htmx=True)
+    assert r.status_code == 200
+    job_id = r.text.split('id="job-')[1].split('"')[0]
+    running = client.get(f"/acme/jobs/{job_id}", headers={"HX-Request": "true"})
+    assert 'hx-trigger="load delay:800ms"' in running.text          # still polling while queued
+    proc = _work(worker_env)
+    assert proc.returncode == 0, proc.stderr
+    run_row = _run(job_id)
+    assert (run_row.status, run_row.progress, run_row.error) == ("done", 100, None)
+    done = client.get(f"/acme/jobs/{job_id}", headers={"HX-Request": "true"})
+    assert "hx-trigger" not in done.text and "data-testid=\"job-done\"" in done.text   # polling stops
+    download = client.get(f"/acme/jobs/{job_id}/download")
+    assert download.status_code == 200
+    rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
+    assert rows[0] == ["at", "action", "actor", "target", "ip", "details"]
+    targets = [r[3] for r in rows[1:]]
+    assert "'=HYPERLINK(\"evil\")" in targets                         # formula escaped
+    assert run_row.result["rows"] == len(rows) - 1
+
+
+def test_failing_job_records_the_error(worker_env):
+    a = factories.agency("Acme", "o@acme.test")
+    with tenant_scope(a.id), job_session() as s:
+        job = enqueue(s, "test_boom", params={"reason": "disk on fire"})
+        public_id = job.public_id
+    proc = _work(worker_env)
+    assert proc.returncode == 0
+    row = _run(public_id)
+    assert row.status == "failed"
+    assert "RuntimeError: disk on fire" in row.error
+    assert row.progress == 40 and row.finished_at is not None
+
+
+def test_job_runs_inside_its_tenant_scope(worker_env):
+    a = factories.agency("Acme", "o@acme.test")
+    b = factories.agency("Beta", "o@beta.test")
+    factories.org(a, "Acme Org")
+    factories.org(b, "Beta Org")
+    with tenant_scope(a.id), job_session() as s:
+        public_id = enqueue(s, "test_count_orgs").public_id
+    assert _work(worker_env).returncode == 0
+    assert _run(public_id).result == {"orgs": ["Acme Org"]}
+
+
+def test_job_without_tenant_or_with_another_tenant_refuses_to_run():
+    a = factories.agency("Acme", "o@acme.test")
+    b = factories.agency("Beta", "o@beta.test")
+    with tenant_scope(a.id), job_session() as s:
+        from tenants import jobs
+        job = jobs.create(s, "test_count_orgs", None, {}, None)
+        s.flush()
+        run_id = job.id
+    with pytest.raises(TenantScopeError):
+        run(run_id, None)
+    with pytest.raises(TenantScopeError):
+        run(run_id, b.id)          # the JobRun is invisible from agency B
+    assert _run(job.public_id).status == "queued"
+
+
+def test_enqueue_outside_a_tenant_is_refused():
+    factories.agency("Acme", "o@acme.test")
+    with job_session() as s, pytest.raises(TenantScopeError):
+        enqueue(s, "audit_export")
+
+
+def test_scheduler_runs_each_schedule_once_per_day_even_with_two_schedulers(worker_env):
+    from datetime import UTC, datetime
+    from workers.scheduler import tick
+    factories.agency("Acme", "o@acme.test")
+    factories.agency("Beta", "o@beta.test")
+    night = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+    assert tick(night) == ["agency_cleanup", "purge_accounts"]
+    assert tick(night) == []                                   # a second scheduler finds the day taken
+    with system_scope() as s:
+        runs = s.scalars(select(JobRun.agency_id).where(JobRun.kind == "agency_cleanup")).all()
+    assert len(runs) == 2 and len(set(runs)) == 2              # one job per agency
+    assert _work(worker_env).returncode == 0
+    with system_scope() as s:
+        assert set(s.scalars(select(JobRun.status))) == {"done"}
