@@ -40,7 +40,7 @@ web/static/vendor/htmx.min.js: node_modules/.package-lock.json
 	cp node_modules/chart.js/dist/chart.umd.min.js web/static/vendor/chart.umd.min.js
 
 translations/ru/LC_MESSAGES/messages.mo: translations/ru/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile -d translations -f -q
+	$(BIN)/pybabel compile -d translations -f
 
 # PostgreSQL and Redis: start them if installed but stopped (CI starts with whatever the machine has).
 services:
