@@ -145,6 +145,9 @@ def _touches_tenant_tables(state) -> bool:
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(state) -> None:
+    if current_tenant() is not None:
+        # Raw SQL (set-based ingestion, metrics) relies on RLS alone: keep the transaction's setting current.
+        _ensure_rls(state.session)
     if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
         return
     if not _touches_tenant_tables(state):

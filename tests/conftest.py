@@ -6,6 +6,7 @@ Every test starts from empty tables and an empty Redis db.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -27,10 +28,8 @@ PASSWORD = "correct-horse-battery"
 def _ensure_role(conn, name: str, extra: str) -> None:
     exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
     if not exists:
-        try:
+        with contextlib.suppress(psycopg.errors.DuplicateObject):  # another test run created it meanwhile
             conn.execute(f"CREATE ROLE {name} LOGIN NOSUPERUSER NOBYPASSRLS {extra}")
-        except psycopg.errors.DuplicateObject:
-            pass  # another test run created it meanwhile
 
 
 @pytest.fixture(scope="session")
@@ -50,10 +49,8 @@ def settings():
     upgrade(s)
     yield s
     from tenants.db import get_engine
-    try:
+    with contextlib.suppress(RuntimeError):
         get_engine().dispose()
-    except RuntimeError:
-        pass
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
 

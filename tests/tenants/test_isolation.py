@@ -69,10 +69,9 @@ def test_raw_sql_sees_only_the_tenant_set_in_the_transaction(settings, two_agenc
         names = conn.execute(text("SELECT name FROM organisation")).scalars().all()
         assert names == ["Alpha One"]
         # WITH CHECK: writing a row for another agency is refused by the database itself.
-        with pytest.raises(DBAPIError, match="row-level security"):
-            with conn.begin_nested():
-                conn.execute(text("INSERT INTO organisation (agency_id, public_id, slug, name, created_at) "
-                                  "VALUES (:b, 'x1', 'x', 'X', now())"), {"b": b.id})
+        with pytest.raises(DBAPIError, match="row-level security"), conn.begin_nested():
+            conn.execute(text("INSERT INTO organisation (agency_id, public_id, slug, name, created_at) "
+                              "VALUES (:b, 'x1', 'x', 'X', now())"), {"b": b.id})
         # Updates cannot reach the other agency's rows either.
         touched = conn.execute(text("UPDATE organisation SET name = 'hacked' WHERE agency_id = :b"), {"b": b.id})
         assert touched.rowcount == 0

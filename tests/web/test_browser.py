@@ -157,7 +157,8 @@ def test_screenshots_of_demo_pages(live_server, browser):
     page.fill("#password", DEMO_PASSWORD)
     page.click("button[type=submit]")
     for path, name in (("/demo/", "10-demo-home"), ("/demo/people/", "11-demo-people"),
-                       ("/demo/nordic-coffee/", "12-demo-org"), ("/demo/nordic-coffee/settings", "13-demo-org-settings"),
+                       ("/demo/nordic-coffee/", "12-demo-org"),
+                       ("/demo/nordic-coffee/settings", "13-demo-org-settings"),
                        ("/account/", "14-account")):
         page.goto(live_server + path)
         shot(page, name)

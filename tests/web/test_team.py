@@ -15,7 +15,8 @@ from ..conftest import PASSWORD, csrf_of, login, post
 
 def _invite_link(email: str) -> str:
     with system_scope() as s:
-        mail = s.scalars(select(OutboxMail).where(OutboxMail.to_address == email).order_by(OutboxMail.id.desc())).first()
+        stmt = select(OutboxMail).where(OutboxMail.to_address == email).order_by(OutboxMail.id.desc())
+        mail = s.scalars(stmt).first()
         return re.search(r"https?://[^/]+(/invite/\S+)", mail.body).group(1)
 
 

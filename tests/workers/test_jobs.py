@@ -103,6 +103,7 @@ def test_enqueue_outside_a_tenant_is_refused():
 
 def test_scheduler_runs_each_schedule_once_per_day_even_with_two_schedulers(worker_env):
     from datetime import UTC, datetime
+
     from workers.scheduler import tick
     factories.agency("Acme", "o@acme.test")
     factories.agency("Beta", "o@beta.test")
