@@ -16,7 +16,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from .ids import public_id
@@ -150,6 +152,7 @@ class Organisation(TenantOwned, Base):
     name: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     archived_at: Mapped[datetime | None]
+    store_message_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def is_archived(self) -> bool:
@@ -234,3 +237,170 @@ class JobFile(TenantOwned, Base):
     content_type: Mapped[str] = mapped_column(String(100))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- community: members, identities, activity --------------------------------------------------------
+
+JSONB_ANY = JSON().with_variant(JSONB(), "postgresql")
+CHANNELS = ("telegram", "vk", "email", "instagram", "discord", "offline", "website", "phone", "other")
+ACTIVITY_TYPES = (
+    "message", "reply", "reaction", "post", "share", "referral", "purchase", "review", "event_registration",
+    "event_attendance", "survey_answer", "content_created", "join", "leave", "other",
+)
+
+
+class Member(TenantOwned, OrgOwned, Base):
+    """A person in an organisation's community. Does not log in."""
+    __tablename__ = "member"
+    __table_args__ = (
+        Index("ix_member_org_last_active", "org_id", "last_active_at", "id"),
+        Index("ix_member_org_name", "org_id", "sort_name", "id"),
+        Index("ix_member_org_email", "org_id", "email"),
+        Index("ix_member_org_phone", "org_id", "phone"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    sort_name: Mapped[str] = mapped_column(String(200), default="")  # lower-cased display name, for sorting
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    city: Mapped[str | None] = mapped_column(String(120))
+    attributes: Mapped[dict] = mapped_column(JSONB_ANY, default=dict)
+    followers: Mapped[int | None] = mapped_column(Integer)
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime | None]
+    last_active_at: Mapped[datetime | None]
+    activity_count: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[float | None]
+    score_at: Mapped[datetime | None]
+    stage: Mapped[str | None] = mapped_column(String(16))
+    stage_since: Mapped[datetime | None]
+    merged_into_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("member.id", ondelete="SET NULL"))
+    erased_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MemberTag(TenantOwned, OrgOwned, Base):
+    __tablename__ = "member_tag"
+    __table_args__ = (UniqueConstraint("member_id", "tag", name="uq_member_tag_member_tag"),
+                      Index("ix_member_tag_org_tag", "org_id", "tag"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    tag: Mapped[str] = mapped_column(String(64))
+
+
+class Identity(TenantOwned, OrgOwned, Base):
+    """One handle of a member on one channel."""
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("org_id", "channel", "external_id", name="uq_identity_org_channel_ext"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(200))
+    handle: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Activity(TenantOwned, OrgOwned, Base):
+    """One thing a member did. `source_id` is unique per org, so re-sending is harmless."""
+    __tablename__ = "activity"
+    __table_args__ = (UniqueConstraint("org_id", "source_id", name="uq_activity_org_source"),
+                      Index("ix_activity_member_time", "member_id", "occurred_at"),
+                      Index("ix_activity_org_time", "org_id", "occurred_at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"))
+    target_member_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("member.id", ondelete="SET NULL"),
+                                                         index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime]
+    weight: Mapped[float | None]
+    source_id: Mapped[str] = mapped_column(String(200))
+    meta: Mapped[dict] = mapped_column(JSONB_ANY, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MemberNote(TenantOwned, OrgOwned, Base):
+    __tablename__ = "member_note"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
+    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author: Mapped[User | None] = relationship(lazy="joined")
+
+
+class AttributeDef(TenantOwned, OrgOwned, Base):
+    """A custom member attribute of one organisation: text, number, date or choice."""
+    __tablename__ = "attribute_def"
+    __table_args__ = (UniqueConstraint("org_id", "key", name="uq_attribute_def_org_key"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))  # text | number | date | choice
+    choices: Mapped[list] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MemberMerge(TenantOwned, OrgOwned, Base):
+    """A merge of one member into another, with what moved, so it can be undone."""
+    __tablename__ = "member_merge"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
+    survivor_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    merged_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    moved: Mapped[dict] = mapped_column(JSONB_ANY, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[datetime | None]
+
+
+class MergeDismissal(TenantOwned, OrgOwned, Base):
+    """A merge suggestion someone rejected: the pair is not suggested again."""
+    __tablename__ = "merge_dismissal"
+    __table_args__ = (UniqueConstraint("org_id", "member_a_id", "member_b_id", name="uq_merge_dismissal_pair"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_a_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"))
+    member_b_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(TenantOwned, OrgOwned, Base):
+    """An organisation's API key. Only a hash is stored; the prefix identifies it in lists and logs."""
+    __tablename__ = "api_key"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Upload(TenantOwned, OrgOwned, Base):
+    """A file uploaded for import, kept in the database so any worker host can read it."""
+    __tablename__ = "upload"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
+    filename: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))  # csv | telegram
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportError_(TenantOwned, Base):
+    """A rejected row of an import job, with its line number and reason."""
+    __tablename__ = "import_error"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_run_id: Mapped[int] = mapped_column(BigId, ForeignKey("job_run.id", ondelete="CASCADE"), index=True)
+    line: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(500))
+    raw: Mapped[str | None] = mapped_column(Text)

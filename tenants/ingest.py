@@ -1,0 +1,316 @@
+"""Activity ingestion, shared by the API, CSV import and Telegram import.
+
+Set-based: a batch resolves all its identities with one query, creates the missing members and
+identities with multi-row inserts, inserts activities with `ON CONFLICT (org_id, source_id) DO NOTHING`
+(so re-sending is harmless and counted as a duplicate), and updates member counters in one statement.
+Runs inside the organisation's tenant scope.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import bindparam, select, text, tuple_, update
+from sqlalchemy.orm import Session
+
+from .context import require_agency_id
+from .models import ACTIVITY_TYPES, Activity, Identity, Member, utcnow
+
+MAX_BATCH = 5000
+CHANNEL_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MAX_META_BYTES = 16_000
+
+
+class ItemError(ValueError):
+    """One activity (or row) is invalid; the message says why, in English, for API clients and result pages."""
+
+
+@dataclass(frozen=True)
+class IdentityRef:
+    channel: str
+    external_id: str
+    handle: str | None = None
+    display_name: str | None = None
+    email: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.channel, self.external_id)
+
+
+@dataclass
+class ActivityIn:
+    member: IdentityRef
+    type: str
+    occurred_at: datetime
+    source_id: str
+    channel: str
+    target: IdentityRef | None = None
+    weight: float | None = None
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    members_created: int = 0
+    member_ids: set[int] = field(default_factory=set)
+
+    def add(self, other: IngestResult) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.members_created += other.members_created
+        self.member_ids |= other.member_ids
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+def _text(value, name: str, limit: int, required: bool = True) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise ItemError(f"{name} is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ItemError(f"{name} must be a string")
+    value = str(value).strip()
+    if required and not value:
+        raise ItemError(f"{name} is required")
+    if len(value) > limit:
+        raise ItemError(f"{name} is longer than {limit} characters")
+    return value or None
+
+
+def normalise_email(value) -> str | None:
+    value = _text(value, "email", 254, required=False)
+    if value is None:
+        return None
+    value = value.lower()
+    if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value):
+        raise ItemError("email is not a valid address")
+    return value
+
+
+def parse_identity(obj, name: str = "member") -> IdentityRef:
+    if not isinstance(obj, dict):
+        raise ItemError(f"{name} must be an object")
+    channel = _text(obj.get("channel"), f"{name}.channel", 32)
+    channel = channel.lower()
+    if not CHANNEL_RE.match(channel):
+        raise ItemError(f"{name}.channel must be lower-case letters, digits or _")
+    return IdentityRef(
+        channel=channel,
+        external_id=_text(obj.get("external_id"), f"{name}.external_id", 200),
+        handle=_text(obj.get("handle"), f"{name}.handle", 200, required=False),
+        display_name=_text(obj.get("display_name"), f"{name}.display_name", 200, required=False),
+        email=normalise_email(obj.get("email")),
+    )
+
+
+def parse_time(value, name: str = "occurred_at") -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        raw = _text(value, name, 64)
+        try:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise ItemError(f"{name} is not an ISO 8601 date-time") from None
+    if moment.tzinfo is None:
+        raise ItemError(f"{name} needs a time zone (e.g. 2026-05-01T10:00:00Z)")
+    moment = moment.astimezone(UTC)
+    if moment > utcnow() + timedelta(days=1):
+        raise ItemError(f"{name} is in the future")
+    if moment.year < 2000:
+        raise ItemError(f"{name} is before 2000")
+    return moment
+
+
+def parse_activity(obj) -> ActivityIn:
+    """Validate one API item. Raises ItemError with a message for the `errors` list."""
+    if not isinstance(obj, dict):
+        raise ItemError("item must be an object")
+    member = parse_identity(obj.get("member"))
+    kind = _text(obj.get("type"), "type", 32).lower()
+    if kind not in ACTIVITY_TYPES:
+        raise ItemError(f"type must be one of: {', '.join(ACTIVITY_TYPES)}")
+    channel = _text(obj.get("channel"), "channel", 32, required=False)
+    channel = (channel or member.channel).lower()
+    if not CHANNEL_RE.match(channel):
+        raise ItemError("channel must be lower-case letters, digits or _")
+    target = parse_identity(obj["target"], "target") if obj.get("target") is not None else None
+    weight = obj.get("weight")
+    if weight is not None:
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1000:
+            raise ItemError("weight must be a number from 0 to 1000")
+        weight = float(weight)
+    meta = obj.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise ItemError("meta must be an object")
+    if len(json.dumps(meta, ensure_ascii=False)) > MAX_META_BYTES:
+        raise ItemError(f"meta is larger than {MAX_META_BYTES} bytes")
+    return ActivityIn(member=member, type=kind, occurred_at=parse_time(obj.get("occurred_at")),
+                      source_id=_text(obj.get("source_id"), "source_id", 200), channel=channel,
+                      target=target, weight=weight, meta=meta)
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+def _insert_ignore(session: Session, table):
+    """INSERT ... ON CONFLICT DO NOTHING for the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def _best(refs: Iterable[IdentityRef]) -> dict[tuple[str, str], IdentityRef]:
+    """One ref per identity, keeping the first non-empty handle, name and email seen in the batch."""
+    best: dict[tuple[str, str], IdentityRef] = {}
+    for ref in refs:
+        if ref.email and ref.email != ref.email.lower():
+            ref = IdentityRef(ref.channel, ref.external_id, ref.handle, ref.display_name, ref.email.lower())
+        old = best.get(ref.key)
+        if old is None:
+            best[ref.key] = ref
+        else:
+            best[ref.key] = IdentityRef(ref.channel, ref.external_id, old.handle or ref.handle,
+                                        old.display_name or ref.display_name, old.email or ref.email)
+    return best
+
+
+def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) -> tuple[dict, int]:
+    """Map every identity to a member id, creating what is missing. Returns (mapping, members created).
+
+    A new identity whose email belongs to an existing member joins that member."""
+    agency_id = require_agency_id()
+    wanted = _best(refs)
+    if not wanted:
+        return {}, 0
+    keys = list(wanted)
+    found: dict[tuple[str, str], int] = {}
+    for chunk in _chunks(keys, 2000):
+        rows = session.execute(select(Identity.channel, Identity.external_id, Identity.member_id)
+                               .where(Identity.org_id == org_id,
+                                      tuple_(Identity.channel, Identity.external_id).in_(chunk)))
+        found.update({(c, e): m for c, e, m in rows})
+    missing = [k for k in keys if k not in found]
+    if not missing:
+        return found, 0
+    by_email: dict[str, int] = {}
+    emails = sorted({wanted[k].email for k in missing if wanted[k].email})
+    if emails:
+        rows = session.execute(select(Member.email, Member.id).where(
+            Member.org_id == org_id, Member.email.in_(emails), Member.merged_into_id.is_(None),
+            Member.erased_at.is_(None)).order_by(Member.id))
+        for email, member_id in rows:
+            by_email.setdefault(email, member_id)
+    to_create = [k for k in missing if wanted[k].email not in by_email]
+    now = utcnow()
+    new_ids: dict[tuple[str, str], int] = {}
+    if to_create:
+        params = [{"agency_id": agency_id, "org_id": org_id, "public_id": _pid(),
+                   "display_name": _name(wanted[k]), "sort_name": _name(wanted[k]).lower(),
+                   "email": wanted[k].email, "attributes": {}, "is_staff": False, "is_bot": False,
+                   "activity_count": 0, "created_at": now} for k in to_create]
+        ids = session.scalars(_insert_ignore(session, Member.__table__).returning(
+            Member.__table__.c.id, sort_by_parameter_order=True), params).all()
+        new_ids = dict(zip(to_create, ids, strict=True))
+        # Two members created in this batch may share an email: the first one takes the other's identities.
+        first_for_email: dict[str, int] = {}
+        for k in to_create:
+            email = wanted[k].email
+            if email:
+                first_for_email.setdefault(email, new_ids[k])
+    identity_rows = []
+    for k in missing:
+        ref = wanted[k]
+        member_id = by_email.get(ref.email) if ref.email in by_email else new_ids[k]
+        identity_rows.append({"agency_id": agency_id, "org_id": org_id, "member_id": member_id,
+                              "channel": k[0], "external_id": k[1], "handle": ref.handle, "created_at": now})
+    stmt = _insert_ignore(session, Identity.__table__).on_conflict_do_nothing(
+        index_elements=["org_id", "channel", "external_id"])
+    session.execute(stmt, identity_rows)
+    # Re-read: a concurrent batch may have created some of these identities first.
+    for chunk in _chunks(missing, 2000):
+        rows = session.execute(select(Identity.channel, Identity.external_id, Identity.member_id)
+                               .where(Identity.org_id == org_id,
+                                      tuple_(Identity.channel, Identity.external_id).in_(chunk)))
+        found.update({(c, e): m for c, e, m in rows})
+    orphans = [i for k, i in new_ids.items() if found.get(k) != i]
+    if orphans:
+        from sqlalchemy import delete
+        session.execute(delete(Member).where(Member.id.in_(orphans)))
+    return found, len(new_ids) - len(orphans)
+
+
+def ingest(session: Session, org_id: int, items: list[ActivityIn]) -> IngestResult:
+    """Store a batch of valid activities. Idempotent per (org, source_id)."""
+    result = IngestResult()
+    if not items:
+        return result
+    agency_id = require_agency_id()
+    refs = [a.member for a in items] + [a.target for a in items if a.target]
+    members, result.members_created = resolve_members(session, org_id, refs)
+    now = utcnow()
+    rows = [{"agency_id": agency_id, "org_id": org_id, "member_id": members[a.member.key],
+             "target_member_id": members[a.target.key] if a.target else None, "type": a.type,
+             "channel": a.channel, "occurred_at": a.occurred_at, "weight": a.weight, "source_id": a.source_id,
+             "meta": a.meta, "created_at": now} for a in items]
+    table = Activity.__table__
+    stmt = _insert_ignore(session, table).on_conflict_do_nothing(index_elements=["org_id", "source_id"]) \
+        .returning(table.c.member_id, table.c.occurred_at)
+    inserted = session.execute(stmt, rows).all()
+    result.accepted = len(inserted)
+    result.duplicates = len(rows) - len(inserted)
+    _update_member_stats(session, inserted)
+    result.member_ids = {m for m, _ in inserted} | {m for m in members.values()}
+    return result
+
+
+def _update_member_stats(session: Session, inserted: list) -> None:
+    """activity_count, first_seen_at and last_active_at from the rows this batch really added."""
+    stats: dict[int, list] = {}
+    for member_id, occurred in inserted:
+        s = stats.setdefault(member_id, [0, occurred, occurred])
+        s[0] += 1
+        s[1] = min(s[1], occurred)
+        s[2] = max(s[2], occurred)
+    if not stats:
+        return
+    ids = list(stats)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("""
+            UPDATE member m SET activity_count = m.activity_count + v.n,
+                   first_seen_at = LEAST(m.first_seen_at, v.first), last_active_at = GREATEST(m.last_active_at, v.last)
+            FROM unnest(CAST(:ids AS bigint[]), CAST(:n AS int[]), CAST(:first AS timestamptz[]),
+                        CAST(:last AS timestamptz[])) AS v(id, n, first, last)
+            WHERE m.id = v.id"""),
+            {"ids": ids, "n": [stats[i][0] for i in ids], "first": [stats[i][1] for i in ids],
+             "last": [stats[i][2] for i in ids]})
+    else:
+        table = Member.__table__
+        session.execute(
+            update(table).where(table.c.id == bindparam("mid")).values(
+                activity_count=table.c.activity_count + bindparam("n"),
+                first_seen_at=text("min(coalesce(first_seen_at, :first), :first)"),
+                last_active_at=text("max(coalesce(last_active_at, :last), :last)")),
+            [{"mid": i, "n": s[0], "first": s[1], "last": s[2]} for i, s in stats.items()])
+
+
+def _chunks(seq: list, size: int):
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]
+
+
+def _pid() -> str:
+    from .ids import public_id
+    return public_id()
+
+
+def _name(ref: IdentityRef) -> str:
+    return (ref.display_name or ref.handle or ref.email or f"{ref.channel}:{ref.external_id}")[:200]

@@ -1,0 +1,99 @@
+"""The shared ingestion path: identities resolve to members, activities are stored once."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from tenants.context import tenant_scope
+from tenants.db import job_session, system_scope
+from tenants.ingest import ActivityIn, IdentityRef, ItemError, ingest, parse_activity
+from tenants.models import Activity, Identity, Member
+
+from .. import factories
+
+
+def _act(ext: str, source: str, when: str = "2026-05-01T10:00:00+00:00", kind: str = "message",
+         target: str | None = None, email: str | None = None) -> ActivityIn:
+    return ActivityIn(member=IdentityRef("telegram", ext, handle=f"@{ext}", display_name=ext.title(), email=email),
+                      type=kind, occurred_at=datetime.fromisoformat(when), source_id=source, channel="telegram",
+                      target=IdentityRef("telegram", target) if target else None)
+
+
+@pytest.fixture
+def org():
+    a = factories.agency("Acme", "o@acme.test")
+    o = factories.org(a, "Coffee")
+    return a, o
+
+
+def _ingest(a, o, items):
+    with tenant_scope(a.id, o.id), job_session() as s:
+        return ingest(s, o.id, items)
+
+
+def test_ingest_creates_members_and_is_idempotent(org):
+    a, o = org
+    items = [_act("ann", "m1"), _act("bob", "m2", target="ann", kind="reply"),
+             _act("ann", "m3", "2026-04-01T09:00:00Z")]
+    first = _ingest(a, o, items)
+    assert (first.accepted, first.duplicates, first.members_created) == (3, 0, 2)
+    again = _ingest(a, o, items + [_act("ann", "m1")])      # same items again, one twice
+    assert (again.accepted, again.duplicates, again.members_created) == (0, 4, 0)
+    with system_scope() as s:
+        ann = s.scalar(select(Member).join(Identity, Identity.member_id == Member.id)
+                       .where(Identity.external_id == "ann"))
+        assert ann.activity_count == 2
+        assert ann.first_seen_at == datetime(2026, 4, 1, 9, tzinfo=UTC)
+        assert ann.last_active_at == datetime(2026, 5, 1, 10, tzinfo=UTC)
+        reply = s.scalar(select(Activity).where(Activity.source_id == "m2"))
+        assert reply.target_member_id == ann.id
+        assert s.scalar(select(func.count()).select_from(Activity)) == 3
+        assert {m.agency_id for m in s.scalars(select(Member))} == {a.id}
+
+
+def test_duplicate_source_ids_inside_one_batch_count_once(org):
+    a, o = org
+    r = _ingest(a, o, [_act("ann", "same"), _act("ann", "same"), _act("bob", "same")])
+    assert (r.accepted, r.duplicates) == (1, 2)
+
+
+def test_new_identity_with_a_known_email_joins_that_member(org):
+    a, o = org
+    _ingest(a, o, [_act("ann", "m1", email="Ann@Mail.test")])
+    r = _ingest(a, o, [ActivityIn(member=IdentityRef("vk", "id77", email="ann@mail.test"), type="post",
+                                  occurred_at=datetime(2026, 5, 2, tzinfo=UTC), source_id="vk1", channel="vk")])
+    assert r.members_created == 0
+    with system_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Member)) == 1
+        assert s.scalar(select(func.count()).select_from(Identity)) == 2
+
+
+def test_source_ids_are_per_organisation(org):
+    a, o = org
+    other = factories.org(a, "Tea")
+    _ingest(a, o, [_act("ann", "m1")])
+    with tenant_scope(a.id, other.id), job_session() as s:
+        assert ingest(s, other.id, [_act("ann", "m1")]).accepted == 1
+
+
+@pytest.mark.parametrize("item, message", [
+    ({}, "member must be an object"),
+    ({"member": {"channel": "telegram"}}, "member.external_id is required"),
+    ({"member": {"channel": "Tele gram", "external_id": "1"}}, "member.channel"),
+    ({"member": {"channel": "telegram", "external_id": "1"}, "type": "dance"}, "type must be one of"),
+    ({"member": {"channel": "telegram", "external_id": "1"}, "type": "message",
+      "occurred_at": "2026-05-01T10:00:00"}, "needs a time zone"),
+    ({"member": {"channel": "telegram", "external_id": "1"}, "type": "message",
+      "occurred_at": "yesterday"}, "ISO 8601"),
+    ({"member": {"channel": "telegram", "external_id": "1"}, "type": "message",
+      "occurred_at": "2026-05-01T10:00:00Z"}, "source_id is required"),
+    ({"member": {"channel": "telegram", "external_id": "1", "email": "nope"}, "type": "message",
+      "occurred_at": "2026-05-01T10:00:00Z", "source_id": "x"}, "email is not a valid address"),
+    ({"member": {"channel": "telegram", "external_id": "1"}, "type": "message",
+      "occurred_at": "2026-05-01T10:00:00Z", "source_id": "x", "weight": -1}, "weight must be"),
+])
+def test_parse_activity_explains_what_is_wrong(item, message):
+    with pytest.raises(ItemError, match=message):
+        parse_activity(item)
