@@ -17,7 +17,8 @@ ACTIONS = (
     "login", "login_failed", "logout", "password_changed", "password_reset",
     "agency_created", "org_created", "org_renamed", "org_archived", "org_restored",
     "invitation_sent", "invitation_revoked", "invitation_accepted",
-    "role_changed", "user_removed", "export_started",
+    "role_changed", "user_removed", "export_started", "api_key_created", "api_key_revoked",
+    "member_exported", "member_erased", "members_merged", "merge_undone", "import_started",
 )
 
 

@@ -57,6 +57,7 @@ class Settings:
     login_limit_account: str = "5 per 15 minutes"
     login_limit_ip: str = "30 per 15 minutes"
     session_cookie_secure: bool = False
+    api_rate_limit: str = "600 per minute"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -80,6 +81,7 @@ class Settings:
             login_limit_account=env.get("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 15 minutes",
             login_limit_ip=env.get("LOGIN_LIMIT_PER_IP") or "30 per 15 minutes",
             session_cookie_secure=_bool(env.get("SESSION_COOKIE_SECURE"), False),
+            api_rate_limit=env.get("API_RATE_LIMIT") or "600 per minute",
         )
         values.update(overrides)
         return cls(**values)

@@ -77,6 +77,8 @@ def _text(value, name: str, limit: int, required: bool = True) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ItemError(f"{name} must be a string")
     value = str(value).strip()
+    if "\x00" in value:
+        raise ItemError(f"{name} contains a NUL character")
     if required and not value:
         raise ItemError(f"{name} is required")
     if len(value) > limit:
@@ -150,7 +152,10 @@ def parse_activity(obj) -> ActivityIn:
     meta = obj.get("meta") or {}
     if not isinstance(meta, dict):
         raise ItemError("meta must be an object")
-    if len(json.dumps(meta, ensure_ascii=False)) > MAX_META_BYTES:
+    encoded = json.dumps(meta, ensure_ascii=False)
+    if "\\u0000" in encoded or "\x00" in encoded:
+        raise ItemError("meta contains a NUL character")
+    if len(encoded) > MAX_META_BYTES:
         raise ItemError(f"meta is larger than {MAX_META_BYTES} bytes")
     return ActivityIn(member=member, type=kind, occurred_at=parse_time(obj.get("occurred_at")),
                       source_id=_text(obj.get("source_id"), "source_id", 200), channel=channel,

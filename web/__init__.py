@@ -94,6 +94,7 @@ def select_locale() -> str:
 def _register_blueprints(app: Flask) -> None:
     from .account import bp as account_bp
     from .agency import bp as agency_bp
+    from .api import bp as api_bp
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp
     from .jobs import bp as jobs_bp
@@ -101,7 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from .system import bp as system_bp
     from .team import bp as team_bp
 
-    for bp in (system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp):
+    for bp in (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp):
         app.register_blueprint(bp)
 
 

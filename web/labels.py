@@ -12,7 +12,10 @@ ACTIONS = {
     "org_restored": _l("Organisation restored"), "invitation_sent": _l("Invitation sent"),
     "invitation_revoked": _l("Invitation revoked"), "invitation_accepted": _l("Invitation accepted"),
     "role_changed": _l("Role changed"), "user_removed": _l("Person removed"),
-    "export_started": _l("Export started"),
+    "export_started": _l("Export started"), "api_key_created": _l("API key created"),
+    "api_key_revoked": _l("API key revoked"), "member_exported": _l("Member data exported"),
+    "member_erased": _l("Member erased"), "members_merged": _l("Members merged"),
+    "merge_undone": _l("Merge undone"), "import_started": _l("Import started"),
 }
 JOBS = {"audit_export": _l("Audit log export"), "agency_cleanup": _l("Clean-up")}
 

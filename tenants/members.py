@@ -1,0 +1,175 @@
+"""Members of one organisation: list, search, filter, page, and the member's public shape.
+
+Listing uses keyset pagination (a cursor of the sort value and id), so page 500 costs what page 1 costs.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from .models import Identity, Member, MemberTag
+
+SORTS = ("last_active", "name", "score", "activity")
+KINDS = ("people", "all", "staff", "bot")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class MemberFilter:
+    q: str | None = None
+    channel: str | None = None
+    tag: str | None = None
+    stage: str | None = None
+    kind: str = "people"          # people: neither staff nor bot
+    external_id: str | None = None
+    email: str | None = None
+    sort: str = "last_active"
+
+
+@dataclass
+class Page:
+    members: list[Member]
+    next_cursor: str | None
+    identities: dict[int, list[Identity]] = field(default_factory=dict)
+    tags: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _sort_key(sort: str):
+    """(expression, descending) for each sort; NULLs folded so keyset comparisons stay total."""
+    if sort == "name":
+        return Member.sort_name, False
+    if sort == "score":
+        return func.coalesce(Member.score, -1.0), True
+    if sort == "activity":
+        return Member.activity_count, True
+    return func.coalesce(Member.last_active_at, EPOCH), True
+
+
+def live_members():
+    """Members that still exist as themselves (not merged away, not erased)."""
+    return select(Member).where(Member.merged_into_id.is_(None), Member.erased_at.is_(None))
+
+
+def filtered(f: MemberFilter):
+    stmt = live_members()
+    if f.q:
+        needle = f"%{f.q.strip().lower()}%"
+        stmt = stmt.where(or_(
+            Member.sort_name.like(needle), Member.email.like(needle), Member.phone.like(needle),
+            exists().where(Identity.member_id == Member.id,
+                           or_(func.lower(Identity.handle).like(needle),
+                               func.lower(Identity.external_id).like(needle)))))
+    if f.channel:
+        cond = [Identity.member_id == Member.id, Identity.channel == f.channel]
+        if f.external_id:
+            cond.append(Identity.external_id == f.external_id)
+        stmt = stmt.where(exists().where(*cond))
+    if f.email:
+        stmt = stmt.where(Member.email == f.email.strip().lower())
+    if f.tag:
+        stmt = stmt.where(exists().where(MemberTag.member_id == Member.id, MemberTag.tag == f.tag))
+    if f.stage:
+        stmt = stmt.where(Member.stage == f.stage)
+    if f.kind == "people":
+        stmt = stmt.where(Member.is_staff.is_(False), Member.is_bot.is_(False))
+    elif f.kind == "staff":
+        stmt = stmt.where(Member.is_staff.is_(True))
+    elif f.kind == "bot":
+        stmt = stmt.where(Member.is_bot.is_(True))
+    return stmt
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> list | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, last_id = json.loads(raw)
+        if sort == "last_active":
+            value = datetime.fromisoformat(value)
+        return [value, int(last_id)]
+    except (ValueError, TypeError):
+        return None
+
+
+def page(session: Session, f: MemberFilter, limit: int = 50, cursor: str | None = None) -> Page:
+    sort = f.sort if f.sort in SORTS else "last_active"
+    key, desc = _sort_key(sort)
+    stmt = filtered(f)
+    after = decode_cursor(cursor, sort) if cursor else None
+    if after is not None:
+        value, last_id = after
+        if desc:
+            stmt = stmt.where(or_(key < value, and_(key == value, Member.id < last_id)))
+        else:
+            stmt = stmt.where(or_(key > value, and_(key == value, Member.id > last_id)))
+    order = (key.desc(), Member.id.desc()) if desc else (key.asc(), Member.id.asc())
+    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        value = {"name": last.sort_name, "score": last.score if last.score is not None else -1.0,
+                 "activity": last.activity_count,
+                 "last_active": last.last_active_at or EPOCH}[sort]
+        next_cursor = encode_cursor([value, last.id])
+    return Page(rows, next_cursor, *details(session, [m.id for m in rows]))
+
+
+def count(session: Session, f: MemberFilter) -> int:
+    return session.scalar(select(func.count()).select_from(filtered(f).order_by(None).subquery())) or 0
+
+
+def details(session: Session, member_ids: list[int]) -> tuple[dict, dict]:
+    """Identities and tags of a page of members, two queries for the whole page."""
+    identities: dict[int, list[Identity]] = {}
+    tags: dict[int, list[str]] = {}
+    if member_ids:
+        for ident in session.scalars(select(Identity).where(Identity.member_id.in_(member_ids))
+                                     .order_by(Identity.channel, Identity.id)):
+            identities.setdefault(ident.member_id, []).append(ident)
+        for member_id, tag in session.execute(select(MemberTag.member_id, MemberTag.tag)
+                                              .where(MemberTag.member_id.in_(member_ids)).order_by(MemberTag.tag)):
+            tags.setdefault(member_id, []).append(tag)
+    return identities, tags
+
+
+def by_public_id(session: Session, public_id: str) -> Member | None:
+    return session.scalar(select(Member).where(Member.public_id == public_id, Member.erased_at.is_(None)))
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def as_dict(m: Member, identities: list[Identity], tags: list[str]) -> dict:
+    """The member object of the API (and of the privacy export's core)."""
+    return {
+        "id": m.public_id,
+        "display_name": m.display_name,
+        "email": m.email,
+        "phone": m.phone,
+        "city": m.city,
+        "identities": [{"channel": i.channel, "external_id": i.external_id, "handle": i.handle} for i in identities],
+        "tags": tags,
+        "attributes": m.attributes or {},
+        "followers": m.followers,
+        "is_staff": m.is_staff,
+        "is_bot": m.is_bot,
+        "first_seen_at": _iso(m.first_seen_at),
+        "last_active_at": _iso(m.last_active_at),
+        "activity_count": m.activity_count,
+    }
