@@ -97,12 +97,13 @@ def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp
+    from .integrations import bp as integrations_bp
     from .jobs import bp as jobs_bp
     from .org import bp as org_bp
     from .system import bp as system_bp
     from .team import bp as team_bp
 
-    for bp in (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp):
+    for bp in (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp, integrations_bp):
         app.register_blueprint(bp)
 
 

@@ -26,6 +26,7 @@ def main() -> None:
 
 def register(app) -> None:
     app.cli.add_command(db_group)
+    app.cli.add_command(api_key_group)
     for command in (seed_demo, worker, scheduler, create_agency, create_org):
         app.cli.add_command(command)
 
@@ -116,3 +117,30 @@ def scheduler(once: bool) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _org(agency: Agency, slug: str):
+    with tenant_scope(agency.id), job_session() as s:
+        org = orgs.by_slug(s, slug)
+        if org is None:
+            raise click.ClickException(f"no organisation {slug!r} in {agency.slug!r}")
+        s.expunge(org)
+        return org
+
+
+@click.group("api-key", help="Organisation API keys.")
+def api_key_group() -> None:
+    pass
+
+
+@api_key_group.command("create", help="Create an API key for an organisation and print it (shown only once).")
+@click.argument("agency_slug")
+@click.argument("org_slug")
+@click.argument("name")
+def api_key_create(agency_slug: str, org_slug: str, name: str) -> None:
+    from tenants import apikeys
+    agency = _agency(agency_slug)
+    org = _org(agency, org_slug)
+    with tenant_scope(agency.id, org.id), job_session() as s:
+        _key, token = apikeys.create(s, org.id, name, Actor(email="cli"))
+    click.echo(token)

@@ -40,7 +40,12 @@ def world():
         jobs.finish(s, run.id, {"rows": 0})
         jobs.attach_file(s, run.id, "x.csv", "text/csv", b"secret")
         s.flush()
-        ids = {"invitation_id": inv.public_id, "job_id": run.public_id, "org_job_id": org_run.public_id}
+        from tenants import apikeys
+        from tenants.audit import Actor
+        with tenant_scope(a.id, a1.id):
+            key, _token = apikeys.create(s, a1.id, "crawl key", Actor(email="t"))
+        ids = {"invitation_id": inv.public_id, "job_id": run.public_id, "org_job_id": org_run.public_id,
+               "key_id": key.public_id}
     return {"a": a, "a1": a1, "a2": a2, "manager": manager, **ids}
 
 
@@ -51,6 +56,7 @@ def _urls(app, world, org_slug: str | None = None, job_key: str = "job_id"):
         "job_id": world[job_key],
         "invitation_id": world["invitation_id"],
         "user_id": world["manager"].public_id,
+        "key_id": world["key_id"],
     }
     found = []
     for rule in app.url_map.iter_rules():
