@@ -214,7 +214,17 @@ def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) 
             Member.erased_at.is_(None)).order_by(Member.id))
         for email, member_id in rows:
             by_email.setdefault(email, member_id)
-    to_create = [k for k in missing if wanted[k].email not in by_email]
+    # One new member per new person: identities in this batch that share an email become one member.
+    to_create, shared = [], {}
+    for k in missing:
+        email = wanted[k].email
+        if email in by_email:
+            continue
+        if email and email in shared:
+            continue
+        to_create.append(k)
+        if email:
+            shared[email] = k
     now = utcnow()
     new_ids: dict[tuple[str, str], int] = {}
     if to_create:
@@ -225,16 +235,15 @@ def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) 
         ids = session.scalars(_insert_ignore(session, Member.__table__).returning(
             Member.__table__.c.id, sort_by_parameter_order=True), params).all()
         new_ids = dict(zip(to_create, ids, strict=True))
-        # Two members created in this batch may share an email: the first one takes the other's identities.
-        first_for_email: dict[str, int] = {}
-        for k in to_create:
-            email = wanted[k].email
-            if email:
-                first_for_email.setdefault(email, new_ids[k])
     identity_rows = []
     for k in missing:
         ref = wanted[k]
-        member_id = by_email.get(ref.email) if ref.email in by_email else new_ids[k]
+        if ref.email in by_email:
+            member_id = by_email[ref.email]
+        elif k in new_ids:
+            member_id = new_ids[k]
+        else:
+            member_id = new_ids[shared[ref.email]]
         identity_rows.append({"agency_id": agency_id, "org_id": org_id, "member_id": member_id,
                               "channel": k[0], "external_id": k[1], "handle": ref.handle, "created_at": now})
     stmt = _insert_ignore(session, Identity.__table__).on_conflict_do_nothing(

@@ -30,3 +30,22 @@ def action_label(code: str) -> str:
 
 def job_label(code: str) -> str:
     return str(JOBS.get(code, code))
+
+CHANNELS = {"telegram": "Telegram", "vk": _l("VK"), "email": _l("Email"), "instagram": "Instagram",
+            "discord": "Discord", "offline": _l("Offline"), "website": _l("Website"), "phone": _l("Phone"),
+            "other": _l("Other")}
+ACTIVITY = {
+    "message": _l("Message"), "reply": _l("Reply"), "reaction": _l("Reaction"), "post": _l("Post"),
+    "share": _l("Share"), "referral": _l("Referral"), "purchase": _l("Purchase"), "review": _l("Review"),
+    "event_registration": _l("Event registration"), "event_attendance": _l("Event attendance"),
+    "survey_answer": _l("Survey answer"), "content_created": _l("Content created"), "join": _l("Joined"),
+    "leave": _l("Left"), "other": _l("Other"),
+}
+
+
+def channel_label(code: str) -> str:
+    return str(CHANNELS.get(code, code))
+
+
+def activity_label(code: str) -> str:
+    return str(ACTIVITY.get(code, code))

@@ -12,7 +12,7 @@ from tenants import jobs
 from tenants.context import tenant_scope
 from tenants.db import job_session, system_scope
 from tenants.ids import new_token, token_hash
-from tenants.models import AgencyRole, Invitation, Organisation, utcnow
+from tenants.models import AgencyRole, Invitation, Member, MemberMerge, Organisation, utcnow
 
 from .. import factories
 from ..conftest import csrf_of, login
@@ -44,8 +44,19 @@ def world():
         from tenants.audit import Actor
         with tenant_scope(a.id, a1.id):
             key, _token = apikeys.create(s, a1.id, "crawl key", Actor(email="t"))
+        with tenant_scope(a.id, a1.id):
+            from datetime import UTC, datetime
+
+            from tenants.ingest import ActivityIn, IdentityRef, ingest
+            from tenants.merge import merge
+            acts = [ActivityIn(IdentityRef("telegram", ext, display_name=ext), "message",
+                               datetime(2026, 5, 1, tzinfo=UTC), f"src-{ext}", "telegram") for ext in ("ann", "bob")]
+            ingest(s, a1.id, acts)
+            ann, bob = (s.scalar(select(Member).where(Member.display_name == n)) for n in ("ann", "bob"))
+            record = merge(s, ann, bob, Actor(email="t"))
+            s.flush()
         ids = {"invitation_id": inv.public_id, "job_id": run.public_id, "org_job_id": org_run.public_id,
-               "key_id": key.public_id}
+               "key_id": key.public_id, "member_id": ann.public_id, "merge_id": record.public_id}
     return {"a": a, "a1": a1, "a2": a2, "manager": manager, **ids}
 
 
@@ -57,6 +68,8 @@ def _urls(app, world, org_slug: str | None = None, job_key: str = "job_id"):
         "invitation_id": world["invitation_id"],
         "user_id": world["manager"].public_id,
         "key_id": world["key_id"],
+        "member_id": world["member_id"],
+        "merge_id": world["merge_id"],
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -82,7 +95,10 @@ def _snapshot():
     with system_scope() as s:
         return (sorted((o.name, o.archived_at is None) for o in s.scalars(select(Organisation))),
                 sorted((r.user_id, r.role) for r in s.scalars(select(AgencyRole))),
-                sorted((i.email, i.revoked_at is None) for i in s.scalars(select(Invitation))))
+                sorted((i.email, i.revoked_at is None) for i in s.scalars(select(Invitation))),
+                sorted((m.display_name, m.erased_at is None, m.merged_into_id is None, m.is_staff)
+                       for m in s.scalars(select(Member))),
+                sorted((r.public_id, r.undone_at is None) for r in s.scalars(select(MemberMerge))))
 
 
 def _assert_all_404(client, urls, who: str):

@@ -43,3 +43,18 @@ document.addEventListener("htmx:responseError", function (evt) {
   box.textContent = (title ? title.textContent : "Error") + " (" + status + ")";
   main.prepend(box);
 });
+
+// Member list: "select all" and bulk export (a file download, so a plain form post, not htmx).
+document.addEventListener("change", function (evt) {
+  if (evt.target.matches("[data-select-all]")) {
+    var form = evt.target.closest("form");
+    form.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = evt.target.checked; });
+  }
+});
+document.addEventListener("htmx:confirm", function (evt) {
+  var form = evt.target;
+  if (form.id === "bulk" && form.querySelector("select[name=action]").value === "export") {
+    evt.preventDefault();
+    form.submit();
+  }
+});

@@ -1,0 +1,272 @@
+"""An organisation's members: list (search, filters, sort, keyset pages, bulk actions), profile, merge,
+duplicates, custom attributes, privacy export and erasure. Staff only: clients get 404."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import Blueprint, Response, abort, flash, g, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tenants import community, members, merge
+from tenants.community import CommunityError
+from tenants.db import db
+from tenants.merge import MergeError
+from tenants.models import ACTIVITY_TYPES, CHANNELS, MemberMerge
+
+from ..htmx import page, redirect_htmx
+from ..tenancy import actor, org_view
+
+bp = Blueprint("members", __name__, url_prefix="/<agency_slug>/<org_slug>/members")
+PAGE = 50
+
+
+def _filter() -> members.MemberFilter:
+    a = request.values
+    kind = a.get("kind") if a.get("kind") in members.KINDS else "people"
+    sort = a.get("sort") if a.get("sort") in members.SORTS else "last_active"
+    return members.MemberFilter(q=(a.get("q") or "").strip() or None, channel=a.get("channel") or None,
+                                tag=a.get("tag") or None, stage=a.get("stage") or None, kind=kind, sort=sort)
+
+
+def _list_context(f: members.MemberFilter, cursor: str | None = None, **extra) -> dict:
+    result = members.page(db, f, PAGE, cursor)
+    return {"f": f, "page": result, "total": members.count(db, f), "channels": CHANNELS,
+            "tags": community.org_tags(db, g.org.id), "cursor": cursor, "message": None, **extra}
+
+
+@bp.route("/")
+@org_view(write=True)
+def index():
+    f = _filter()
+    cursor = request.args.get("cursor") or None
+    block = "rows" if cursor else "results"
+    return page("members/index.html", block, **_list_context(f, cursor))
+
+
+@bp.route("/bulk", methods=["POST"])
+@org_view(write=True)
+def bulk():
+    ids = community.ids_for(db, request.form.getlist("ids"))
+    action, tag = request.form.get("action", ""), request.form.get("tag", "")
+    f = _filter()
+    if action == "export":
+        return _csv_export(ids)
+    try:
+        if not ids:
+            raise CommunityError("Select members first.")
+        if action == "tag":
+            community.add_tag(db, ids, tag)
+        elif action == "untag":
+            community.remove_tag(db, ids, tag)
+        elif action in ("staff", "unstaff", "bot", "unbot"):
+            flag = "is_staff" if "staff" in action else "is_bot"
+            community.set_flag(db, ids, flag, not action.startswith("un"))
+        else:
+            raise CommunityError("Choose an action.")
+    except CommunityError as exc:
+        db.rollback()
+        return page("members/index.html", "results", status=422,
+                    **_list_context(f, message=_(str(exc)), message_error=True))
+    db.commit()
+    msg = _("%(n)s members updated.", n=len(ids))
+    return page("members/index.html", "results", **_list_context(f, message=msg))
+
+
+def _csv_export(ids: list[int]) -> Response:
+    identities, tags = members.details(db, ids)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["id", "display_name", "email", "phone", "city", "identities", "tags", "is_staff", "is_bot",
+                "first_seen_at", "last_active_at", "activity_count"])
+    from sqlalchemy import select
+
+    from tenants.models import Member
+    for m in db.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.sort_name)):
+        d = members.as_dict(m, identities.get(m.id, []), tags.get(m.id, []))
+        row = [d["id"], d["display_name"], d["email"], d["phone"], d["city"],
+               " ".join(f"{i['channel']}:{i['handle'] or i['external_id']}" for i in d["identities"]),
+               ", ".join(d["tags"]), d["is_staff"], d["is_bot"], d["first_seen_at"], d["last_active_at"],
+               d["activity_count"]]
+        w.writerow([community._cell(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="members-{g.org.slug}.csv"'})
+
+
+def _member(member_id: str):
+    m = members.by_public_id(db, member_id)
+    if m is None or m.org_id != g.org.id:
+        abort(404)
+    return m
+
+
+def _profile_context(m, **extra) -> dict:
+    identities, tags = members.details(db, [m.id])
+    kind = request.args.get("type") if request.args.get("type") in ACTIVITY_TYPES else None
+    survivor = db.get(type(m), m.merged_into_id) if m.merged_into_id else None
+    return {"m": m, "identities": identities.get(m.id, []), "tags": tags.get(m.id, []),
+            "notes": community.notes(db, m), "defs": community.attribute_defs(db, g.org.id),
+            "timeline": community.timeline(db, [m.id], kind, request.args.get("before")),
+            "types": community.activity_types(db, m.id), "kind": kind, "merges": merge.merges_of(db, m),
+            "survivor": survivor, "error": None, **extra}
+
+
+@bp.route("/<member_id>")
+@org_view(write=True)
+def show(member_id: str):
+    m = _member(member_id)
+    if request.args.get("before"):
+        block = "timeline_rows"          # "older" button: more rows for the same list
+    elif request.headers.get("HX-Target") == "timeline":
+        block = "timeline"               # type filter: the whole timeline panel
+    else:
+        block = "content"
+    return page("members/show.html", block, **_profile_context(m))
+
+
+@bp.route("/<member_id>/fields", methods=["POST"])
+@org_view(write=True)
+def save_fields(member_id: str):
+    m = _member(member_id)
+    form = request.form
+    try:
+        community.update_fields(m, form.get("display_name", ""), form.get("email"), form.get("phone"),
+                                form.get("city"), form.get("followers"))
+        defs = community.attribute_defs(db, g.org.id)
+        community.set_attributes(m, defs, {d.key: form.get(f"attr_{d.key}", "") for d in defs
+                                           if f"attr_{d.key}" in form})
+        community.set_flag(db, [m.id], "is_staff", form.get("is_staff") == "on")
+        community.set_flag(db, [m.id], "is_bot", form.get("is_bot") == "on")
+    except CommunityError as exc:
+        db.rollback()
+        message = _(str(exc), label=getattr(exc, "label", ""))
+        return page("members/show.html", "details", status=422, **_profile_context(_member(member_id), error=message))
+    db.commit()
+    return page("members/show.html", "details", **_profile_context(m, saved=True))
+
+
+@bp.route("/<member_id>/tags", methods=["POST"])
+@org_view(write=True)
+def tags(member_id: str):
+    m = _member(member_id)
+    try:
+        if request.form.get("remove"):
+            community.remove_tag(db, [m.id], request.form["remove"])
+        else:
+            community.add_tag(db, [m.id], request.form.get("tag", ""))
+    except CommunityError as exc:
+        db.rollback()
+        return page("members/show.html", "tags", status=422, **_profile_context(m, tag_error=_(str(exc))))
+    db.commit()
+    return page("members/show.html", "tags", **_profile_context(m))
+
+
+@bp.route("/<member_id>/notes", methods=["POST"])
+@org_view(write=True)
+def add_note(member_id: str):
+    m = _member(member_id)
+    try:
+        community.add_note(db, m, request.form.get("body", ""), current_user.id)
+    except CommunityError as exc:
+        return page("members/show.html", "notes", status=422, **_profile_context(m, note_error=_(str(exc))))
+    db.commit()
+    return page("members/show.html", "notes", **_profile_context(m))
+
+
+@bp.route("/<member_id>/export")
+@org_view(write=True)
+def export(member_id: str):
+    m = _member(member_id)
+    data = community.export_member(db, m, actor())
+    db.commit()
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="member-{m.public_id}.json"'})
+
+
+@bp.route("/<member_id>/erase", methods=["POST"])
+@org_view(write=True)
+def erase(member_id: str):
+    m = _member(member_id)
+    community.erase_member(db, m, actor())
+    db.commit()
+    flash(_("The member's personal data and activity were erased."), "success")
+    return redirect_htmx(url_for("members.index", agency_slug=g.agency.slug, org_slug=g.org.slug))
+
+
+@bp.route("/<member_id>/merge", methods=["POST"])
+@org_view(write=True)
+def merge_into(member_id: str):
+    """Merge `other` (chosen on this profile or from a suggestion) into this member."""
+    m = _member(member_id)
+    other = _member(request.form.get("other", "").strip().rstrip("/").split("/")[-1])
+    try:
+        merge.merge(db, m, other, actor())
+    except MergeError as exc:
+        db.rollback()
+        flash(_(str(exc)), "error")
+        return redirect_htmx(url_for("members.show", agency_slug=g.agency.slug, org_slug=g.org.slug,
+                                     member_id=m.public_id))
+    db.commit()
+    flash(_("%(other)s was merged into %(name)s.", other=other.display_name, name=m.display_name), "success")
+    return redirect_htmx(url_for("members.show", agency_slug=g.agency.slug, org_slug=g.org.slug,
+                                 member_id=m.public_id))
+
+
+@bp.route("/merges/<merge_id>/undo", methods=["POST"])
+@org_view(write=True)
+def undo_merge(merge_id: str):
+    from sqlalchemy import select
+    record = db.scalar(select(MemberMerge).where(MemberMerge.public_id == merge_id, MemberMerge.org_id == g.org.id))
+    if record is None:
+        abort(404)
+    try:
+        restored = merge.unmerge(db, record, actor())
+    except MergeError as exc:
+        db.rollback()
+        flash(_(str(exc)), "error")
+        target = _survivor_public_id(record)
+    else:
+        db.commit()
+        flash(_("Merge undone: %(name)s is a separate member again.", name=restored.display_name), "success")
+        target = restored.public_id
+    return redirect_htmx(url_for("members.show", agency_slug=g.agency.slug, org_slug=g.org.slug, member_id=target))
+
+
+def _survivor_public_id(record: MemberMerge) -> str:
+    from tenants.models import Member
+    return db.get(Member, record.survivor_id).public_id
+
+
+@bp.route("/duplicates")
+@org_view(write=True)
+def duplicates():
+    return page("members/duplicates.html", "list", suggestions=merge.suggestions(db, g.org.id))
+
+
+@bp.route("/duplicates/dismiss", methods=["POST"])
+@org_view(write=True)
+def dismiss():
+    a, b = _member(request.form.get("a", "")), _member(request.form.get("b", ""))
+    merge.dismiss(db, g.org.id, a, b, current_user.id)
+    db.commit()
+    return page("members/duplicates.html", "list", suggestions=merge.suggestions(db, g.org.id))
+
+
+@bp.route("/attributes", methods=["GET", "POST"])
+@org_view(write=True)
+def attributes():
+    error = None
+    if request.method == "POST":
+        try:
+            community.define_attribute(db, g.org.id, request.form.get("label", ""), request.form.get("kind", ""),
+                                       request.form.get("choices", ""))
+        except CommunityError as exc:
+            db.rollback()
+            error = _(str(exc))
+        else:
+            db.commit()
+    return page("members/attributes.html", "defs", status=422 if error else 200,
+                defs=community.attribute_defs(db, g.org.id), error=error, kinds=community.ATTRIBUTE_KINDS)
