@@ -73,8 +73,10 @@ def add_tag(session: Session, member_ids: list[int], tag: str) -> int:
     org_id = session.scalar(select(Member.org_id).where(Member.id == member_ids[0]))
     agency_id = session.scalar(select(Member.agency_id).where(Member.id == member_ids[0]))
     rows = [{"agency_id": agency_id, "org_id": org_id, "member_id": i, "tag": tag} for i in member_ids]
-    stmt = _insert_ignore(session, MemberTag.__table__).on_conflict_do_nothing(index_elements=["member_id", "tag"])
-    return session.execute(stmt, rows).rowcount or 0
+    table = MemberTag.__table__
+    stmt = _insert_ignore(session, table).on_conflict_do_nothing(index_elements=["member_id", "tag"]) \
+        .returning(table.c.id)
+    return len(session.execute(stmt, rows).all())      # rows really added (executemany rowcount is unreliable)
 
 
 def remove_tag(session: Session, member_ids: list[int], tag: str) -> int:

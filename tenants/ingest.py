@@ -188,14 +188,14 @@ def _best(refs: Iterable[IdentityRef]) -> dict[tuple[str, str], IdentityRef]:
     return best
 
 
-def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) -> tuple[dict, int]:
-    """Map every identity to a member id, creating what is missing. Returns (mapping, members created).
+def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) -> tuple[dict, set[int]]:
+    """Map every identity to a member id, creating what is missing. Returns (mapping, ids of new members).
 
     A new identity whose email belongs to an existing member joins that member."""
     agency_id = require_agency_id()
     wanted = _best(refs)
     if not wanted:
-        return {}, 0
+        return {}, set()
     keys = list(wanted)
     found: dict[tuple[str, str], int] = {}
     for chunk in _chunks(keys, 2000):
@@ -205,7 +205,7 @@ def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) 
         found.update({(c, e): m for c, e, m in rows})
     missing = [k for k in keys if k not in found]
     if not missing:
-        return found, 0
+        return found, set()
     by_email: dict[str, int] = {}
     emails = sorted({wanted[k].email for k in missing if wanted[k].email})
     if emails:
@@ -259,7 +259,7 @@ def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) 
     if orphans:
         from sqlalchemy import delete
         session.execute(delete(Member).where(Member.id.in_(orphans)))
-    return found, len(new_ids) - len(orphans)
+    return found, set(new_ids.values()) - set(orphans)
 
 
 def ingest(session: Session, org_id: int, items: list[ActivityIn]) -> IngestResult:
@@ -269,7 +269,8 @@ def ingest(session: Session, org_id: int, items: list[ActivityIn]) -> IngestResu
         return result
     agency_id = require_agency_id()
     refs = [a.member for a in items] + [a.target for a in items if a.target]
-    members, result.members_created = resolve_members(session, org_id, refs)
+    members, created = resolve_members(session, org_id, refs)
+    result.members_created = len(created)
     now = utcnow()
     rows = [{"agency_id": agency_id, "org_id": org_id, "member_id": members[a.member.key],
              "target_member_id": members[a.target.key] if a.target else None, "type": a.type,

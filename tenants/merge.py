@@ -191,8 +191,8 @@ def suggestions(session: Session, org_id: int, limit: int = 50) -> list[Suggesti
             for i, a in enumerate(ids):
                 for b in ids[i + 1:]:
                     pairs[(a, b)].add("name")
-    dismissed = set(session.execute(select(MergeDismissal.member_a_id, MergeDismissal.member_b_id)
-                                    .where(MergeDismissal.org_id == org_id)).tuples())
+    dismissed = {tuple(r) for r in session.execute(select(MergeDismissal.member_a_id, MergeDismissal.member_b_id)
+                                    .where(MergeDismissal.org_id == org_id))}
     ranked = sorted((p for p in pairs if p not in dismissed), key=lambda p: (-len(pairs[p]), p))[:limit]
     wanted = {i for p in ranked for i in p}
     by_id = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(wanted)))} if wanted else {}

@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp
+    from .imports import bp as imports_bp
     from .integrations import bp as integrations_bp
     from .jobs import bp as jobs_bp
     from .members import bp as members_bp
@@ -105,7 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from .team import bp as team_bp
 
     blueprints = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
-                  integrations_bp, members_bp)
+                  integrations_bp, members_bp, imports_bp)
     for bp in blueprints:
         app.register_blueprint(bp)
 
@@ -138,7 +139,7 @@ def _register_hooks(app: Flask) -> None:
 
     from tenants import access, team
 
-    from .labels import action_label, activity_label, channel_label, job_label, role_label
+    from .labels import action_label, activity_label, channel_label, field_label, job_label, role_label
 
     def user_agencies():
         return team.agencies_of(current_user.id) if current_user.is_authenticated else []
@@ -149,6 +150,6 @@ def _register_hooks(app: Flask) -> None:
 
     app.jinja_env.globals.update(user_agencies=user_agencies, nav_orgs=nav_orgs, role_label=role_label,
                                  action_label=action_label, job_label=job_label, channel_label=channel_label,
-                                 activity_label=activity_label)
+                                 activity_label=activity_label, field_label=field_label)
     app.jinja_env.filters["d"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""

@@ -17,7 +17,17 @@ ACTIONS = {
     "member_erased": _l("Member erased"), "members_merged": _l("Members merged"),
     "merge_undone": _l("Merge undone"), "import_started": _l("Import started"),
 }
-JOBS = {"audit_export": _l("Audit log export"), "agency_cleanup": _l("Clean-up")}
+JOBS = {"audit_export": _l("Audit log export"), "agency_cleanup": _l("Clean-up"),
+        "csv_import": _l("CSV import"), "telegram_import": _l("Telegram import")}
+FIELDS = {"channel": _l("Channel"), "external_id": _l("External id"), "handle": _l("Handle"),
+          "display_name": _l("Name"), "email": _l("Email"), "phone": _l("Phone"), "city": _l("City"),
+          "tags": _l("Tags"), "followers": _l("Followers"), "type": _l("Type"), "occurred_at": _l("Date"),
+          "source_id": _l("Activity id"), "target_channel": _l("Target channel"),
+          "target_external_id": _l("Target id (replied to)"), "weight": _l("Weight")}
+
+
+def field_label(code: str) -> str:
+    return str(FIELDS.get(code, code))
 
 
 def role_label(code: str) -> str:

@@ -34,3 +34,141 @@ def agency_cleanup(ctx: JobContext, keep_days: int = 14) -> dict:
         old_runs = select(JobRun.id).where(JobRun.finished_at < cutoff)
         removed = s.execute(delete(JobFile).where(JobFile.job_run_id.in_(old_runs))).rowcount or 0
     return {"files_removed": removed}
+
+
+# --- imports ---------------------------------------------------------------------------------------
+
+IMPORT_BATCH = 2000
+
+
+def _upload(session, upload_id: int):
+    from tenants.models import Upload
+    upload = session.get(Upload, upload_id)          # scoped: another tenant's upload is not found
+    if upload is None:
+        raise LookupError(f"upload {upload_id} not found")
+    return upload
+
+
+def _raw_line(cells: list[str]) -> str:
+    import csv as _csv
+    import io as _io
+    out = _io.StringIO()
+    _csv.writer(out).writerow(cells)
+    return out.getvalue().rstrip("\r\n")
+
+
+def _record_errors(ctx: JobContext, errors: list[tuple[int, str, str]]) -> None:
+    from tenants.models import ImportError_
+    if not errors:
+        return
+    with job_session() as s:
+        s.add_all(ImportError_(job_run_id=ctx.run_id, line=line, reason=reason[:500], raw=raw)
+                  for line, reason, raw in errors)
+
+
+@job("csv_import")
+def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], mode: str = "skip",
+               default_channel: str = "", tz: str = "UTC") -> dict:
+    """Members or activities from a CSV upload. mode: "skip" (bad rows are reported, the rest imported,
+    committed batch by batch) or "all" (all or nothing: any bad row and nothing is written)."""
+    from tenants import csvimport, member_import
+    from tenants.ingest import IngestResult, ItemError, ingest
+    with job_session() as s:
+        upload = _upload(s, upload_id)
+        sheet = csvimport.read(upload.content)
+        filename, org_id = upload.filename, upload.org_id
+        defs = member_import.definitions(s, org_id)
+    total = len(sheet.rows)
+    errors: list[tuple[int, str, str]] = []
+    valid: list[tuple[int, object]] = []
+    seen: set = set()
+    duplicates = 0
+    for line, cells in sheet.rows:
+        try:
+            if kind == "members":
+                item = member_import.validate(defs, csvimport.member_row(cells, mapping, default_channel))
+                key = item.identity.key
+            else:
+                item = csvimport.activity_row(cells, mapping, default_channel, tz)
+                key = item.source_id
+        except ItemError as exc:
+            errors.append((line, str(exc), _raw_line(cells)))
+            continue
+        if key in seen:                     # the same member or activity twice in one file
+            duplicates += 1
+            continue
+        seen.add(key)
+        valid.append((line, item))
+    ctx.progress(5, f"{total} rows read, {len(errors)} rejected")
+    result = {"kind": kind, "filename": filename, "rows": total, "imported": 0, "updated": 0,
+              "duplicates": duplicates, "rejected": len(errors), "mode": mode, "aborted": False}
+    if mode == "all" and errors:
+        _record_errors(ctx, errors)
+        result["aborted"] = True
+        return result
+    items = [item for _line, item in valid]
+    session_cm = job_session()
+    session = session_cm.__enter__()
+    try:
+        for start in range(0, len(items), IMPORT_BATCH):
+            batch = items[start:start + IMPORT_BATCH]
+            if kind == "members":
+                counts = member_import.upsert(session, org_id, batch)
+                result["imported"] += counts.imported
+                result["updated"] += counts.updated
+                result["duplicates"] += counts.unchanged
+            else:
+                r: IngestResult = ingest(session, org_id, batch)
+                result["imported"] += r.accepted
+                result["duplicates"] += r.duplicates
+            if mode != "all":
+                session.commit()           # progress survives a killed worker; a re-run skips what is in
+            done = start + len(batch)
+            ctx.progress(5 + int(94 * done / max(len(items), 1)), f"{done} / {len(items)}")
+        session_cm.__exit__(None, None, None)
+    except BaseException as exc:
+        session_cm.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    _record_errors(ctx, errors)
+    return result
+
+
+@job("telegram_import")
+def telegram_import(ctx: JobContext, upload_id: int) -> dict:
+    """A Telegram Desktop chat export: members, messages, replies, reactions, joins."""
+    from tenants import telegram
+    from tenants.ingest import ingest
+    from tenants.models import Organisation
+    with job_session() as s:
+        upload = _upload(s, upload_id)
+        chats = telegram.load(upload.content)
+        filename, org_id = upload.filename, upload.org_id
+        keep_text = bool(s.get(Organisation, org_id).store_message_text)
+    total = telegram.count_messages(chats)
+    result = {"kind": "telegram", "filename": filename, "chats": len(chats), "messages": total, "imported": 0,
+              "duplicates": 0, "rejected": 0, "members_created": 0}
+    errors, batch, seen = [], [], 0
+
+    def flush() -> None:
+        with job_session() as s:
+            r = ingest(s, org_id, batch)
+        result["imported"] += r.accepted
+        result["duplicates"] += r.duplicates
+        result["members_created"] += r.members_created
+        batch.clear()
+        ctx.progress(min(99, int(100 * seen / max(total, 1))), f"{seen} / {total}")
+
+    for chat in chats:
+        for found in telegram.activities(chat, keep_text):
+            if isinstance(found, telegram.Problem):
+                errors.append((len(errors) + 1, found.reason, found.where))
+                continue
+            batch.append(found)
+            seen = min(total, seen + 1)
+            if len(batch) >= IMPORT_BATCH:
+                flush()
+    if batch:
+        flush()
+    result["rejected"] = len(errors)
+    _record_errors(ctx, errors)
+    return result

@@ -55,8 +55,15 @@ def world():
             ann, bob = (s.scalar(select(Member).where(Member.display_name == n)) for n in ("ann", "bob"))
             record = merge(s, ann, bob, Actor(email="t"))
             s.flush()
+            from tenants.models import Upload
+            up = Upload(org_id=a1.id, filename="m.csv", kind="csv", size=9, content=b"id;name\n1;A\n")
+            s.add(up)
+            s.flush()
+            import_run = jobs.create(s, "csv_import", a1.id, {"upload_id": up.id}, None)
+            s.flush()
         ids = {"invitation_id": inv.public_id, "job_id": run.public_id, "org_job_id": org_run.public_id,
-               "key_id": key.public_id, "member_id": ann.public_id, "merge_id": record.public_id}
+               "key_id": key.public_id, "member_id": ann.public_id, "merge_id": record.public_id,
+               "upload_id": up.public_id, "import_job_id": import_run.public_id}
     return {"a": a, "a1": a1, "a2": a2, "manager": manager, **ids}
 
 
@@ -70,6 +77,7 @@ def _urls(app, world, org_slug: str | None = None, job_key: str = "job_id"):
         "key_id": world["key_id"],
         "member_id": world["member_id"],
         "merge_id": world["merge_id"],
+        "upload_id": world["upload_id"],
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -77,7 +85,10 @@ def _urls(app, world, org_slug: str | None = None, job_key: str = "job_id"):
             continue
         unknown = rule.arguments - values.keys()
         assert not unknown, f"crawl test does not know how to fill {unknown} for {rule.rule}: add it"
-        path = rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
+        args = {k: values[k] for k in rule.arguments}
+        if rule.endpoint.startswith("imports.") and "job_id" in args:
+            args["job_id"] = world["import_job_id"]       # import pages show import jobs only
+        path = rule.build(args, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((rule.endpoint, method, path))
     return found
