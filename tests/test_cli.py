@@ -49,3 +49,33 @@ def test_same_migrations_build_sqlite(tmp_path, worker_env):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM organisation")).scalar() == 3
     engine.dispose()
+
+
+def test_import_commands_print_the_same_counts_as_the_result_page(tmp_path, worker_env):
+    import json
+    assert _cli(worker_env, "create-agency", "Acme", "--owner-email", "o@acme.test",
+                "--owner-password", "acme-password-1").returncode == 0
+    assert _cli(worker_env, "create-org", "acme", "Coffee").returncode == 0
+    members = tmp_path / "m.csv"
+    members.write_bytes("id;name;email\n1;Anna;a@x.test\n2;Boris;bad\n".encode("cp1251"))
+    r = _cli(worker_env, "import", "csv", "acme", "coffee", str(members), "--kind", "members", "--channel", "vk")
+    assert r.returncode == 0, r.stderr
+    assert "imported: 1" in r.stdout and "rejected: 1" in r.stdout
+    acts = tmp_path / "a.csv"
+    acts.write_text("who,what,when\n1,message,2026-05-01T10:00:00Z\n1,post,2026-05-02T10:00:00Z\n")
+    mapping = json.dumps({"who": "external_id", "what": "type", "when": "occurred_at"})
+    r = _cli(worker_env, "import", "csv", "acme", "coffee", str(acts), "--kind", "activities", "--channel", "vk",
+             "--mapping", mapping)
+    assert "imported: 2" in r.stdout, r.stderr
+    again = _cli(worker_env, "import", "csv", "acme", "coffee", str(acts), "--kind", "activities", "--channel", "vk",
+                 "--mapping", mapping)
+    assert "imported: 0" in again.stdout and "duplicates: 2" in again.stdout
+    tg = tmp_path / "result.json"
+    tg.write_text(json.dumps({"id": 5, "name": "c", "type": "public_supergroup", "messages": [
+        {"id": 1, "type": "message", "date": "2026-05-01T10:00:00", "date_unixtime": "1777600000",
+         "from": "Ira", "from_id": "user9", "text": "hi"}]}))
+    r = _cli(worker_env, "import", "telegram", "acme", "coffee", str(tg))
+    assert r.returncode == 0 and "imported: 1" in r.stdout, r.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    assert _cli(worker_env, "import", "telegram", "acme", "coffee", str(bad)).returncode != 0

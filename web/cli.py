@@ -27,6 +27,7 @@ def main() -> None:
 def register(app) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(api_key_group)
+    app.cli.add_command(import_group)
     for command in (seed_demo, worker, scheduler, create_agency, create_org):
         app.cli.add_command(command)
 
@@ -144,3 +145,88 @@ def api_key_create(agency_slug: str, org_slug: str, name: str) -> None:
     with tenant_scope(agency.id, org.id), job_session() as s:
         _key, token = apikeys.create(s, org.id, name, Actor(email="cli"))
     click.echo(token)
+
+
+@click.group("import", help="Import members or activity from files (the same jobs the web UI runs).")
+def import_group() -> None:
+    pass
+
+
+def _run_import(agency: Agency, org, filename: str, content: bytes, upload_kind: str, job_kind: str,
+                params: dict) -> dict:
+    from tenants import jobs as job_service
+    from tenants.models import JobRun, Upload
+    from workers.runner import run
+    with tenant_scope(agency.id, org.id), job_session() as s:
+        up = Upload(org_id=org.id, filename=filename, kind=upload_kind, size=len(content), content=content)
+        s.add(up)
+        s.flush()
+        job = job_service.create(s, job_kind, org.id, {"upload_id": up.id, **params}, None)
+        s.flush()
+        run_id = job.id
+    try:
+        run(run_id, agency.id)
+    except Exception as exc:
+        raise click.ClickException(f"import failed: {exc}") from exc
+    with tenant_scope(agency.id, org.id), job_session() as s:
+        return dict(s.get(JobRun, run_id).result or {})
+
+
+def _print_counts(result: dict) -> None:
+    for key in ("rows", "messages", "imported", "updated", "duplicates", "rejected", "members_created"):
+        if key in result:
+            click.echo(f"{key}: {result[key]}")
+    if result.get("aborted"):
+        click.echo("nothing imported: bad rows and --mode all")
+
+
+@import_group.command("csv", help="Import a CSV file of members or activities.")
+@click.argument("agency_slug")
+@click.argument("org_slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kind", type=click.Choice(["members", "activities"]), required=True)
+@click.option("--mapping", default=None,
+              help='JSON: {"column header": "field"} or a list of fields per column; guessed when left out.')
+@click.option("--mode", type=click.Choice(["skip", "all"]), default="skip", help="skip bad rows, or all or nothing")
+@click.option("--channel", "default_channel", default="", help="channel of the ids when no column names it")
+@click.option("--tz", default="UTC", help="time zone of dates without one")
+def import_csv(agency_slug, org_slug, file, kind, mapping, mode, default_channel, tz) -> None:
+    import json
+    from pathlib import Path
+
+    from tenants import csvimport
+    agency = _agency(agency_slug)
+    org = _org(agency, org_slug)
+    content = Path(file).read_bytes()
+    try:
+        sheet = csvimport.read(content, limit=1)
+    except csvimport.FileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if mapping:
+        given = json.loads(mapping)
+        columns = given if isinstance(given, list) else [given.get(h, "") for h in sheet.header]
+    else:
+        columns = csvimport.guess_mapping(sheet.header, kind, {})
+        click.echo("mapping: " + json.dumps(dict(zip(sheet.header, columns, strict=True)), ensure_ascii=False))
+    result = _run_import(agency, org, Path(file).name, content, "csv", "csv_import",
+                         {"kind": kind, "mapping": columns, "mode": mode, "default_channel": default_channel, "tz": tz})
+    _print_counts(result)
+
+
+@import_group.command("telegram", help="Import a Telegram Desktop chat export (result.json).")
+@click.argument("agency_slug")
+@click.argument("org_slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_telegram(agency_slug, org_slug, file) -> None:
+    from pathlib import Path
+
+    from tenants import telegram
+    from tenants.csvimport import FileError
+    agency = _agency(agency_slug)
+    org = _org(agency, org_slug)
+    content = Path(file).read_bytes()
+    try:
+        telegram.load(content)
+    except FileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _print_counts(_run_import(agency, org, Path(file).name, content, "telegram", "telegram_import", {}))
