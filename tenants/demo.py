@@ -56,4 +56,15 @@ def seed() -> tuple[str, list[tuple[str, str]]]:
                                                           OrgAccess.org_id == org_id))
                 if exists is None:
                     s.add(OrgAccess(user_id=users[role], org_id=org_id, role=role))
+    fill_communities(agency_id)
     return DEMO_SLUG, [(role, f"{role}@demo.communa.test") for role, _ in USERS]
+
+
+def fill_communities(agency_id: int, members: int = 3000) -> None:
+    """Each demo organisation gets its own community (idempotent)."""
+    from .demo_community import seed_org
+    with tenant_scope(agency_id), job_session() as s:
+        orgs = [(o.id, o.slug) for o in s.scalars(select(Organisation).order_by(Organisation.id))]
+    for org_id, slug in orgs:
+        with tenant_scope(agency_id, org_id), job_session() as s:
+            seed_org(s, org_id, slug.split("-")[0], members=members)
