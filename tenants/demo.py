@@ -18,7 +18,7 @@ USERS = (("owner", "Olga Owner"), ("admin", "Anton Admin"), ("manager", "Maria M
          ("client", "Kirill Client"))
 
 
-def seed() -> tuple[str, list[tuple[str, str]]]:
+def seed(members: int = 3000) -> tuple[str, list[tuple[str, str]]]:
     """Idempotent: running it again leaves one demo agency with the same logins."""
     with system_scope() as s:
         agency = s.scalar(select(Agency).where(Agency.slug == DEMO_SLUG))
@@ -56,7 +56,7 @@ def seed() -> tuple[str, list[tuple[str, str]]]:
                                                           OrgAccess.org_id == org_id))
                 if exists is None:
                     s.add(OrgAccess(user_id=users[role], org_id=org_id, role=role))
-    fill_communities(agency_id)
+    fill_communities(agency_id, members)
     return DEMO_SLUG, [(role, f"{role}@demo.communa.test") for role, _ in USERS]
 
 

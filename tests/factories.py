@@ -45,3 +45,9 @@ def person(a: Agency, email: str, role: str, org_ids: list[int] = ()) -> User:
         s.flush()
         s.expunge(user)
         return user
+
+
+def ingest_into(a: Agency, o: Organisation, items: list):
+    from tenants.ingest import ingest
+    with tenant_scope(a.id, o.id), job_session() as s:
+        return ingest(s, o.id, items)

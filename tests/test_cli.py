@@ -7,7 +7,7 @@ import sys
 from sqlalchemy import create_engine, func, select, text
 
 from tenants.db import system_scope
-from tenants.models import Agency, AgencyRole, Organisation, User
+from tenants.models import Activity, Agency, AgencyRole, Member, Organisation, User
 
 
 def _cli(env, *args) -> subprocess.CompletedProcess:
@@ -27,24 +27,34 @@ def test_create_agency_and_org_print_slugs(worker_env):
 
 
 def test_seed_demo_is_idempotent_and_prints_logins(worker_env):
-    first = _cli(worker_env, "seed-demo")
+    first = _cli(worker_env, "seed-demo", "--members", "150")
     assert first.returncode == 0, first.stderr
     for role in ("owner", "admin", "manager", "client"):
         assert f"{role}@demo.communa.test" in first.stdout
     assert "communa-demo" in first.stdout
-    assert _cli(worker_env, "seed-demo").returncode == 0
+    assert _cli(worker_env, "seed-demo", "--members", "150").returncode == 0
     with system_scope() as s:
         assert s.scalar(select(func.count()).select_from(Agency)) == 1
         assert s.scalar(select(func.count()).select_from(Organisation)) == 3
         assert s.scalar(select(func.count()).select_from(User)) == 4
         assert s.scalar(select(func.count()).select_from(AgencyRole)) == 4
+        members = s.scalar(select(func.count()).select_from(Member))
+        activities = s.scalar(select(func.count()).select_from(Activity))
+        staff = s.scalar(select(func.count()).select_from(Member).where(Member.is_staff.is_(True)))
+        top = list(s.scalars(select(Member.activity_count).order_by(Member.activity_count.desc())))
+    assert members == 3 * (150 + 3 + 12) and staff == 6
+    # 90-9-1: the busiest 1% of members account for far more activity than the quietest 90%.
+    assert sum(top[: len(top) // 100 + 1]) > sum(top[len(top) // 10:])
+    assert _cli(worker_env, "seed-demo", "--members", "150").returncode == 0
+    with system_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Activity)) == activities
 
 
 def test_same_migrations_build_sqlite(tmp_path, worker_env):
     env = dict(worker_env, DATABASE_URL=f"sqlite:///{tmp_path}/c.db")
     env.pop("MIGRATIONS_DATABASE_URL")
     assert _cli(env, "db", "upgrade").returncode == 0
-    assert _cli(env, "seed-demo").returncode == 0
+    assert _cli(env, "seed-demo", "--members", "50").returncode == 0
     engine = create_engine(f"sqlite:///{tmp_path}/c.db")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM organisation")).scalar() == 3

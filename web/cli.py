@@ -83,9 +83,10 @@ def _agency(slug: str) -> Agency:
 
 
 @click.command("seed-demo", help="Load the demo agency (idempotent) and print its logins.")
-def seed_demo() -> None:
+@click.option("--members", default=3000, show_default=True, help="community size of each demo organisation")
+def seed_demo(members: int) -> None:
     from tenants.demo import DEMO_PASSWORD, seed
-    agency_slug, logins = seed()
+    agency_slug, logins = seed(members)
     click.echo(f"Demo agency: /{agency_slug}/")
     for role, email in logins:
         click.echo(f"  {role:<8} {email}  password: {DEMO_PASSWORD}")

@@ -149,7 +149,7 @@ def test_audit_export_progress_bar_finishes(live_server, browser):
 
 def test_screenshots_of_demo_pages(live_server, browser):
     from tenants.demo import DEMO_PASSWORD, seed
-    seed()
+    seed(400)
     page = browser.new_page(viewport={"width": 1280, "height": 860})
     errors = _errors(page)
     page.goto(live_server + "/login")
