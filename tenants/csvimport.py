@@ -5,6 +5,7 @@ and writes them through tenants.ingest / tenants.people_import."""
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -137,18 +138,23 @@ def _cells(cells: list[str], mapping: list[str]) -> dict[str, str]:
     return values
 
 
+@functools.lru_cache(maxsize=32)
+def _zone(tz: str) -> ZoneInfo:
+    return ZoneInfo(tz)
+
+
 def parse_when(raw: str, tz: str) -> datetime:
     """ISO 8601 (zone optional) or Russian dd.mm.yyyy [hh:mm[:ss]]; times without a zone are in `tz`."""
     raw = raw.strip()
-    zone = ZoneInfo(tz)
-    for fmt in ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y"):
-        try:
-            return parse_time(datetime.strptime(raw, fmt).replace(tzinfo=zone), "date")
-        except ValueError:
-            continue
+    zone = _zone(tz)
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))       # the common case first: it is fast
     except ValueError:
+        for fmt in ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y"):
+            try:
+                return parse_time(datetime.strptime(raw, fmt).replace(tzinfo=zone), "date")
+            except ValueError:
+                continue
         raise ItemError(f"date {raw!r} is not a date I can read (use 2026-05-01 10:00 or 01.05.2026 10:00)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)

@@ -35,6 +35,9 @@ def init_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        # No server-side prepared statements: their generic plans for the array (unnest) joins of ingestion
+        # are far slower than fresh plans (measured in bench/ingest.py), and they break behind PgBouncer.
+        kwargs.setdefault("connect_args", {"prepare_threshold": None})
     _engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(_engine, "connect", _sqlite_pragmas)

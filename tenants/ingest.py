@@ -197,12 +197,7 @@ def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) 
     if not wanted:
         return {}, set()
     keys = list(wanted)
-    found: dict[tuple[str, str], int] = {}
-    for chunk in _chunks(keys, 2000):
-        rows = session.execute(select(Identity.channel, Identity.external_id, Identity.member_id)
-                               .where(Identity.org_id == org_id,
-                                      tuple_(Identity.channel, Identity.external_id).in_(chunk)))
-        found.update({(c, e): m for c, e, m in rows})
+    found = _lookup_identities(session, org_id, keys)
     missing = [k for k in keys if k not in found]
     if not missing:
         return found, set()
@@ -246,20 +241,38 @@ def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) 
             member_id = new_ids[shared[ref.email]]
         identity_rows.append({"agency_id": agency_id, "org_id": org_id, "member_id": member_id,
                               "channel": k[0], "external_id": k[1], "handle": ref.handle, "created_at": now})
+    # A consistent order: two concurrent batches with overlapping new identities wait on each other
+    # instead of deadlocking.
+    identity_rows.sort(key=lambda r: (r["channel"], r["external_id"]))
     stmt = _insert_ignore(session, Identity.__table__).on_conflict_do_nothing(
         index_elements=["org_id", "channel", "external_id"])
     session.execute(stmt, identity_rows)
     # Re-read: a concurrent batch may have created some of these identities first.
-    for chunk in _chunks(missing, 2000):
-        rows = session.execute(select(Identity.channel, Identity.external_id, Identity.member_id)
-                               .where(Identity.org_id == org_id,
-                                      tuple_(Identity.channel, Identity.external_id).in_(chunk)))
-        found.update({(c, e): m for c, e, m in rows})
+    found.update(_lookup_identities(session, org_id, missing))
     orphans = [i for k, i in new_ids.items() if found.get(k) != i]
     if orphans:
         from sqlalchemy import delete
         session.execute(delete(Member).where(Member.id.in_(orphans)))
     return found, set(new_ids.values()) - set(orphans)
+
+
+def _lookup_identities(session: Session, org_id: int, keys: list[tuple[str, str]]) -> dict:
+    if not keys:
+        return {}
+    if _is_pg(session):
+        rows = session.execute(text("""
+            SELECT i.channel, i.external_id, i.member_id
+            FROM unnest(CAST(:channels AS text[]), CAST(:exts AS text[])) AS k(channel, external_id)
+            JOIN identity i ON i.org_id = :org AND i.channel = k.channel AND i.external_id = k.external_id"""),
+            {"org": org_id, "channels": [k[0] for k in keys], "exts": [k[1] for k in keys]})
+        return {(c, e): m for c, e, m in rows}
+    found = {}
+    for chunk in _chunks(keys, 500):
+        rows = session.execute(select(Identity.channel, Identity.external_id, Identity.member_id)
+                               .where(Identity.org_id == org_id,
+                                      tuple_(Identity.channel, Identity.external_id).in_(chunk)))
+        found.update({(c, e): m for c, e, m in rows})
+    return found
 
 
 def ingest(session: Session, org_id: int, items: list[ActivityIn]) -> IngestResult:
@@ -272,19 +285,49 @@ def ingest(session: Session, org_id: int, items: list[ActivityIn]) -> IngestResu
     members, created = resolve_members(session, org_id, refs)
     result.members_created = len(created)
     now = utcnow()
+    items = sorted(items, key=lambda a: a.source_id)     # consistent lock order across concurrent batches
     rows = [{"agency_id": agency_id, "org_id": org_id, "member_id": members[a.member.key],
              "target_member_id": members[a.target.key] if a.target else None, "type": a.type,
              "channel": a.channel, "occurred_at": a.occurred_at, "weight": a.weight, "source_id": a.source_id,
              "meta": a.meta, "created_at": now} for a in items]
-    table = Activity.__table__
-    stmt = _insert_ignore(session, table).on_conflict_do_nothing(index_elements=["org_id", "source_id"]) \
-        .returning(table.c.member_id, table.c.occurred_at)
-    inserted = session.execute(stmt, rows).all()
+    if _is_pg(session):
+        inserted = _pg_insert_activities(session, agency_id, org_id, rows)
+    else:
+        table = Activity.__table__
+        stmt = _insert_ignore(session, table).on_conflict_do_nothing(index_elements=["org_id", "source_id"]) \
+            .returning(table.c.member_id, table.c.occurred_at)
+        inserted = session.execute(stmt, rows).all()
     result.accepted = len(inserted)
     result.duplicates = len(rows) - len(inserted)
     _update_member_stats(session, inserted)
     result.member_ids = {m for m, _ in inserted} | {m for m in members.values()}
     return result
+
+
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _pg_insert_activities(session: Session, agency_id: int, org_id: int, rows: list[dict]) -> list:
+    """One short statement per batch, the columns passed as arrays: PostgreSQL does the set work and the
+    driver does not have to parse a statement with thousands of placeholders."""
+    return session.execute(text("""
+        INSERT INTO activity (agency_id, org_id, member_id, target_member_id, type, channel, occurred_at, weight,
+                              source_id, meta, created_at)
+        SELECT :agency, :org, v.member_id, v.target, v.type, v.channel, v.occurred_at, v.weight, v.source_id,
+               v.meta::jsonb, now()
+        FROM unnest(CAST(:members AS bigint[]), CAST(:targets AS bigint[]), CAST(:types AS text[]),
+                    CAST(:channels AS text[]), CAST(:times AS timestamptz[]), CAST(:weights AS float8[]),
+                    CAST(:sources AS text[]), CAST(:metas AS text[]))
+             AS v(member_id, target, type, channel, occurred_at, weight, source_id, meta)
+        ON CONFLICT (org_id, source_id) DO NOTHING
+        RETURNING member_id, occurred_at"""), {
+        "agency": agency_id, "org": org_id, "members": [r["member_id"] for r in rows],
+        "targets": [r["target_member_id"] for r in rows], "types": [r["type"] for r in rows],
+        "channels": [r["channel"] for r in rows], "times": [r["occurred_at"] for r in rows],
+        "weights": [r["weight"] for r in rows], "sources": [r["source_id"] for r in rows],
+        "metas": [json.dumps(r["meta"], ensure_ascii=False) if r["meta"] else "{}" for r in rows],
+    }).all()
 
 
 def _update_member_stats(session: Session, inserted: list) -> None:
@@ -297,8 +340,12 @@ def _update_member_stats(session: Session, inserted: list) -> None:
         s[2] = max(s[2], occurred)
     if not stats:
         return
-    ids = list(stats)
+    ids = sorted(stats)
     if session.get_bind().dialect.name == "postgresql":
+        # Lock the members in id order first: concurrent batches touching the same (busy) members queue up
+        # rather than deadlock.
+        session.execute(text("SELECT 1 FROM member WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id FOR UPDATE"),
+                        {"ids": ids})
         session.execute(text("""
             UPDATE member m SET activity_count = m.activity_count + v.n,
                    first_seen_at = LEAST(m.first_seen_at, v.first), last_active_at = GREATEST(m.last_active_at, v.last)

@@ -38,7 +38,7 @@ def agency_cleanup(ctx: JobContext, keep_days: int = 14) -> dict:
 
 # --- imports ---------------------------------------------------------------------------------------
 
-IMPORT_BATCH = 2000
+IMPORT_BATCH = 5000
 
 
 def _upload(session, upload_id: int):
@@ -66,13 +66,56 @@ def _record_errors(ctx: JobContext, errors: list[tuple[int, str, str]]) -> None:
                   for line, reason, raw in errors)
 
 
+def _pipelined(produce, consume, depth: int = 2) -> None:
+    """Run `produce` (a generator of batches) on a thread while `consume` writes each batch: parsing the next
+    batch overlaps the database writing this one. An exception on either side stops both and is raised."""
+    import queue
+    import threading
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            for batch in produce():
+                while not stop.is_set():
+                    try:
+                        q.put(batch, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # handed to the consumer's thread
+            failure.append(exc)
+        finally:
+            q.put(done)
+
+    thread = threading.Thread(target=run, name="import-producer", daemon=True)
+    thread.start()
+    try:
+        while (batch := q.get()) is not done:
+            consume(batch)
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(0.1)
+    if failure:
+        raise failure[0]
+
+
 @job("csv_import")
 def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], mode: str = "skip",
                default_channel: str = "", tz: str = "UTC") -> dict:
     """Members or activities from a CSV upload. mode: "skip" (bad rows are reported, the rest imported,
-    committed batch by batch) or "all" (all or nothing: any bad row and nothing is written)."""
+    committed batch by batch, so a killed job converges when run again) or "all" (all or nothing: every row
+    is checked first, and any bad row means nothing is written; the writing is one transaction)."""
     from tenants import csvimport, member_import
-    from tenants.ingest import IngestResult, ItemError, ingest
+    from tenants.ingest import ItemError, ingest
     with job_session() as s:
         upload = _upload(s, upload_id)
         sheet = csvimport.read(upload.content)
@@ -80,10 +123,11 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
         defs = member_import.definitions(s, org_id)
     total = len(sheet.rows)
     errors: list[tuple[int, str, str]] = []
-    valid: list[tuple[int, object]] = []
     seen: set = set()
-    duplicates = 0
-    for line, cells in sheet.rows:
+    result = {"kind": kind, "filename": filename, "rows": total, "imported": 0, "updated": 0,
+              "duplicates": 0, "rejected": 0, "mode": mode, "aborted": False}
+
+    def parse(line: int, cells: list[str]):
         try:
             if kind == "members":
                 item = member_import.validate(defs, csvimport.member_row(cells, mapping, default_channel))
@@ -93,42 +137,57 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
                 key = item.source_id
         except ItemError as exc:
             errors.append((line, str(exc), _raw_line(cells)))
-            continue
+            return None
         if key in seen:                     # the same member or activity twice in one file
-            duplicates += 1
-            continue
+            result["duplicates"] += 1
+            return None
         seen.add(key)
-        valid.append((line, item))
-    ctx.progress(5, f"{total} rows read, {len(errors)} rejected")
-    result = {"kind": kind, "filename": filename, "rows": total, "imported": 0, "updated": 0,
-              "duplicates": duplicates, "rejected": len(errors), "mode": mode, "aborted": False}
-    if mode == "all" and errors:
-        _record_errors(ctx, errors)
-        result["aborted"] = True
-        return result
-    items = [item for _line, item in valid]
-    session_cm = job_session()
-    session = session_cm.__enter__()
-    try:
-        for start in range(0, len(items), IMPORT_BATCH):
-            batch = items[start:start + IMPORT_BATCH]
-            if kind == "members":
-                counts = member_import.upsert(session, org_id, batch)
-                result["imported"] += counts.imported
-                result["updated"] += counts.updated
-                result["duplicates"] += counts.unchanged
-            else:
-                r: IngestResult = ingest(session, org_id, batch)
-                result["imported"] += r.accepted
-                result["duplicates"] += r.duplicates
-            if mode != "all":
-                session.commit()           # progress survives a killed worker; a re-run skips what is in
-            done = start + len(batch)
-            ctx.progress(5 + int(94 * done / max(len(items), 1)), f"{done} / {len(items)}")
-        session_cm.__exit__(None, None, None)
-    except BaseException as exc:
-        session_cm.__exit__(type(exc), exc, exc.__traceback__)
-        raise
+        return item
+
+    def batches():
+        batch = []
+        for line, cells in sheet.rows:
+            item = parse(line, cells)
+            if item is not None:
+                batch.append(item)
+            if len(batch) >= IMPORT_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    written = 0
+
+    def write(session, batch) -> None:
+        nonlocal written
+        if kind == "members":
+            counts = member_import.upsert(session, org_id, batch)
+            result["imported"] += counts.imported
+            result["updated"] += counts.updated
+            result["duplicates"] += counts.unchanged
+        else:
+            r = ingest(session, org_id, batch)
+            result["imported"] += r.accepted
+            result["duplicates"] += r.duplicates
+        written += len(batch)
+        ctx.progress(min(99, int(100 * written / max(total, 1))), f"{written} / {total}")
+
+    if mode == "all":
+        items = [item for b in batches() for item in b]
+        result["rejected"] = len(errors)
+        if errors:
+            _record_errors(ctx, errors)
+            result["aborted"] = True
+            return result
+        with job_session() as session:     # one transaction: killed halfway, nothing is kept
+            for start in range(0, len(items), IMPORT_BATCH):
+                write(session, items[start:start + IMPORT_BATCH])
+    else:
+        def consume(batch) -> None:
+            with job_session() as session:  # committed per batch: a re-run skips what is already in
+                write(session, batch)
+        _pipelined(batches, consume)
+        result["rejected"] = len(errors)
     _record_errors(ctx, errors)
     return result
 
@@ -147,28 +206,35 @@ def telegram_import(ctx: JobContext, upload_id: int) -> dict:
     total = telegram.count_messages(chats)
     result = {"kind": "telegram", "filename": filename, "chats": len(chats), "messages": total, "imported": 0,
               "duplicates": 0, "rejected": 0, "members_created": 0}
-    errors, batch, seen = [], [], 0
+    errors: list[tuple[int, str, str]] = []
+    seen = 0
 
-    def flush() -> None:
+    def batches():
+        nonlocal seen
+        batch = []
+        for chat in chats:
+            for found in telegram.activities(chat, keep_text):
+                if isinstance(found, telegram.Problem):
+                    errors.append((len(errors) + 1, found.reason, found.where))
+                    continue
+                batch.append(found)
+                if len(batch) >= IMPORT_BATCH:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    def consume(batch) -> None:
+        nonlocal seen
         with job_session() as s:
             r = ingest(s, org_id, batch)
         result["imported"] += r.accepted
         result["duplicates"] += r.duplicates
         result["members_created"] += r.members_created
-        batch.clear()
+        seen += len(batch)
         ctx.progress(min(99, int(100 * seen / max(total, 1))), f"{seen} / {total}")
 
-    for chat in chats:
-        for found in telegram.activities(chat, keep_text):
-            if isinstance(found, telegram.Problem):
-                errors.append((len(errors) + 1, found.reason, found.where))
-                continue
-            batch.append(found)
-            seen = min(total, seen + 1)
-            if len(batch) >= IMPORT_BATCH:
-                flush()
-    if batch:
-        flush()
+    _pipelined(batches, consume)
     result["rejected"] = len(errors)
     _record_errors(ctx, errors)
     return result

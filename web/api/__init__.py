@@ -101,10 +101,24 @@ def post_activities():
             valid.append(parse_activity(item))
         except ItemError as exc:
             errors.append({"index": index, "error": str(exc)})
-    result = ingest(db, g.api_key.org_id, valid)
-    db.commit()
+    result = _ingest_with_retry(valid)
     status = 200 if valid or not errors else 422
     return jsonify({"accepted": result.accepted, "duplicates": result.duplicates, "errors": errors}), status
+
+
+def _ingest_with_retry(valid: list):
+    """Ingest and commit; a deadlock with a concurrent batch is retried once (the batch is idempotent)."""
+    from sqlalchemy.exc import DBAPIError
+    for attempt in (1, 2):
+        try:
+            result = ingest(db, g.api_key.org_id, valid)
+            db.commit()
+            return result
+        except DBAPIError as exc:
+            db.rollback()
+            if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
+                raise
+    raise AssertionError("unreachable")
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
