@@ -51,6 +51,34 @@ SCHEDULES = (
 )
 
 
+def reap_dead_jobs(grace_seconds: int = 120) -> int:
+    """JobRuns still queued or running whose RQ job failed, was stopped or vanished (a killed worker) are
+    marked failed, so their progress bar stops and says so. Safe to run from every scheduler at once."""
+    from datetime import timedelta
+
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+    from sqlalchemy import update
+
+    from tenants.models import JobRun, utcnow
+    conn = redis_connection()
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    reaped = 0
+    with system_scope() as s:
+        for run in s.scalars(select(JobRun).where(JobRun.status.in_(("queued", "running")),
+                                                  JobRun.created_at < cutoff)):
+            try:
+                status = Job.fetch(f"jobrun-{run.public_id}", connection=conn).get_status(refresh=True)
+            except NoSuchJobError:
+                status = None
+            if status in (None, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+                s.execute(update(JobRun).where(JobRun.id == run.id, JobRun.status.in_(("queued", "running")))
+                          .values(status="failed", finished_at=utcnow(),
+                                  error="WorkerLost: the worker running this job stopped; start the job again"))
+                reaped += 1
+    return reaped
+
+
 def tick(now: datetime | None = None, schedules: tuple[Schedule, ...] = SCHEDULES) -> list[str]:
     """Run every schedule that is due and not yet claimed for today. Returns what it ran."""
     now = now or datetime.now(UTC)
@@ -58,6 +86,8 @@ def tick(now: datetime | None = None, schedules: tuple[Schedule, ...] = SCHEDULE
     if conn is None:
         raise RuntimeError("the scheduler needs REDIS_URL")
     ran = []
+    if reap_dead_jobs():
+        ran.append("reap_dead_jobs")
     for sched in schedules:
         if now.hour < sched.hour:
             continue

@@ -116,3 +116,24 @@ def test_scheduler_runs_each_schedule_once_per_day_even_with_two_schedulers(work
     assert _work(worker_env).returncode == 0
     with system_scope() as s:
         assert set(s.scalars(select(JobRun.status))) == {"done"}
+
+
+def test_jobs_of_a_dead_worker_are_marked_failed(worker_env):
+    from datetime import timedelta
+
+    from redis import Redis
+    from sqlalchemy import update
+
+    from tenants.models import utcnow
+    from workers.scheduler import reap_dead_jobs
+    a = factories.agency("Acme", "o@acme.test")
+    with tenant_scope(a.id), job_session() as s:
+        lost = enqueue(s, "audit_export").public_id
+        alive = enqueue(s, "audit_export").public_id
+    with system_scope() as s:
+        s.execute(update(JobRun).values(status="running", created_at=utcnow() - timedelta(minutes=10)))
+    from tenants.config import get_settings
+    Redis.from_url(get_settings().redis_url).delete(f"rq:job:jobrun-{lost}")   # its worker died with it
+    assert reap_dead_jobs() == 1
+    assert _run(lost).status == "failed" and "WorkerLost" in _run(lost).error
+    assert _run(alive).status == "running"            # still queued in RQ: left alone
