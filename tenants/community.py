@@ -242,7 +242,7 @@ def export_member(session: Session, m: Member, actor: Actor) -> dict:
         for a in session.scalars(select(Activity).where(Activity.member_id == m.id).order_by(Activity.occurred_at))]
     data["exported_at"] = utcnow().isoformat()
     audit.record(session, "member_exported", actor, target=m.public_id)
-    return _cell(data)
+    return data          # JSON: values exactly as stored (formula escaping is for spreadsheet cells only)
 
 
 def erase_member(session: Session, m: Member, actor: Actor) -> None:

@@ -191,9 +191,12 @@ def test_export_and_erase_leave_nothing_personal(client, org):
     ann = member("Ann Secret")
     url = f"/acme/coffee/members/{ann.public_id}"
     post(client, f"{url}/notes", {"body": "private note"}, htmx=True)
+    post(client, f"{url}/fields", {"display_name": "Ann Secret", "email": "ann@secret.test",
+                                   "phone": "+7 999 000-11-22"}, htmx=True)
     export = client.get(f"{url}/export")
     data = json.loads(export.data)
     assert data["email"] == "ann@secret.test" and len(data["activities"]) == 3
+    assert data["phone"] == "+79990001122"                      # exact in JSON, no spreadsheet escaping
     assert data["notes"][0]["text"] == "private note"
     assert post(client, f"{url}/erase", htmx=True).status_code == 204
     with system_scope() as s:
@@ -207,3 +210,13 @@ def test_export_and_erase_leave_nothing_personal(client, org):
     assert {"member_exported", "member_erased"} <= actions
     assert client.get(url).status_code == 404
     assert "Ann Secret" not in client.get("/acme/coffee/members/?kind=all").text
+
+
+def test_stage_filter(client, org):
+    a, o = org
+    load(a, o, [act("telegram", n, i) for i, n in enumerate(["ann", "bob"])])
+    with system_scope() as s:
+        s.execute(Member.__table__.update().where(Member.display_name == "ann").values(stage="loyal"))
+    page = client.get("/acme/coffee/members/?stage=loyal").text
+    assert page.count('name="ids"') == 1 and ">ann<" in page
+    assert client.get("/acme/coffee/members/?stage=bogus").text.count('name="ids"') == 2

@@ -21,14 +21,16 @@ from ..tenancy import actor, org_view
 
 bp = Blueprint("members", __name__, url_prefix="/<agency_slug>/<org_slug>/members")
 PAGE = 50
+STAGES = ("newcomer", "participant", "active", "loyal", "advocate")
 
 
 def _filter() -> members.MemberFilter:
     a = request.values
     kind = a.get("kind") if a.get("kind") in members.KINDS else "people"
     sort = a.get("sort") if a.get("sort") in members.SORTS else "last_active"
+    stage = a.get("stage") if a.get("stage") in STAGES else None
     return members.MemberFilter(q=(a.get("q") or "").strip() or None, channel=a.get("channel") or None,
-                                tag=a.get("tag") or None, stage=a.get("stage") or None, kind=kind, sort=sort)
+                                tag=a.get("tag") or None, stage=stage, kind=kind, sort=sort)
 
 
 def _list_context(f: members.MemberFilter, cursor: str | None = None, **extra) -> dict:
