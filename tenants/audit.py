@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .db import system_scope
 from .models import AgencyRole, AuditLog, User
+from .spreadsheet import safe_cell
 
 ACTIONS = (
     "login", "login_failed", "logout", "password_changed", "password_reset",
@@ -61,12 +62,6 @@ def page(session: Session, action: str | None, offset: int, limit: int = 50) -> 
     return list(rows), int(total or 0)
 
 
-def _cell(value) -> str:
-    """Spreadsheet-safe cell: a leading = + - @ would be run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_csv(session: Session, action: str | None, progress: Callable[[int, str], None]) -> bytes:
     """The whole log (or one action) as CSV, in batches so progress can be shown."""
     total = session.scalar(select(func.count()).select_from(query(action).order_by(None).subquery())) or 0
@@ -84,8 +79,8 @@ def export_csv(session: Session, action: str | None, progress: Callable[[int, st
             break
         for r in rows:
             details = "; ".join(f"{k}={v}" for k, v in sorted((r.meta or {}).items()))
-            writer.writerow([r.at.isoformat(), r.action, _cell(r.actor_email), _cell(r.target), r.ip or "",
-                             _cell(details)])
+            writer.writerow([r.at.isoformat(), r.action, safe_cell(r.actor_email), safe_cell(r.target), r.ip or "",
+                             safe_cell(details)])
         done += len(rows)
         last_at, last_id = rows[-1].at, rows[-1].id
         progress(min(99, int(done * 100 / max(total, 1))), f"{done} / {total}")

@@ -219,17 +219,6 @@ def activity_types(session: Session, member_id: int) -> list[tuple[str, int]]:
 
 # --- privacy -------------------------------------------------------------------------------------
 
-def _cell(value):
-    """Strings that a spreadsheet would run as a formula get a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    if isinstance(value, dict):
-        return {k: _cell(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_cell(v) for v in value]
-    return value
-
-
 def export_member(session: Session, m: Member, actor: Actor) -> dict:
     """Everything held about one member (GDPR art. 15 / 152-FZ art. 14), as JSON."""
     identities, tags = details(session, [m.id])

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from .ingest import ActivityIn, IdentityRef, ItemError, normalise_email, parse_identity, parse_time
 from .models import ACTIVITY_TYPES
+from .spreadsheet import safe_cell
 
 KINDS = ("members", "activities")
 MEMBER_FIELDS = ("channel", "external_id", "handle", "display_name", "email", "phone", "city", "tags", "followers")
@@ -236,7 +237,7 @@ def rows_to_csv(header: list[str], rows: list[tuple[int, str, str]]) -> bytes:
     w.writerow(["line", "reason", *header])
     for line, reason, raw in rows:
         cells = next(csv.reader(io.StringIO(raw))) if raw else []
-        w.writerow([line, reason, *[("'" + c if c[:1] in "=+-@" else c) for c in cells]])
+        w.writerow([line, safe_cell(reason), *[safe_cell(c) for c in cells]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -15,6 +15,7 @@ from tenants.community import CommunityError
 from tenants.db import db
 from tenants.merge import MergeError
 from tenants.models import ACTIVITY_TYPES, CHANNELS, MemberMerge
+from tenants.spreadsheet import safe_cell
 
 from ..htmx import page, redirect_htmx
 from ..tenancy import actor, org_view
@@ -92,7 +93,7 @@ def _csv_export(ids: list[int]) -> Response:
                " ".join(f"{i['channel']}:{i['handle'] or i['external_id']}" for i in d["identities"]),
                ", ".join(d["tags"]), d["is_staff"], d["is_bot"], d["first_seen_at"], d["last_active_at"],
                d["activity_count"]]
-        w.writerow([community._cell(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
+        w.writerow([safe_cell(v) for v in row])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="members-{g.org.slug}.csv"'})
 
