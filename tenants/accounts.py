@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from . import audit, mail
 from .audit import Actor
 from .db import system_scope
-from .ids import RESERVED_AGENCY_SLUGS, new_token, slugify, token_hash
+from .ids import RESERVED_AGENCY_SLUGS, new_token, token_hash, unique_slug
 from .models import Agency, AgencyRole, LoginSession, PasswordReset, User, utcnow
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -61,12 +61,8 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def unique_agency_slug(session: Session, name: str) -> str:
-    base = slugify(name, RESERVED_AGENCY_SLUGS)
-    slug, n = base, 1
-    while session.scalar(select(Agency.id).where(Agency.slug == slug)) is not None:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return unique_slug(name, RESERVED_AGENCY_SLUGS,
+                       lambda slug: session.scalar(select(Agency.id).where(Agency.slug == slug)) is not None)
 
 
 @dataclass

@@ -62,16 +62,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 @contextmanager
 def system_scope() -> Iterator[Session]:
     """Cross-tenant work (schedules, logins, webhooks): its own session, RLS `app.system = on`."""
-    with _system_context():
-        session = SessionFactory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    with _system_context(), job_session() as session:
+        yield session
 
 
 @contextmanager

@@ -36,3 +36,13 @@ def slugify(name: str, reserved: frozenset[str] = frozenset()) -> str:
     if slug in reserved:
         slug = f"{slug}-1"
     return slug
+
+
+def unique_slug(name: str, reserved: frozenset[str], taken) -> str:
+    """slugify(name), with -2, -3, … appended while `taken(slug)` says it is in use."""
+    base = slugify(name, reserved)
+    slug, n = base, 1
+    while taken(slug):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug

@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, ids
 from .audit import Actor
-from .ids import RESERVED_ORG_SLUGS, slugify
+from .ids import RESERVED_ORG_SLUGS
 from .models import Organisation, utcnow
 
 
@@ -24,12 +24,10 @@ def _clean_name(name: str) -> str:
 
 
 def unique_slug(session: Session, name: str) -> str:
-    base = slugify(name, RESERVED_ORG_SLUGS)
-    slug, n = base, 1
-    while session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    """Unique within the agency (the query is tenant-scoped)."""
+    return ids.unique_slug(name, RESERVED_ORG_SLUGS,
+                           lambda slug: session.scalar(select(Organisation.id).where(Organisation.slug == slug))
+                           is not None)
 
 
 def create(session: Session, name: str, actor: Actor) -> Organisation:

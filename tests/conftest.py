@@ -20,7 +20,8 @@ from tenants.migrate import upgrade
 
 os.environ.setdefault("COMMUNA_JOB_MODULES", "tests.support.jobs")
 ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+# A Redis db of its own per run (1-15), so two runs on one machine do not flush each other's keys.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{secrets.randbelow(15) + 1}")
 OWNER_ROLE, APP_ROLE = "communa_test_owner", "communa_test_app"
 PASSWORD = "correct-horse-battery"
 
