@@ -249,7 +249,8 @@ def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) 
     session.execute(stmt, identity_rows)
     # Re-read: a concurrent batch may have created some of these identities first.
     found.update(_lookup_identities(session, org_id, missing))
-    orphans = [i for k, i in new_ids.items() if found.get(k) != i]
+    # A member we created that no identity points to lost every race: remove it.
+    orphans = sorted(set(new_ids.values()) - set(found.values()))
     if orphans:
         from sqlalchemy import delete
         session.execute(delete(Member).where(Member.id.in_(orphans)))
