@@ -9,14 +9,13 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from .models import Identity, Member, MemberTag
 
 SORTS = ("last_active", "name", "score", "activity")
 KINDS = ("people", "all", "staff", "bot")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -40,14 +39,14 @@ class Page:
 
 
 def _sort_key(sort: str):
-    """(expression, descending) for each sort; NULLs folded so keyset comparisons stay total."""
+    """(column, descending). Nullable columns sort NULLS LAST, matching their indexes."""
     if sort == "name":
         return Member.sort_name, False
     if sort == "score":
-        return func.coalesce(Member.score, -1.0), True
+        return Member.score, True
     if sort == "activity":
         return Member.activity_count, True
-    return func.coalesce(Member.last_active_at, EPOCH), True
+    return Member.last_active_at, True
 
 
 def live_members():
@@ -55,15 +54,23 @@ def live_members():
     return select(Member).where(Member.merged_into_id.is_(None), Member.erased_at.is_(None))
 
 
+def _search_ids(q: str):
+    """Members whose name, email, phone, handle or external id contains q: a union, so that each part can
+    use its own trigram index (an OR across the two tables could use none)."""
+    needle = f"%{q.strip().lower()}%"
+    return union(
+        select(Member.id).where(Member.sort_name.like(needle)),
+        select(Member.id).where(Member.email.like(needle)),
+        select(Member.id).where(Member.phone.like(needle)),
+        select(Identity.member_id).where(func.lower(Identity.handle).like(needle)),
+        select(Identity.member_id).where(func.lower(Identity.external_id).like(needle)),
+    )
+
+
 def filtered(f: MemberFilter):
     stmt = live_members()
     if f.q:
-        needle = f"%{f.q.strip().lower()}%"
-        stmt = stmt.where(or_(
-            Member.sort_name.like(needle), Member.email.like(needle), Member.phone.like(needle),
-            exists().where(Identity.member_id == Member.id,
-                           or_(func.lower(Identity.handle).like(needle),
-                               func.lower(Identity.external_id).like(needle)))))
+        stmt = stmt.where(Member.id.in_(_search_ids(f.q)))
     if f.channel:
         cond = [Identity.member_id == Member.id, Identity.channel == f.channel]
         if f.external_id:
@@ -93,7 +100,7 @@ def decode_cursor(cursor: str, sort: str) -> list | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, last_id = json.loads(raw)
-        if sort == "last_active":
+        if sort == "last_active" and value is not None:
             value = datetime.fromisoformat(value)
         return [value, int(last_id)]
     except (ValueError, TypeError):
@@ -106,23 +113,27 @@ def page(session: Session, f: MemberFilter, limit: int = 50, cursor: str | None 
     stmt = filtered(f)
     after = decode_cursor(cursor, sort) if cursor else None
     if after is not None:
-        value, last_id = after
-        if desc:
-            stmt = stmt.where(or_(key < value, and_(key == value, Member.id < last_id)))
-        else:
-            stmt = stmt.where(or_(key > value, and_(key == value, Member.id > last_id)))
-    order = (key.desc(), Member.id.desc()) if desc else (key.asc(), Member.id.asc())
+        stmt = stmt.where(_after(key, desc, *after))
+    order = (key.desc().nulls_last(), Member.id.desc()) if desc else (key.asc(), Member.id.asc())
     rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        value = {"name": last.sort_name, "score": last.score if last.score is not None else -1.0,
-                 "activity": last.activity_count,
-                 "last_active": last.last_active_at or EPOCH}[sort]
+        value = {"name": last.sort_name, "score": last.score, "activity": last.activity_count,
+                 "last_active": last.last_active_at}[sort]
         next_cursor = encode_cursor([value, last.id])
     return Page(rows, next_cursor, *details(session, [m.id for m in rows]))
+
+
+def _after(key, desc: bool, value, last_id: int):
+    """Rows after (value, last_id) in the page order; for descending nullable keys NULLs come last."""
+    if not desc:
+        return or_(key > value, and_(key == value, Member.id > last_id))
+    if value is None:
+        return and_(key.is_(None), Member.id < last_id)
+    return or_(key < value, and_(key == value, Member.id < last_id), key.is_(None))
 
 
 def count(session: Session, f: MemberFilter) -> int:

@@ -253,7 +253,8 @@ class Member(TenantOwned, OrgOwned, Base):
     """A person in an organisation's community. Does not log in."""
     __tablename__ = "member"
     __table_args__ = (
-        Index("ix_member_org_last_active", "org_id", "last_active_at", "id"),
+        # Sorting by last activity and by score uses DESC NULLS LAST indexes made in migration 0003.
+        Index("ix_member_org_activity", "org_id", "activity_count", "id"),
         Index("ix_member_org_name", "org_id", "sort_name", "id"),
         Index("ix_member_org_email", "org_id", "email"),
         Index("ix_member_org_phone", "org_id", "phone"),

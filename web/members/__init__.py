@@ -36,7 +36,8 @@ def _filter() -> members.MemberFilter:
 
 def _list_context(f: members.MemberFilter, cursor: str | None = None, **extra) -> dict:
     result = members.page(db, f, PAGE, cursor)
-    return {"f": f, "page": result, "total": members.count(db, f), "channels": CHANNELS,
+    # The total is counted in its own request (see count()), so the list never waits for it.
+    return {"f": f, "page": result, "total": None, "channels": CHANNELS,
             "tags": community.org_tags(db, g.org.id), "cursor": cursor, "message": None, **extra}
 
 
@@ -47,6 +48,14 @@ def index():
     cursor = request.args.get("cursor") or None
     block = "rows" if cursor else "results"
     return page("members/index.html", block, **_list_context(f, cursor))
+
+
+@bp.route("/count")
+@org_view(write=True)
+def count():
+    """A fragment only: the list page loads it after rendering."""
+    from jinja2_fragments.flask import render_block
+    return render_block("members/index.html", "count", f=_filter(), total=members.count(db, _filter()))
 
 
 @bp.route("/bulk", methods=["POST"])
