@@ -124,6 +124,7 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
     total = len(sheet.rows)
     errors: list[tuple[int, str, str]] = []
     seen: set = set()
+    in_file = [0]    # duplicates inside the file: counted by the parsing thread only, added at the end
     result = {"kind": kind, "filename": filename, "rows": total, "imported": 0, "updated": 0,
               "duplicates": 0, "rejected": 0, "mode": mode, "aborted": False}
 
@@ -139,7 +140,7 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
             errors.append((line, str(exc), _raw_line(cells)))
             return None
         if key in seen:                     # the same member or activity twice in one file
-            result["duplicates"] += 1
+            in_file[0] += 1
             return None
         seen.add(key)
         return item
@@ -175,6 +176,7 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
     if mode == "all":
         items = [item for b in batches() for item in b]
         result["rejected"] = len(errors)
+        result["duplicates"] += in_file[0]
         if errors:
             _record_errors(ctx, errors)
             result["aborted"] = True
@@ -188,6 +190,7 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
                 write(session, batch)
         _pipelined(batches, consume)
         result["rejected"] = len(errors)
+        result["duplicates"] += in_file[0]
     _record_errors(ctx, errors)
     return result
 
