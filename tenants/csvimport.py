@@ -10,7 +10,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .ingest import ActivityIn, IdentityRef, ItemError, normalise_email, parse_identity, parse_time
@@ -239,7 +239,3 @@ def rows_to_csv(header: list[str], rows: list[tuple[int, str, str]]) -> bytes:
         cells = next(csv.reader(io.StringIO(raw))) if raw else []
         w.writerow([line, safe_cell(reason), *[safe_cell(c) for c in cells]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
