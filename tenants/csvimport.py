@@ -156,7 +156,8 @@ def parse_when(raw: str, tz: str) -> datetime:
                 return parse_time(datetime.strptime(raw, fmt).replace(tzinfo=zone), "date")
             except ValueError:
                 continue
-        raise ItemError(f"date {raw!r} is not a date I can read (use 2026-05-01 10:00 or 01.05.2026 10:00)") from None
+        raise ItemError("date %(value)s is not a date I can read (use 2026-05-01 10:00 or 01.05.2026 10:00)",
+                        value=repr(raw)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return parse_time(moment, "date")
@@ -192,7 +193,7 @@ def member_row(cells: list[str], mapping: list[str], default_channel: str) -> Me
         try:
             followers = int(re.sub(r"[\s\u00a0]", "", values["followers"]))
         except ValueError:
-            raise ItemError(f"followers {values['followers']!r} is not a whole number") from None
+            raise ItemError("followers %(value)s is not a whole number", value=repr(values["followers"])) from None
     if values.get("email"):
         normalise_email(values["email"])
     tags = [t.strip().lower() for t in re.split(r"[,;|]", values.get("tags", "")) if t.strip()]
@@ -206,7 +207,8 @@ def activity_row(cells: list[str], mapping: list[str], default_channel: str, tz:
     raw_type = (values.get("type") or "").strip().lower()
     kind = TYPE_SYNONYMS.get(raw_type, raw_type)
     if kind not in ACTIVITY_TYPES:
-        raise ItemError(f"type {values.get('type')!r} is not one of: {', '.join(ACTIVITY_TYPES)}")
+        raise ItemError("type %(value)s is not one of: %(types)s", value=repr(values.get("type")),
+                        types=", ".join(ACTIVITY_TYPES))
     if not values.get("occurred_at"):
         raise ItemError("date is empty")
     when = parse_when(values["occurred_at"], tz)
@@ -219,7 +221,7 @@ def activity_row(cells: list[str], mapping: list[str], default_channel: str, tz:
         try:
             weight = float(values["weight"].replace(",", "."))
         except ValueError:
-            raise ItemError(f"weight {values['weight']!r} is not a number") from None
+            raise ItemError("weight %(value)s is not a number", value=repr(values["weight"])) from None
     source = values.get("source_id")
     if not source:
         # Files without ids still import once: the id is a digest of what the row says.

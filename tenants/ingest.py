@@ -25,7 +25,12 @@ MAX_META_BYTES = 16_000
 
 
 class ItemError(ValueError):
-    """One activity (or row) is invalid; the message says why, in English, for API clients and result pages."""
+    """One activity (or row) is invalid. `str(exc)` is the English sentence (API clients, CSV downloads);
+    `template` and `params` let a page show it in the reader's language (the template is a gettext msgid)."""
+
+    def __init__(self, template: str, **params) -> None:
+        self.template, self.params = template, {k: str(v) for k, v in params.items()}
+        super().__init__(template % self.params if self.params else template)
 
 
 @dataclass(frozen=True)
@@ -72,17 +77,17 @@ class IngestResult:
 def _text(value, name: str, limit: int, required: bool = True) -> str | None:
     if value is None or value == "":
         if required:
-            raise ItemError(f"{name} is required")
+            raise ItemError("%(field)s is required", field=name)
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ItemError(f"{name} must be a string")
+        raise ItemError("%(field)s must be a string", field=name)
     value = str(value).strip()
     if "\x00" in value:
-        raise ItemError(f"{name} contains a NUL character")
+        raise ItemError("%(field)s contains a NUL character", field=name)
     if required and not value:
-        raise ItemError(f"{name} is required")
+        raise ItemError("%(field)s is required", field=name)
     if len(value) > limit:
-        raise ItemError(f"{name} is longer than {limit} characters")
+        raise ItemError("%(field)s is longer than %(limit)s characters", field=name, limit=limit)
     return value or None
 
 
@@ -98,11 +103,11 @@ def normalise_email(value) -> str | None:
 
 def parse_identity(obj, name: str = "member") -> IdentityRef:
     if not isinstance(obj, dict):
-        raise ItemError(f"{name} must be an object")
+        raise ItemError("%(field)s must be an object", field=name)
     channel = _text(obj.get("channel"), f"{name}.channel", 32)
     channel = channel.lower()
     if not CHANNEL_RE.match(channel):
-        raise ItemError(f"{name}.channel must be lower-case letters, digits or _")
+        raise ItemError("%(field)s.channel must be lower-case letters, digits or _", field=name)
     return IdentityRef(
         channel=channel,
         external_id=_text(obj.get("external_id"), f"{name}.external_id", 200),
@@ -120,14 +125,14 @@ def parse_time(value, name: str = "occurred_at") -> datetime:
         try:
             moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
-            raise ItemError(f"{name} is not an ISO 8601 date-time") from None
+            raise ItemError("%(field)s is not an ISO 8601 date-time", field=name) from None
     if moment.tzinfo is None:
-        raise ItemError(f"{name} needs a time zone (e.g. 2026-05-01T10:00:00Z)")
+        raise ItemError("%(field)s needs a time zone (e.g. 2026-05-01T10:00:00Z)", field=name)
     moment = moment.astimezone(UTC)
     if moment > utcnow() + timedelta(days=1):
-        raise ItemError(f"{name} is in the future")
+        raise ItemError("%(field)s is in the future", field=name)
     if moment.year < 2000:
-        raise ItemError(f"{name} is before 2000")
+        raise ItemError("%(field)s is before 2000", field=name)
     return moment
 
 
@@ -138,7 +143,7 @@ def parse_activity(obj) -> ActivityIn:
     member = parse_identity(obj.get("member"))
     kind = _text(obj.get("type"), "type", 32).lower()
     if kind not in ACTIVITY_TYPES:
-        raise ItemError(f"type must be one of: {', '.join(ACTIVITY_TYPES)}")
+        raise ItemError("type must be one of: %(types)s", types=", ".join(ACTIVITY_TYPES))
     channel = _text(obj.get("channel"), "channel", 32, required=False)
     channel = (channel or member.channel).lower()
     if not CHANNEL_RE.match(channel):
@@ -156,7 +161,7 @@ def parse_activity(obj) -> ActivityIn:
     if "\\u0000" in encoded or "\x00" in encoded:
         raise ItemError("meta contains a NUL character")
     if len(encoded) > MAX_META_BYTES:
-        raise ItemError(f"meta is larger than {MAX_META_BYTES} bytes")
+        raise ItemError("meta is larger than %(limit)s bytes", limit=MAX_META_BYTES)
     return ActivityIn(member=member, type=kind, occurred_at=parse_time(obj.get("occurred_at")),
                       source_id=_text(obj.get("source_id"), "source_id", 200), channel=channel,
                       target=target, weight=weight, meta=meta)

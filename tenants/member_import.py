@@ -28,7 +28,7 @@ def validate(defs: dict, row: MemberRow) -> MemberRow:
     try:
         row.phone = normalise_phone(row.phone)
     except CommunityError:
-        raise ItemError(f"phone {row.phone!r} is not a phone number") from None
+        raise ItemError("phone %(value)s is not a phone number", value=repr(row.phone)) from None
     clean = {}
     for key, value in row.attributes.items():
         if key not in defs:
@@ -36,7 +36,8 @@ def validate(defs: dict, row: MemberRow) -> MemberRow:
         try:
             clean[key] = coerce_attribute(defs[key], value)
         except CommunityError:
-            raise ItemError(f"{defs[key].label}: {value!r} is not a valid {defs[key].kind}") from None
+            raise ItemError("%(label)s: %(value)s is not a valid %(kind)s", label=defs[key].label, value=repr(value),
+                                kind=defs[key].kind) from None
     row.attributes = clean
     return row
 

@@ -403,5 +403,7 @@ class ImportError_(TenantOwned, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     job_run_id: Mapped[int] = mapped_column(BigId, ForeignKey("job_run.id", ondelete="CASCADE"), index=True)
     line: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(String(500))  # English, for downloads
+    reason_template: Mapped[str | None] = mapped_column(String(300))  # gettext msgid, for pages
+    reason_params: Mapped[dict | None] = mapped_column(JSON)
     raw: Mapped[str | None] = mapped_column(Text)

@@ -57,13 +57,16 @@ def _raw_line(cells: list[str]) -> str:
     return out.getvalue().rstrip("\r\n")
 
 
-def _record_errors(ctx: JobContext, errors: list[tuple[int, str, str]]) -> None:
+def _record_errors(ctx: JobContext, errors: list[tuple[int, str, dict, str]]) -> None:
+    """Rejected rows: (line, reason template, its params, raw row)."""
     from tenants.models import ImportError_
     if not errors:
         return
     with job_session() as s:
-        s.add_all(ImportError_(job_run_id=ctx.run_id, line=line, reason=reason[:500], raw=raw)
-                  for line, reason, raw in errors)
+        s.add_all(ImportError_(job_run_id=ctx.run_id, line=line, reason=((template % params) if params else
+                                                                           template)[:500],
+                               reason_template=template[:300], reason_params=params, raw=raw)
+                  for line, template, params, raw in errors)
 
 
 def _pipelined(produce, consume, depth: int = 2) -> None:
@@ -122,7 +125,7 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
         filename, org_id = upload.filename, upload.org_id
         defs = member_import.definitions(s, org_id)
     total = len(sheet.rows)
-    errors: list[tuple[int, str, str]] = []
+    errors: list[tuple[int, str, dict, str]] = []
     seen: set = set()
     in_file = [0]    # duplicates inside the file: counted by the parsing thread only, added at the end
     result = {"kind": kind, "filename": filename, "rows": total, "imported": 0, "updated": 0,
@@ -137,7 +140,7 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
                 item = csvimport.activity_row(cells, mapping, default_channel, tz)
                 key = item.source_id
         except ItemError as exc:
-            errors.append((line, str(exc), _raw_line(cells)))
+            errors.append((line, exc.template, exc.params, _raw_line(cells)))
             return None
         if key in seen:                     # the same member or activity twice in one file
             in_file[0] += 1
@@ -209,7 +212,7 @@ def telegram_import(ctx: JobContext, upload_id: int) -> dict:
     total = telegram.count_messages(chats)
     result = {"kind": "telegram", "filename": filename, "chats": len(chats), "messages": total, "imported": 0,
               "duplicates": 0, "rejected": 0, "members_created": 0}
-    errors: list[tuple[int, str, str]] = []
+    errors: list[tuple[int, str, dict, str]] = []
     seen = 0
 
     def batches():
@@ -218,7 +221,7 @@ def telegram_import(ctx: JobContext, upload_id: int) -> dict:
         for chat in chats:
             for found in telegram.activities(chat, keep_text):
                 if isinstance(found, telegram.Problem):
-                    errors.append((len(errors) + 1, found.reason, found.where))
+                    errors.append((len(errors) + 1, found.reason, {}, found.where))
                     continue
                 batch.append(found)
                 if len(batch) >= IMPORT_BATCH:

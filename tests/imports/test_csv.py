@@ -164,3 +164,13 @@ def _descendants(pid: int) -> list[int]:
             found.append(child)
             stack.append(child)
     return found
+
+
+def test_rejected_reasons_are_shown_in_russian_and_downloaded_in_english(client, org, worker_env):
+    from ..conftest import post
+    r = upload(client, BASE, "m.csv", "ИД;ФИО;Эл. почта\n1;Вера;не почта\n".encode("cp1251"), "members")
+    result_url = start(client, r.headers["Location"], default_channel="vk")[0].headers["Location"]
+    work(worker_env)
+    post(client, "/lang", {"lang": "ru"})
+    assert "неверный адрес почты" in client.get(result_url).text
+    assert "email is not a valid address" in client.get(result_url + "/rejected.csv").data.decode("utf-8-sig")
