@@ -225,6 +225,10 @@ def main() -> None:
     print(f"\n{'path':<48}{'activities/s':>14}{'of floor':>10}")
     for name, rate in results.items():
         print(f"{name:<48}{rate:>14,.0f}{rate / floor:>10.0%}")
+    drop_database(dbname)
+
+
+def drop_database(dbname: str) -> None:
     from tenants.db import get_engine
     get_engine().dispose()
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:

@@ -22,7 +22,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.ingest import ADMIN_URL, setup_database  # noqa: E402
+from bench.ingest import ADMIN_URL, drop_database, setup_database  # noqa: E402
 
 
 def timed(fn, n: int = 20) -> tuple[float, float]:
@@ -111,10 +111,7 @@ def main() -> None:
     for name, fn in rows:
         med, p95 = timed(fn)
         print(f"{name:<48}{med:>10.1f}{p95:>9.1f}")
-    from tenants.db import get_engine
-    get_engine().dispose()
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+    drop_database(dbname)
 
 
 if __name__ == "__main__":

@@ -70,8 +70,8 @@ def add_tag(session: Session, member_ids: list[int], tag: str) -> int:
     tag = clean_tag(tag)
     if not member_ids:
         return 0
-    org_id = session.scalar(select(Member.org_id).where(Member.id == member_ids[0]))
-    agency_id = session.scalar(select(Member.agency_id).where(Member.id == member_ids[0]))
+    agency_id, org_id = session.execute(select(Member.agency_id, Member.org_id)
+                                        .where(Member.id == member_ids[0])).one()
     rows = [{"agency_id": agency_id, "org_id": org_id, "member_id": i, "tag": tag} for i in member_ids]
     table = MemberTag.__table__
     stmt = _insert_ignore(session, table).on_conflict_do_nothing(index_elements=["member_id", "tag"]) \

@@ -99,13 +99,12 @@ def _bind_tenant(session: Session, tenant: Tenant | None) -> None:
         raise TenantScopeError("a session never switches tenant")
 
 
-def _is_postgres(session: Session) -> bool:
-    bind = session.get_bind()
-    return bind.dialect.name == "postgresql"
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _ensure_rls(session: Session, connection=None) -> None:
-    if not _is_postgres(session):
+    if not is_postgres(session):
         return
     key = _key(current_tenant())
     if session.info.get("rls") == key:

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from .context import require_agency_id
+from .db import is_postgres
 from .models import ACTIVITY_TYPES, Activity, Identity, Member, utcnow
 
 MAX_BATCH = 5000
@@ -171,7 +172,7 @@ def parse_activity(obj) -> ActivityIn:
 
 def _insert_ignore(session: Session, table):
     """INSERT ... ON CONFLICT DO NOTHING for the session's database."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -265,7 +266,7 @@ def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) 
 def _lookup_identities(session: Session, org_id: int, keys: list[tuple[str, str]]) -> dict:
     if not keys:
         return {}
-    if _is_pg(session):
+    if is_postgres(session):
         rows = session.execute(text("""
             SELECT i.channel, i.external_id, i.member_id
             FROM unnest(CAST(:channels AS text[]), CAST(:exts AS text[])) AS k(channel, external_id)
@@ -296,7 +297,7 @@ def ingest(session: Session, org_id: int, items: list[ActivityIn]) -> IngestResu
              "target_member_id": members[a.target.key] if a.target else None, "type": a.type,
              "channel": a.channel, "occurred_at": a.occurred_at, "weight": a.weight, "source_id": a.source_id,
              "meta": a.meta, "created_at": now} for a in items]
-    if _is_pg(session):
+    if is_postgres(session):
         inserted = _pg_insert_activities(session, agency_id, org_id, rows)
     else:
         table = Activity.__table__
@@ -308,10 +309,6 @@ def ingest(session: Session, org_id: int, items: list[ActivityIn]) -> IngestResu
     _update_member_stats(session, inserted)
     result.member_ids = {m for m, _ in inserted} | {m for m in members.values()}
     return result
-
-
-def _is_pg(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def _pg_insert_activities(session: Session, agency_id: int, org_id: int, rows: list[dict]) -> list:
@@ -347,7 +344,7 @@ def _update_member_stats(session: Session, inserted: list) -> None:
     if not stats:
         return
     ids = sorted(stats)
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         # Lock the members in id order first: concurrent batches touching the same (busy) members queue up
         # rather than deadlock.
         session.execute(text("SELECT 1 FROM member WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id FOR UPDATE"),

@@ -8,14 +8,11 @@ import subprocess
 import sys
 import time
 
-import pytest
 from sqlalchemy import func, select
 
 from tenants.db import system_scope
 from tenants.models import Activity, JobRun, Member, MemberTag
 
-from .. import factories
-from ..conftest import login
 from .helpers import last_run, start, upload, work
 
 BASE = "/acme/coffee/imports/"
@@ -24,14 +21,6 @@ MEMBERS_CP1251 = ("ИД;ФИО;Эл. почта;Телефон;Город;Тег
                   "102;Борис Ким;boris@x.test;;Москва;;;telegram\n"
                   "103;Вера;не почта;;;;;telegram\n"
                   "101;Анна Смирнова (дубль);;;;;;telegram\n").encode("cp1251")
-
-
-@pytest.fixture
-def org(client):
-    a = factories.agency("Acme", "o@acme.test")
-    factories.org(a, "Coffee")
-    login(client, "o@acme.test")
-    return a
 
 
 def _counts():

@@ -3,14 +3,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import func, select
 
 from tenants.db import system_scope
 from tenants.models import Activity, Identity, Member, Organisation
 
-from .. import factories
-from ..conftest import login
 from .helpers import last_run, upload, work
 
 BASE = "/acme/coffee/imports/"
@@ -46,14 +43,6 @@ def first_export():
          "actor_id": "user2", "action": "invite_members", "members": ["Gleb"]},
         {"id": 5, "type": "message", "date": "2026-05-01T10:06:00", "date_unixtime": str(T + 360), "text": "?"},
     ])
-
-
-@pytest.fixture
-def org(client):
-    a = factories.agency("Acme", "o@acme.test")
-    factories.org(a, "Coffee")
-    login(client, "o@acme.test")
-    return a
 
 
 def _activities():

@@ -159,7 +159,9 @@ def test_screenshots_of_demo_pages(live_server, browser):
     for path, name in (("/demo/", "10-demo-home"), ("/demo/people/", "11-demo-people"),
                        ("/demo/nordic-coffee/", "12-demo-org"),
                        ("/demo/nordic-coffee/settings", "13-demo-org-settings"),
-                       ("/account/", "14-account")):
+                       ("/account/", "14-account"), ("/demo/nordic-coffee/members/", "17-demo-members"),
+                       ("/demo/nordic-coffee/integrations/", "18-demo-integrations"),
+                       ("/demo/nordic-coffee/members/attributes", "19-demo-custom-fields")):
         page.goto(live_server + path)
         shot(page, name)
     page.goto(live_server + "/demo/people/")

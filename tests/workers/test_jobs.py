@@ -137,3 +137,26 @@ def test_jobs_of_a_dead_worker_are_marked_failed(worker_env):
     assert reap_dead_jobs() == 1
     assert _run(lost).status == "failed" and "WorkerLost" in _run(lost).error
     assert _run(alive).status == "running"            # still queued in RQ: left alone
+
+
+def test_import_job_cannot_read_another_agencys_upload():
+    from tenants import jobs as job_service
+    from tenants.models import Activity, Upload
+    a = factories.agency("Acme", "o@acme.test")
+    b = factories.agency("Beta", "o@beta.test")
+    oa, ob = factories.org(a, "A org"), factories.org(b, "B org")
+    with tenant_scope(a.id, oa.id), job_session() as s:
+        up = Upload(org_id=oa.id, filename="a.csv", kind="csv", size=10,
+                    content=b"id,type,date\n1,message,2026-05-01T10:00:00Z\n")
+        s.add(up)
+        s.flush()
+        upload_id = up.id
+    with tenant_scope(b.id, ob.id), job_session() as s:
+        run_id = job_service.create(s, "csv_import", ob.id, {
+            "upload_id": upload_id, "kind": "activities", "mapping": ["external_id", "type", "occurred_at"],
+            "default_channel": "vk"}, None).id
+    with pytest.raises(LookupError):
+        run(run_id, b.id)                      # B's job, A's upload id: not found in B's scope
+    with system_scope() as s:
+        assert s.scalar(select(JobRun.status).where(JobRun.id == run_id)) == "failed"
+        assert s.scalars(select(Activity)).all() == []

@@ -37,8 +37,10 @@ def _filter() -> members.MemberFilter:
 def _list_context(f: members.MemberFilter, cursor: str | None = None, **extra) -> dict:
     result = members.page(db, f, PAGE, cursor)
     # The total is counted in its own request (see count()), so the list never waits for it.
-    return {"f": f, "page": result, "total": None, "channels": CHANNELS,
-            "tags": community.org_tags(db, g.org.id), "cursor": cursor, "message": None, **extra}
+    # "Show more" renders rows only: the filter bar's tag counts are not needed there.
+    tags = community.org_tags(db, g.org.id) if cursor is None else []
+    return {"f": f, "page": result, "total": None, "channels": CHANNELS, "tags": tags, "cursor": cursor,
+            "message": None, **extra}
 
 
 @bp.route("/")
@@ -114,28 +116,29 @@ def _member(member_id: str):
     return m
 
 
+def _timeline_context(m) -> dict:
+    kind = request.args.get("type") if request.args.get("type") in ACTIVITY_TYPES else None
+    return {"m": m, "kind": kind, "timeline": community.timeline(db, [m.id], kind, request.args.get("before")),
+            "types": community.activity_types(db, m.id)}
+
+
 def _profile_context(m, **extra) -> dict:
     identities, tags = members.details(db, [m.id])
-    kind = request.args.get("type") if request.args.get("type") in ACTIVITY_TYPES else None
     survivor = db.get(type(m), m.merged_into_id) if m.merged_into_id else None
-    return {"m": m, "identities": identities.get(m.id, []), "tags": tags.get(m.id, []),
+    return {**_timeline_context(m), "identities": identities.get(m.id, []), "tags": tags.get(m.id, []),
             "notes": community.notes(db, m), "defs": community.attribute_defs(db, g.org.id),
-            "timeline": community.timeline(db, [m.id], kind, request.args.get("before")),
-            "types": community.activity_types(db, m.id), "kind": kind, "merges": merge.merges_of(db, m),
-            "survivor": survivor, "error": None, **extra}
+            "merges": merge.merges_of(db, m), "survivor": survivor, "error": None, **extra}
 
 
 @bp.route("/<member_id>")
 @org_view(write=True)
 def show(member_id: str):
     m = _member(member_id)
-    if request.args.get("before"):
-        block = "timeline_rows"          # "older" button: more rows for the same list
-    elif request.headers.get("HX-Target") == "timeline":
-        block = "timeline"               # type filter: the whole timeline panel
-    else:
-        block = "content"
-    return page("members/show.html", block, **_profile_context(m))
+    if request.args.get("before"):      # "older" button: more rows for the same list
+        return page("members/show.html", "timeline_rows", **_timeline_context(m))
+    if request.headers.get("HX-Target") == "timeline":   # type filter: the timeline panel alone
+        return page("members/show.html", "timeline", **_timeline_context(m))
+    return page("members/show.html", "content", **_profile_context(m))
 
 
 @bp.route("/<member_id>/fields", methods=["POST"])
