@@ -229,13 +229,8 @@ def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) 
     now = utcnow()
     new_ids: dict[tuple[str, str], int] = {}
     if to_create:
-        params = [{"agency_id": agency_id, "org_id": org_id, "public_id": _pid(),
-                   "display_name": _name(wanted[k]), "sort_name": _name(wanted[k]).lower(),
-                   "email": wanted[k].email, "attributes": {}, "is_staff": False, "is_bot": False,
-                   "activity_count": 0, "created_at": now} for k in to_create]
-        ids = session.scalars(_insert_ignore(session, Member.__table__).returning(
-            Member.__table__.c.id, sort_by_parameter_order=True), params).all()
-        new_ids = dict(zip(to_create, ids, strict=True))
+        new_ids = dict(zip(to_create, _insert_members(session, agency_id, org_id, [wanted[k] for k in to_create]),
+                           strict=True))
     identity_rows = []
     for k in missing:
         ref = wanted[k]
@@ -250,9 +245,19 @@ def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) 
     # A consistent order: two concurrent batches with overlapping new identities wait on each other
     # instead of deadlocking.
     identity_rows.sort(key=lambda r: (r["channel"], r["external_id"]))
-    stmt = _insert_ignore(session, Identity.__table__).on_conflict_do_nothing(
-        index_elements=["org_id", "channel", "external_id"])
-    session.execute(stmt, identity_rows)
+    if is_postgres(session):
+        session.execute(text("""
+            INSERT INTO identity (agency_id, org_id, member_id, channel, external_id, handle, created_at)
+            SELECT :agency, :org, (v->>0)::bigint, v->>1, v->>2, v->>3, now()
+            FROM jsonb_array_elements(CAST(:batch AS jsonb)) WITH ORDINALITY AS t(v, n)
+            ORDER BY t.n   -- the lock order chosen above
+            ON CONFLICT (org_id, channel, external_id) DO NOTHING"""), {"agency": agency_id, "org": org_id,
+            "batch": _json_rows([[r["member_id"], r["channel"], r["external_id"], r["handle"]]
+                                 for r in identity_rows])})
+    else:
+        stmt = _insert_ignore(session, Identity.__table__).on_conflict_do_nothing(
+            index_elements=["org_id", "channel", "external_id"])
+        session.execute(stmt, identity_rows)
     # Re-read: a concurrent batch may have created some of these identities first.
     found.update(_lookup_identities(session, org_id, missing))
     # A member we created that no identity points to lost every race: remove it.
@@ -263,15 +268,35 @@ def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef]) 
     return found, set(new_ids.values()) - set(orphans)
 
 
+def _insert_members(session: Session, agency_id: int, org_id: int, refs: list[IdentityRef]) -> list[int]:
+    """Create one member per ref; returns their ids in the same order."""
+    now = utcnow()
+    if is_postgres(session):
+        batch = [[_pid(), _name(r), _name(r).lower(), r.email] for r in refs]
+        # RETURNING order is not promised, so rows are matched back by their new public id.
+        ids = dict(session.execute(text("""
+            INSERT INTO member (agency_id, org_id, public_id, display_name, sort_name, email, attributes,
+                                is_staff, is_bot, activity_count, created_at)
+            SELECT :agency, :org, v->>0, v->>1, v->>2, v->>3, '{}'::jsonb, false, false, 0, now()
+            FROM jsonb_array_elements(CAST(:batch AS jsonb)) AS v
+            RETURNING public_id, id"""), {"agency": agency_id, "org": org_id, "batch": _json_rows(batch)}).all())
+        return [ids[b[0]] for b in batch]
+    params = [{"agency_id": agency_id, "org_id": org_id, "public_id": _pid(), "display_name": _name(r),
+               "sort_name": _name(r).lower(), "email": r.email, "attributes": {}, "is_staff": False,
+               "is_bot": False, "activity_count": 0, "created_at": now} for r in refs]
+    return session.scalars(_insert_ignore(session, Member.__table__).returning(
+        Member.__table__.c.id, sort_by_parameter_order=True), params).all()
+
+
 def _lookup_identities(session: Session, org_id: int, keys: list[tuple[str, str]]) -> dict:
     if not keys:
         return {}
     if is_postgres(session):
         rows = session.execute(text("""
             SELECT i.channel, i.external_id, i.member_id
-            FROM unnest(CAST(:channels AS text[]), CAST(:exts AS text[])) AS k(channel, external_id)
-            JOIN identity i ON i.org_id = :org AND i.channel = k.channel AND i.external_id = k.external_id"""),
-            {"org": org_id, "channels": [k[0] for k in keys], "exts": [k[1] for k in keys]})
+            FROM jsonb_array_elements(CAST(:keys AS jsonb)) AS k
+            JOIN identity i ON i.org_id = :org AND i.channel = k->>0 AND i.external_id = k->>1"""),
+            {"org": org_id, "keys": _json_rows(keys)})
         return {(c, e): m for c, e, m in rows}
     found = {}
     for chunk in _chunks(keys, 500):
@@ -311,26 +336,30 @@ def ingest(session: Session, org_id: int, items: list[ActivityIn]) -> IngestResu
     return result
 
 
+def _json_rows(rows: list[list]) -> str:
+    """A batch as one JSON array of arrays: PostgreSQL unpacks it in C with `json_to_recordset`-like
+    casts, where psycopg would quote every element of a dozen array parameters in Python."""
+    return json.dumps(rows, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
 def _pg_insert_activities(session: Session, agency_id: int, org_id: int, rows: list[dict]) -> list:
-    """One short statement per batch, the columns passed as arrays: PostgreSQL does the set work and the
-    driver does not have to parse a statement with thousands of placeholders."""
+    """One short statement per batch, the rows passed as one JSON document."""
+    batch = _json_rows([[r["member_id"], r["target_member_id"], r["type"], r["channel"], r["occurred_at"],
+                         r["weight"], r["source_id"], r["meta"] or None] for r in rows])
     return session.execute(text("""
         INSERT INTO activity (agency_id, org_id, member_id, target_member_id, type, channel, occurred_at, weight,
                               source_id, meta, created_at)
-        SELECT :agency, :org, v.member_id, v.target, v.type, v.channel, v.occurred_at, v.weight, v.source_id,
-               v.meta::jsonb, now()
-        FROM unnest(CAST(:members AS bigint[]), CAST(:targets AS bigint[]), CAST(:types AS text[]),
-                    CAST(:channels AS text[]), CAST(:times AS timestamptz[]), CAST(:weights AS float8[]),
-                    CAST(:sources AS text[]), CAST(:metas AS text[]))
-             AS v(member_id, target, type, channel, occurred_at, weight, source_id, meta)
+        SELECT :agency, :org, (v->>0)::bigint, (v->>1)::bigint, v->>2, v->>3, (v->>4)::timestamptz,
+               (v->>5)::float8, v->>6, coalesce(nullif(v->7, 'null'::jsonb), '{}'::jsonb), now()
+        FROM jsonb_array_elements(CAST(:batch AS jsonb)) AS v
         ON CONFLICT (org_id, source_id) DO NOTHING
-        RETURNING member_id, occurred_at"""), {
-        "agency": agency_id, "org": org_id, "members": [r["member_id"] for r in rows],
-        "targets": [r["target_member_id"] for r in rows], "types": [r["type"] for r in rows],
-        "channels": [r["channel"] for r in rows], "times": [r["occurred_at"] for r in rows],
-        "weights": [r["weight"] for r in rows], "sources": [r["source_id"] for r in rows],
-        "metas": [json.dumps(r["meta"], ensure_ascii=False) if r["meta"] else "{}" for r in rows],
-    }).all()
+        RETURNING member_id, occurred_at"""), {"agency": agency_id, "org": org_id, "batch": batch}).all()
 
 
 def _update_member_stats(session: Session, inserted: list) -> None:
@@ -350,13 +379,12 @@ def _update_member_stats(session: Session, inserted: list) -> None:
         session.execute(text("SELECT 1 FROM member WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id FOR UPDATE"),
                         {"ids": ids})
         session.execute(text("""
-            UPDATE member m SET activity_count = m.activity_count + v.n,
-                   first_seen_at = LEAST(m.first_seen_at, v.first), last_active_at = GREATEST(m.last_active_at, v.last)
-            FROM unnest(CAST(:ids AS bigint[]), CAST(:n AS int[]), CAST(:first AS timestamptz[]),
-                        CAST(:last AS timestamptz[])) AS v(id, n, first, last)
-            WHERE m.id = v.id"""),
-            {"ids": ids, "n": [stats[i][0] for i in ids], "first": [stats[i][1] for i in ids],
-             "last": [stats[i][2] for i in ids]})
+            UPDATE member m SET activity_count = m.activity_count + (v->>1)::int,
+                   first_seen_at = LEAST(m.first_seen_at, (v->>2)::timestamptz),
+                   last_active_at = GREATEST(m.last_active_at, (v->>3)::timestamptz)
+            FROM jsonb_array_elements(CAST(:batch AS jsonb)) AS v
+            WHERE m.id = (v->>0)::bigint"""),
+            {"batch": _json_rows([[i, *stats[i]] for i in ids])})
     else:
         table = Member.__table__
         session.execute(
