@@ -92,7 +92,10 @@ def org_tags(session: Session, org_id: int) -> list[tuple[str, int]]:
 def set_flag(session: Session, member_ids: list[int], flag: str, value: bool) -> int:
     if flag not in ("is_staff", "is_bot"):
         raise CommunityError("Unknown flag.")
-    return session.execute(update(Member).where(Member.id.in_(member_ids)).values({flag: value})).rowcount or 0
+    changed = session.execute(update(Member).where(Member.id.in_(member_ids)).values({flag: value})).rowcount or 0
+    from .scoring import mark_members
+    mark_members(session, member_ids)     # staff and bots leave every score; others come back into them
+    return changed
 
 
 def ids_for(session: Session, public_ids: list[str]) -> list[int]:
@@ -252,4 +255,6 @@ def erase_member(session: Session, m: Member, actor: Actor) -> None:
         member.email = member.phone = member.city = None
         member.attributes, member.followers = {}, None
         member.erased_at = utcnow()
+    from .scoring import mark_members
+    mark_members(session, [m.id, *merged])
     audit.record(session, "member_erased", actor, target=m.public_id)

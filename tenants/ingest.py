@@ -332,6 +332,10 @@ def ingest(session: Session, org_id: int, items: list[ActivityIn]) -> IngestResu
     result.accepted = len(inserted)
     result.duplicates = len(rows) - len(inserted)
     _update_member_stats(session, inserted)
+    # The scoring job re-scores exactly these member days; written with the activity, so never lost.
+    from .scoring import day_number, mark_pending
+    # New members (some only ever appear as a target) are scored whole: a newcomer at zero.
+    mark_pending(session, org_id, {(m, day_number(_aware(t))) for m, t in inserted} | {(m, -1) for m in created})
     result.member_ids = {m for m, _ in inserted} | {m for m in members.values()}
     return result
 
@@ -407,3 +411,7 @@ def _pid() -> str:
 
 def _name(ref: IdentityRef) -> str:
     return (ref.display_name or ref.handle or ref.email or f"{ref.channel}:{ref.external_id}")[:200]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

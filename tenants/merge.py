@@ -75,6 +75,9 @@ def merge(session: Session, survivor: Member, merged: Member, actor: Actor) -> M
     record = MemberMerge(org_id=survivor.org_id, survivor_id=survivor.id, merged_id=merged.id, moved=moved,
                          created_by_id=actor.user_id)
     session.add(record)
+    session.flush()
+    from .scoring import mark_members
+    mark_members(session, [survivor.id, merged.id])
     audit.record(session, "members_merged", actor, target=f"{merged.public_id} → {survivor.public_id}")
     return record
 
@@ -115,6 +118,9 @@ def unmerge(session: Session, record: MemberMerge, actor: Actor) -> Member:
     _restore_counts(session, merged)
     merged.merged_into_id = None
     record.undone_at = utcnow()
+    session.flush()
+    from .scoring import mark_members
+    mark_members(session, [survivor.id, merged.id])
     audit.record(session, "merge_undone", actor, target=f"{merged.public_id} ← {survivor.public_id}")
     return merged
 

@@ -273,10 +273,19 @@ class Member(TenantOwned, OrgOwned, Base):
     first_seen_at: Mapped[datetime | None]
     last_active_at: Mapped[datetime | None]
     activity_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Scoring (tenants/scoring.py). `score` is the engagement score E as of `score_at`; `score_base` is the same
+    # sum scaled to the model's epoch day, so new activity is simply added to it (closed-form decay).
     score: Mapped[float | None]
     score_at: Mapped[datetime | None]
+    score_base: Mapped[float | None]
+    score_version: Mapped[int | None] = mapped_column(Integer)
+    loyalty_index: Mapped[float | None]
     stage: Mapped[str | None] = mapped_column(String(16))
     stage_since: Mapped[datetime | None]
+    stage_below_since: Mapped[datetime | None]   # when the score fell below the stage's bar (demotion grace)
+    at_risk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    influence: Mapped[float | None]               # percentile within the organisation, 0-100
+    influence_raw: Mapped[float | None]
     merged_into_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("member.id", ondelete="SET NULL"))
     erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -407,3 +416,73 @@ class ImportError_(TenantOwned, Base):
     reason_template: Mapped[str | None] = mapped_column(String(300))  # gettext msgid, for pages
     reason_params: Mapped[dict | None] = mapped_column(JSON)
     raw: Mapped[str | None] = mapped_column(Text)
+
+
+# --- scoring and metrics ---------------------------------------------------------------------------
+
+class ScoringModel(TenantOwned, OrgOwned, Base):
+    """One saved version of an organisation's scoring settings. Scores record the version they used."""
+    __tablename__ = "scoring_model"
+    __table_args__ = (UniqueConstraint("org_id", "version", name="uq_scoring_model_org_version"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    settings: Mapped[dict] = mapped_column(JSON)
+    epoch_day: Mapped[int] = mapped_column(Integer)   # day number the decay is scaled to (see scoring.py)
+    created_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MemberDay(TenantOwned, OrgOwned, Base):
+    """Rollup: what one member did on one UTC day, per activity type. Weights are applied at scoring time,
+    so a new scoring model needs no new rollup."""
+    __tablename__ = "member_day"
+    __table_args__ = (Index("ix_member_day_org_day", "org_id", "day"),)
+    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)       # days since 1970-01-01 UTC
+    type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    n_custom: Mapped[int] = mapped_column(Integer)          # activities that carried their own weight
+    w_custom: Mapped[float]                                  # and the sum of those weights
+    promoters: Mapped[int] = mapped_column(Integer)          # survey answers scoring 9-10 (NPS)
+
+
+class ScorePending(TenantOwned, OrgOwned, Base):
+    """Member days whose rollup and score are out of date: written in the same transaction as the activity,
+    drained by the incremental scoring job. day = -1 means the member's whole history (after a merge)."""
+    __tablename__ = "score_pending"
+    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class StageChange(TenantOwned, OrgOwned, Base):
+    """Every loyalty stage change: the history behind "moved up / held / moved down"."""
+    __tablename__ = "stage_change"
+    __table_args__ = (Index("ix_stage_change_org_at", "org_id", "changed_at"),
+                      Index("ix_stage_change_member", "member_id", "changed_at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"))
+    from_stage: Mapped[str | None] = mapped_column(String(16))
+    to_stage: Mapped[str | None] = mapped_column(String(16))
+    score: Mapped[float | None]
+    changed_at: Mapped[datetime]
+
+
+class OrgScore(TenantOwned, OrgOwned, Base):
+    """When an organisation's scores and metrics were last computed, and by which path."""
+    __tablename__ = "org_score"
+    __table_args__ = (UniqueConstraint("org_id", name="uq_org_score_org_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    scored_at: Mapped[datetime | None]
+    full_at: Mapped[datetime | None]
+    daily_at: Mapped[datetime | None]
+    metrics_at: Mapped[datetime | None]
+
+
+class OrgDay(TenantOwned, OrgOwned, Base):
+    """Rollup: an organisation's metrics for one UTC day (active members, new, returning, churned, activity by
+    type and channel, stage distribution), written by the metrics pass."""
+    __tablename__ = "org_day"
+    __table_args__ = (UniqueConstraint("org_id", "day", name="uq_org_day_org_day"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON)

@@ -33,7 +33,10 @@ def agency_cleanup(ctx: JobContext, keep_days: int = 14) -> dict:
     with job_session() as s:
         old_runs = select(JobRun.id).where(JobRun.finished_at < cutoff)
         removed = s.execute(delete(JobFile).where(JobFile.job_run_id.in_(old_runs))).rowcount or 0
-    return {"files_removed": removed}
+        # One incremental scoring run per ingest batch: their records are only worth keeping briefly.
+        runs = s.execute(delete(JobRun).where(JobRun.kind == "score_incremental", JobRun.status == "done",
+                                              JobRun.finished_at < datetime.now(UTC) - timedelta(days=2))).rowcount
+    return {"files_removed": removed, "scoring_runs_removed": runs or 0}
 
 
 # --- imports ---------------------------------------------------------------------------------------
@@ -187,10 +190,12 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
         with job_session() as session:     # one transaction: killed halfway, nothing is kept
             for start in range(0, len(items), IMPORT_BATCH):
                 write(session, items[start:start + IMPORT_BATCH])
+        _rescore(org_id)
     else:
         def consume(batch) -> None:
             with job_session() as session:  # committed per batch: a re-run skips what is already in
                 write(session, batch)
+            _rescore(org_id)
         _pipelined(batches, consume)
         result["rejected"] = len(errors)
         result["duplicates"] += in_file[0]
@@ -234,6 +239,7 @@ def telegram_import(ctx: JobContext, upload_id: int) -> dict:
         nonlocal seen
         with job_session() as s:
             r = ingest(s, org_id, batch)
+        _rescore(org_id)
         result["imported"] += r.accepted
         result["duplicates"] += r.duplicates
         result["members_created"] += r.members_created
@@ -244,3 +250,52 @@ def telegram_import(ctx: JobContext, upload_id: int) -> dict:
     result["rejected"] = len(errors)
     _record_errors(ctx, errors)
     return result
+
+
+# --- scoring ---------------------------------------------------------------------------------------
+
+def _rescore(org_id: int) -> None:
+    """After an import batch commits: the incremental scoring job (at most one waits in the queue)."""
+    from .scoring import request_incremental
+    with job_session() as s:
+        request_incremental(s, org_id)
+
+
+@job("score_incremental")
+def score_incremental(ctx: JobContext) -> dict:
+    """Apply the member days ingest queued, chunk by chunk; each chunk commits, so a killed run loses
+    nothing and a second run finds only what is left."""
+    from tenants import scoring
+    total = scoring.RunResult()
+    while True:
+        with job_session() as s:
+            r = scoring.incremental(s, ctx.org_id)
+        if not r.members:
+            break
+        total.members += r.members
+        total.member_days += r.member_days
+        total.stage_changes += r.stage_changes
+        total.version = r.version
+    return total.as_dict()
+
+
+@job("score_full")
+def score_full(ctx: JobContext) -> dict:
+    """Rebuild rollups and scores from the activity table in one transaction (killed: nothing changes)."""
+    from tenants import metrics, scoring
+    ctx.progress(5, "rollups")
+    with job_session() as s:
+        r = scoring.full(s, ctx.org_id, progress=ctx.progress)
+        ctx.progress(85, "metrics")
+        metrics.rollup(s, ctx.org_id)
+    return r.as_dict()
+
+
+@job("score_daily")
+def score_daily(ctx: JobContext) -> dict:
+    """Nightly: stages follow decaying scores, at-risk flags, influence, then the day's metrics."""
+    from tenants import metrics, scoring
+    with job_session() as s:
+        r = scoring.daily(s, ctx.org_id)
+        metrics.rollup(s, ctx.org_id)
+    return r.as_dict()

@@ -113,6 +113,9 @@ def _ingest_with_retry(valid: list):
         try:
             result = ingest(db, g.api_key.org_id, valid)
             db.commit()
+            if result.accepted:
+                from workers.scoring import request_incremental
+                request_incremental(db, g.api_key.org_id)
             return result
         except DBAPIError as exc:
             db.rollback()

@@ -1,0 +1,625 @@
+"""Loyalty scoring: engagement score, loyalty index, stages, at-risk flag and influence (DESIGN.md, "Scoring
+model"). Everything here is set-based SQL over the `member_day` rollup; Python only binds parameters.
+
+Closed-form decay. With half-life h (days) and a member's activity on days d (UTC day numbers):
+    E(t) = Σ w · 2^(−(t − d)/h) = B · 2^(−(t − epoch)/h),   B = Σ w · 2^((d − epoch)/h)
+`B` is `member.score_base`, scaled to the scoring model's epoch day. New activity adds its own terms to B
+and touches nothing else, so the incremental path costs work in proportion to the new activity; the full
+recompute sums every term again and gives the same B (up to floating-point rounding, ~1e-12 relative).
+
+Paths (each one transaction, serialised per organisation by an advisory lock on PostgreSQL, so a run killed
+halfway leaves nothing behind and two runs never interleave):
+  incremental  drain `score_pending` (member days written with the activity, in the same transaction),
+               rebuild those member days from `activity`, add (new − old) terms to B, re-stage those members
+  full         rebuild every member day of the organisation, B from scratch, re-stage everyone, at-risk and
+               influence
+  daily        no rebuild: re-stage everyone as scores decay, at-risk and influence (the nightly pass)
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from .context import require_agency_id
+from .db import is_postgres
+from .models import ACTIVITY_TYPES, Member, OrgScore, ScoringModel, utcnow
+
+STAGES = ("newcomer", "participant", "active", "loyal", "advocate")
+DEFAULT_WEIGHTS = {
+    "reaction": 0.3, "message": 1.0, "reply": 1.5, "post": 3.0, "survey_answer": 2.0, "event_registration": 2.0,
+    "review": 5.0, "share": 4.0, "content_created": 5.0, "event_attendance": 6.0, "referral": 8.0,
+    "purchase": 3.0, "join": 0.0, "leave": 0.0, "other": 0.5,
+}
+ADVOCACY_TYPES = ("referral", "share", "content_created")
+WEEKS_WINDOW = 8          # "active in ≥ N of the last 8 weeks"
+ADVOCACY_DAYS = 180
+INFLUENCE_DAYS = 90
+LOCK_KEY = 7301           # pg_advisory_xact_lock(LOCK_KEY, org_id): one scoring run per organisation
+
+
+class ScoringError(ValueError):
+    """A scoring setting is invalid; the message names it."""
+
+
+@dataclass
+class Model:
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    half_life_days: float = 60.0
+    thresholds: dict[str, float] = field(default_factory=lambda: {
+        "participant": 1.0, "active": 10.0, "loyal": 30.0, "advocate": 60.0})
+    active_weeks: int = 2
+    tenure_days: int = 60
+    advocacy_types: list[str] = field(default_factory=lambda: list(ADVOCACY_TYPES))
+    advocacy_nps: bool = True
+    grace_days: int = 14
+    risk_days: int = 30
+    version: int = 0
+    epoch_day: int = 0
+
+    def settings(self) -> dict:
+        return {"weights": self.weights, "half_life_days": self.half_life_days, "thresholds": self.thresholds,
+                "active_weeks": self.active_weeks, "tenure_days": self.tenure_days,
+                "advocacy_types": self.advocacy_types, "advocacy_nps": self.advocacy_nps,
+                "grace_days": self.grace_days, "risk_days": self.risk_days}
+
+    @classmethod
+    def from_settings(cls, settings: dict, version: int = 0, epoch_day: int = 0) -> Model:
+        """Validated model from stored or submitted settings (missing keys take the defaults)."""
+        base = cls()
+        weights = dict(base.weights)
+        for kind, value in (settings.get("weights") or {}).items():
+            if kind not in ACTIVITY_TYPES:
+                raise ScoringError(f"unknown activity type {kind}")
+            weights[kind] = _number(value, f"weight of {kind}", 0, 100)
+        thresholds = dict(base.thresholds)
+        for stage, value in (settings.get("thresholds") or {}).items():
+            if stage not in thresholds:
+                raise ScoringError(f"unknown stage {stage}")
+            thresholds[stage] = _number(value, f"threshold of {stage}", 0.01, 100_000)
+        order = [thresholds[s] for s in STAGES[1:]]
+        if order != sorted(order) or len(set(order)) != len(order):
+            raise ScoringError("stage thresholds must rise from participant to advocate")
+        advocacy = list(settings.get("advocacy_types", base.advocacy_types))
+        if any(kind not in ACTIVITY_TYPES for kind in advocacy):
+            raise ScoringError("unknown advocacy activity type")
+        return cls(
+            weights=weights, thresholds=thresholds, advocacy_types=advocacy,
+            half_life_days=_number(settings.get("half_life_days", base.half_life_days), "half-life", 7, 730),
+            active_weeks=int(_number(settings.get("active_weeks", base.active_weeks), "active weeks", 1, 8)),
+            tenure_days=int(_number(settings.get("tenure_days", base.tenure_days), "tenure", 0, 3650)),
+            advocacy_nps=bool(settings.get("advocacy_nps", base.advocacy_nps)),
+            grace_days=int(_number(settings.get("grace_days", base.grace_days), "demotion grace", 0, 365)),
+            risk_days=int(_number(settings.get("risk_days", base.risk_days), "at-risk days", 7, ADVOCACY_DAYS)),
+            version=version, epoch_day=epoch_day)
+
+    def loyalty(self, score: float | None) -> float | None:
+        """Loyalty index 0-100: a member at the loyal threshold scores 50."""
+        if score is None:
+            return None
+        return 100.0 * (1.0 - 2.0 ** (-score / self.thresholds["loyal"]))
+
+
+def _number(value, name: str, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ScoringError(f"{name} must be a number") from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise ScoringError(f"{name} must be between {low:g} and {high:g}")
+    return number
+
+
+def day_number(moment: datetime) -> int:
+    return math.floor(moment.timestamp() / 86400)
+
+
+def day_start(day: int) -> datetime:
+    return datetime.fromtimestamp(day * 86400, UTC)
+
+
+# --- model versions --------------------------------------------------------------------------------
+
+def current_model(session: Session, org_id: int) -> Model:
+    """The organisation's newest saved model; version 1 (the defaults) is saved on first use."""
+    row = session.scalar(select(ScoringModel).where(ScoringModel.org_id == org_id)
+                         .order_by(ScoringModel.version.desc()).limit(1))
+    if row is None:
+        return save_model(session, org_id, Model(), None)
+    return Model.from_settings(row.settings, row.version, row.epoch_day)
+
+
+def save_model(session: Session, org_id: int, model: Model, user_id: int | None) -> Model:
+    """Store the settings as the next version. Its epoch is today, which keeps 2^((d − epoch)/h) in range."""
+    last = session.scalar(select(ScoringModel.version).where(ScoringModel.org_id == org_id)
+                          .order_by(ScoringModel.version.desc()).limit(1)) or 0
+    row = ScoringModel(org_id=org_id, version=last + 1, settings=model.settings(), epoch_day=day_number(utcnow()),
+                       created_by_id=user_id)
+    session.add(row)
+    session.flush()
+    return Model.from_settings(row.settings, row.version, row.epoch_day)
+
+
+def versions(session: Session, org_id: int) -> list[ScoringModel]:
+    return list(session.scalars(select(ScoringModel).where(ScoringModel.org_id == org_id)
+                                .order_by(ScoringModel.version.desc())))
+
+
+# --- SQL pieces ------------------------------------------------------------------------------------
+
+class _Sql:
+    """The few spellings that differ between PostgreSQL and SQLite."""
+
+    def __init__(self, session: Session) -> None:
+        self.pg = is_postgres(session)
+        self.greatest = "greatest" if self.pg else "max"
+        self.least = "least" if self.pg else "min"
+
+    def day(self, col: str) -> str:
+        if self.pg:
+            return f"CAST(floor(extract(epoch FROM {col}) / 86400) AS integer)"
+        return f"CAST(floor(julianday({col}) - 2440587.5) AS integer)"
+
+    def nps(self, meta: str) -> str:
+        if self.pg:
+            return f"CASE WHEN ({meta}->>'nps') ~ '^[0-9]{{1,2}}$' THEN ({meta}->>'nps')::int END"
+        return f"CAST(json_extract({meta}, '$.nps') AS INTEGER)"
+
+    def ts(self, moment: datetime):
+        """A timestamp parameter compared with stored ones (SQLite keeps naive UTC text)."""
+        if self.pg:
+            return moment
+        return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _weight_case(model: Model, params: dict, col: str = "d.type") -> str:
+    parts = []
+    for i, (kind, weight) in enumerate(sorted(model.weights.items())):
+        params[f"wt{i}"], params[f"ww{i}"] = kind, float(weight)
+        parts.append(f"WHEN :wt{i} THEN :ww{i}")
+    return f"(CASE {col} {' '.join(parts)} ELSE 0.0 END)"
+
+
+def _contrib(model: Model, sql: _Sql, params: dict) -> str:
+    """One member_day row's term of B."""
+    params["epoch"], params["half_life"] = model.epoch_day, float(model.half_life_days)
+    return (f"(((d.n - d.n_custom) * {_weight_case(model, params)} + d.w_custom) * "
+            f"power(2.0, {sql.greatest}((d.day - :epoch) / :half_life, -1000.0)))")
+
+
+def _decay(model: Model, moment: datetime) -> float:
+    """2^(−(t − epoch)/h): multiplies B into E at `moment`."""
+    return 2.0 ** (-(moment.timestamp() / 86400 - model.epoch_day) / model.half_life_days)
+
+
+def _lock(session: Session, org_id: int) -> None:
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k, CAST(:org AS integer))"),
+                        {"k": LOCK_KEY, "org": org_id})
+
+
+def _temp(session: Session, name: str, columns: str) -> None:
+    session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    suffix = " ON COMMIT DROP" if is_postgres(session) else ""
+    session.execute(text(f"CREATE TEMP TABLE {name} ({columns}){suffix}"))
+
+
+def _rebuild_days_sql(sql: _Sql, where: str) -> str:
+    """INSERT the member_day rows of the activities matched by `where` (alias a)."""
+    return f"""
+        INSERT INTO member_day (agency_id, org_id, member_id, day, type, n, n_custom, w_custom, promoters)
+        SELECT :agency, :org, a.member_id, {sql.day('a.occurred_at')}, a.type, count(*), count(a.weight),
+               coalesce(sum(a.weight), 0.0),
+               sum(CASE WHEN a.type = 'survey_answer' AND {sql.nps('a.meta')} >= 9 THEN 1 ELSE 0 END)
+        FROM activity a
+        WHERE a.org_id = :org AND {where}
+        GROUP BY a.member_id, {sql.day('a.occurred_at')}, a.type"""
+
+
+# --- incremental ----------------------------------------------------------------------------------
+
+def mark_pending(session: Session, org_id: int, pairs: set[tuple[int, int]]) -> None:
+    """Record member days that need re-scoring, in the caller's transaction (the activity's own)."""
+    if not pairs:
+        return
+    agency_id = require_agency_id()
+    rows = sorted(pairs)
+    if is_postgres(session):
+        import json
+        session.execute(text("""
+            INSERT INTO score_pending (agency_id, org_id, member_id, day)
+            SELECT :agency, :org, (v->>0)::bigint, (v->>1)::int FROM jsonb_array_elements(CAST(:rows AS jsonb)) v
+            ON CONFLICT DO NOTHING"""), {"agency": agency_id, "org": org_id, "rows": json.dumps(rows)})
+    else:
+        session.execute(text("INSERT OR IGNORE INTO score_pending (agency_id, org_id, member_id, day) "
+                             "VALUES (:agency, :org, :m, :d)"),
+                        [{"agency": agency_id, "org": org_id, "m": m, "d": d} for m, d in rows])
+
+
+def mark_members(session: Session, member_ids: set[int] | list[int]) -> None:
+    """Whole histories to re-score (merge, unmerge, erase, staff or bot flag changed)."""
+    ids = sorted(set(member_ids))
+    if not ids:
+        return
+    params = {f"m{i}": m for i, m in enumerate(ids)}
+    session.execute(text(f"""
+        INSERT INTO score_pending (agency_id, org_id, member_id, day)
+        SELECT agency_id, org_id, id, -1 FROM member WHERE id IN ({", ".join(":" + k for k in params)})
+        ON CONFLICT DO NOTHING"""), params)
+
+
+def pending_count(session: Session, org_id: int) -> int:
+    return session.scalar(text("SELECT count(*) FROM score_pending WHERE org_id = :org"), {"org": org_id}) or 0
+
+
+@dataclass
+class RunResult:
+    members: int = 0
+    member_days: int = 0
+    stage_changes: int = 0
+    version: int = 0
+
+    def as_dict(self) -> dict:
+        return {"members": self.members, "member_days": self.member_days, "stage_changes": self.stage_changes,
+                "version": self.version}
+
+
+def incremental(session: Session, org_id: int, as_of: datetime | None = None, chunk: int = 20_000) -> RunResult:
+    """Apply one chunk of pending member days. Call until it returns members == 0 (commit between calls)."""
+    as_of = as_of or utcnow()
+    _lock(session, org_id)
+    model = current_model(session, org_id)
+    sql, result = _Sql(session), RunResult(version=model.version)
+    rows = session.execute(text("""
+        SELECT member_id, day FROM score_pending WHERE org_id = :org ORDER BY member_id, day LIMIT :n"""),
+        {"org": org_id, "n": chunk}).all()
+    if not rows:
+        return result
+    _temp(session, "score_touched", "member_id bigint, day integer, lo timestamp with time zone, "
+                                     "hi timestamp with time zone")
+    _temp(session, "score_whole", "member_id bigint")
+    days = [{"m": m, "d": d, "lo": sql.ts(day_start(d)), "hi": sql.ts(day_start(d + 1))} for m, d in rows if d >= 0]
+    whole = sorted({m for m, d in rows if d < 0})
+    if days:
+        session.execute(text("INSERT INTO score_touched VALUES (:m, :d, :lo, :hi)"), days)
+    # Members scored with another model version (or never) are summed from scratch, like a merge.
+    session.execute(text("""
+        INSERT INTO score_whole SELECT DISTINCT t.member_id FROM score_touched t JOIN member m ON m.id = t.member_id
+        WHERE m.score_version IS NULL OR m.score_version <> :v OR m.score_base IS NULL"""), {"v": model.version})
+    if whole:
+        session.execute(text("INSERT INTO score_whole VALUES (:m)"), [{"m": m} for m in whole])
+    session.execute(text("DELETE FROM score_touched WHERE member_id IN (SELECT member_id FROM score_whole)"))
+    _delete_pending(session, org_id, rows)
+    _lock_members(session, "SELECT member_id FROM score_touched UNION SELECT member_id FROM score_whole")
+
+    params: dict = {"agency": require_agency_id(), "org": org_id}
+    contrib = _contrib(model, sql, params)
+    _temp(session, "score_delta", "member_id bigint, delta double precision")
+    session.execute(text(f"""
+        INSERT INTO score_delta SELECT d.member_id, -sum({contrib})
+        FROM member_day d JOIN score_touched t ON t.member_id = d.member_id AND t.day = d.day
+        GROUP BY d.member_id"""), params)
+    session.execute(text("""
+        DELETE FROM member_day WHERE org_id = :org AND (
+            EXISTS (SELECT 1 FROM score_touched t WHERE t.member_id = member_day.member_id AND t.day = member_day.day)
+            OR member_id IN (SELECT member_id FROM score_whole))"""), {"org": org_id})
+    result.member_days += session.execute(text(_rebuild_days_sql(sql, """EXISTS (
+        SELECT 1 FROM score_touched t WHERE t.member_id = a.member_id AND a.occurred_at >= t.lo
+        AND a.occurred_at < t.hi)""")), params).rowcount or 0
+    result.member_days += session.execute(text(_rebuild_days_sql(
+        sql, "a.member_id IN (SELECT member_id FROM score_whole)")), params).rowcount or 0
+    session.execute(text(f"""
+        INSERT INTO score_delta SELECT d.member_id, sum({contrib})
+        FROM member_day d JOIN score_touched t ON t.member_id = d.member_id AND t.day = d.day
+        GROUP BY d.member_id"""), params)
+    session.execute(text("""
+        UPDATE member SET score_base = coalesce(score_base, 0) + s.delta
+        FROM (SELECT member_id, sum(delta) AS delta FROM score_delta GROUP BY member_id) s
+        WHERE member.id = s.member_id"""))
+    session.execute(text(f"""
+        UPDATE member SET score_base = coalesce(s.base, 0.0), score_version = :v
+        FROM (SELECT w.member_id, (SELECT sum({contrib}) FROM member_day d WHERE d.member_id = w.member_id) AS base
+              FROM score_whole w) s
+        WHERE member.id = s.member_id"""), {**params, "v": model.version})
+    _temp(session, "score_set", "member_id bigint")
+    session.execute(text("INSERT INTO score_set SELECT member_id FROM score_touched "
+                         "UNION SELECT member_id FROM score_whole"))
+    result.members = session.scalar(text("SELECT count(*) FROM score_set")) or 0
+    result.stage_changes = _stage(session, org_id, model, as_of, with_risk=False)
+    _touch(session, org_id, scored_at=as_of)
+    return result
+
+
+def _delete_pending(session: Session, org_id: int, rows: list) -> None:
+    import json
+    if is_postgres(session):
+        session.execute(text("""
+            DELETE FROM score_pending p USING jsonb_array_elements(CAST(:rows AS jsonb)) v
+            WHERE p.org_id = :org AND p.member_id = (v->>0)::bigint AND p.day = (v->>1)::int"""),
+            {"org": org_id, "rows": json.dumps([list(r) for r in rows])})
+    else:
+        session.execute(text("DELETE FROM score_pending WHERE org_id = :org AND member_id = :m AND day = :d"),
+                        [{"org": org_id, "m": m, "d": d} for m, d in rows])
+
+
+def _lock_members(session: Session, ids_sql: str, params: dict | None = None) -> None:
+    """Member rows in id order, as ingest locks them: the two never deadlock."""
+    if is_postgres(session):
+        session.execute(text(f"SELECT 1 FROM member WHERE id IN ({ids_sql}) ORDER BY id FOR UPDATE"), params or {})
+
+
+# --- full and daily ---------------------------------------------------------------------------------
+
+def full(session: Session, org_id: int, as_of: datetime | None = None, progress=None) -> RunResult:
+    """Rebuild every member day and score from the activity table, then stage, at-risk and influence.
+    `progress(percent, message)` is called between steps (the job's progress bar)."""
+    as_of = as_of or utcnow()
+    progress = progress or (lambda *_: None)
+    _lock(session, org_id)
+    model = current_model(session, org_id)
+    sql, result = _Sql(session), RunResult(version=model.version)
+    # Pending work committed before this point is covered by the rebuild; anything later stays queued.
+    session.execute(text("DELETE FROM score_pending WHERE org_id = :org"), {"org": org_id})
+    _lock_members(session, "SELECT id FROM member WHERE org_id = :org", {"org": org_id})
+    params: dict = {"agency": require_agency_id(), "org": org_id}
+    session.execute(text("DELETE FROM member_day WHERE org_id = :org"), params)
+    result.member_days = session.execute(text(_rebuild_days_sql(sql, "1 = 1")), params).rowcount or 0
+    progress(40, "scores")
+    contrib = _contrib(model, sql, params)
+    session.execute(text(f"""
+        UPDATE member SET score_base = coalesce(s.base, 0.0), score_version = :v
+        FROM (SELECT m.id AS member_id, sum({contrib}) AS base
+              FROM member m LEFT JOIN member_day d ON d.member_id = m.id
+              WHERE m.org_id = :org GROUP BY m.id) s
+        WHERE member.id = s.member_id"""), {**params, "v": model.version})
+    result.members = _set_all(session, org_id)
+    progress(60, "stages")
+    result.stage_changes = _stage(session, org_id, model, as_of, with_risk=True)
+    progress(75, "influence")
+    _influence(session, org_id, as_of)
+    _touch(session, org_id, scored_at=as_of, full_at=as_of, daily_at=as_of)
+    return result
+
+
+def daily(session: Session, org_id: int, as_of: datetime | None = None) -> RunResult:
+    """Stages move as scores decay (demotions after the grace period), at-risk flags, influence."""
+    as_of = as_of or utcnow()
+    _lock(session, org_id)
+    model = current_model(session, org_id)
+    result = RunResult(version=model.version)
+    stale = session.scalar(text("""
+        SELECT count(*) FROM member WHERE org_id = :org AND (score_version IS NULL OR score_version <> :v)
+        AND NOT is_staff AND NOT is_bot AND merged_into_id IS NULL AND erased_at IS NULL"""),
+        {"org": org_id, "v": model.version})
+    if stale:   # a new model or never scored: only a full recompute gives right numbers
+        return full(session, org_id, as_of)
+    _lock_members(session, "SELECT id FROM member WHERE org_id = :org", {"org": org_id})
+    result.members = _set_all(session, org_id)
+    result.stage_changes = _stage(session, org_id, model, as_of, with_risk=True)
+    _influence(session, org_id, as_of)
+    _touch(session, org_id, scored_at=as_of, daily_at=as_of)
+    return result
+
+
+def _set_all(session: Session, org_id: int) -> int:
+    _temp(session, "score_set", "member_id bigint")
+    return session.execute(text("INSERT INTO score_set SELECT id FROM member WHERE org_id = :org"),
+                           {"org": org_id}).rowcount or 0
+
+
+# --- stages -------------------------------------------------------------------------------------------
+
+def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_risk: bool) -> int:
+    """Score, loyalty index and stage of the members in temp table score_set; returns stage changes.
+    Promote at once; demote only after `grace_days` below the bar (then straight to the stage earned)."""
+    sql = _Sql(session)
+    today = day_number(as_of)
+    params: dict = {"agency": require_agency_id(), "org": org_id, "today": today,
+                    "decay": _decay(model, as_of), "weeks_from": today - WEEKS_WINDOW * 7,
+                    "adv_from": today - ADVOCACY_DAYS, "risk_from": today - model.risk_days,
+                    "decay_then": _decay(model, as_of - timedelta(days=model.risk_days)),
+                    "tenure_cutoff": sql.ts(as_of - timedelta(days=model.tenure_days)),
+                    "grace_cutoff": sql.ts(as_of - timedelta(days=model.grace_days)),
+                    "risk_cutoff": sql.ts(as_of - timedelta(days=model.risk_days)),
+                    "now": sql.ts(as_of), "need_weeks": model.active_weeks, "v": model.version}
+    for i, stage in enumerate(STAGES[1:], start=1):
+        params[f"t{i}"] = model.thresholds[stage]
+    advocacy = ", ".join(f":adv{i}" for i in range(len(model.advocacy_types))) or "NULL"
+    params.update({f"adv{i}": kind for i, kind in enumerate(model.advocacy_types)})
+    promoters = "OR d.promoters > 0" if model.advocacy_nps else ""
+    contrib = _contrib(model, sql, params)
+    # Members no longer scored: staff, bots, merged away, erased.
+    session.execute(text("""
+        UPDATE member SET score = NULL, score_base = NULL, loyalty_index = NULL, stage = NULL, stage_since = NULL,
+               stage_below_since = NULL, at_risk = false, influence = NULL, influence_raw = NULL, score_at = :now
+        WHERE id IN (SELECT member_id FROM score_set)
+          AND (is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL)"""), params)
+    _temp(session, "score_facts", "member_id bigint, e double precision, e_then double precision, cur integer, "
+                                   "below timestamp with time zone, q integer, new integer, new_below "
+                                   "timestamp with time zone, last_active timestamp with time zone")
+    recent = f"""
+        SELECT d.member_id,
+               count(DISTINCT CASE WHEN d.day > :weeks_from THEN (:today - d.day) / 7 END) AS weeks,
+               sum(CASE WHEN d.type IN ({advocacy}) {promoters} THEN 1 ELSE 0 END) AS adv,
+               sum(CASE WHEN d.day > :risk_from THEN {contrib} ELSE 0.0 END) AS recent_base
+        FROM member_day d JOIN score_set s ON s.member_id = d.member_id
+        WHERE d.day > :adv_from AND d.day <= :today
+        GROUP BY d.member_id"""
+    session.execute(text(f"""
+        INSERT INTO score_facts (member_id, e, e_then, cur, below, q, last_active)
+        SELECT m.id, coalesce(m.score_base, 0.0) * :decay,
+               (coalesce(m.score_base, 0.0) - coalesce(r.recent_base, 0.0)) * :decay_then,
+               CASE m.stage WHEN 'newcomer' THEN 0 WHEN 'participant' THEN 1 WHEN 'active' THEN 2
+                            WHEN 'loyal' THEN 3 WHEN 'advocate' THEN 4 END,
+               m.stage_below_since,
+               CASE WHEN coalesce(m.score_base, 0.0) * :decay >= :t4 AND coalesce(r.adv, 0) > 0 THEN 4
+                    WHEN coalesce(m.score_base, 0.0) * :decay >= :t3 AND m.first_seen_at <= :tenure_cutoff THEN 3
+                    WHEN coalesce(m.score_base, 0.0) * :decay >= :t2 AND coalesce(r.weeks, 0) >= :need_weeks THEN 2
+                    WHEN coalesce(m.score_base, 0.0) * :decay >= :t1 THEN 1 ELSE 0 END,
+               m.last_active_at
+        FROM member m JOIN score_set s ON s.member_id = m.id LEFT JOIN ({recent}) r ON r.member_id = m.id
+        WHERE NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.erased_at IS NULL"""), params)
+    session.execute(text("""
+        UPDATE score_facts SET
+          new = CASE WHEN cur IS NULL OR q >= cur THEN q
+                     WHEN below IS NOT NULL AND below <= :grace_cutoff THEN q ELSE cur END,
+          new_below = CASE WHEN cur IS NULL OR q >= cur THEN NULL
+                           WHEN below IS NOT NULL AND below <= :grace_cutoff THEN NULL
+                           ELSE coalesce(below, :now) END"""), params)
+    names = "CASE f.new WHEN 0 THEN 'newcomer' WHEN 1 THEN 'participant' WHEN 2 THEN 'active' " \
+            "WHEN 3 THEN 'loyal' WHEN 4 THEN 'advocate' END"
+    changes = session.execute(text(f"""
+        INSERT INTO stage_change (agency_id, org_id, member_id, from_stage, to_stage, score, changed_at)
+        SELECT :agency, :org, f.member_id, m.stage, {names}, f.e, :now
+        FROM score_facts f JOIN member m ON m.id = f.member_id
+        WHERE f.cur IS NULL OR f.new <> f.cur"""), params).rowcount or 0
+    risk = ("at_risk = (f.new >= 3 AND (f.last_active IS NULL OR f.last_active < :risk_cutoff "
+            "OR f.e < 0.5 * f.e_then)),") if with_risk else "at_risk = (at_risk AND f.new >= 3),"
+    session.execute(text(f"""
+        UPDATE member SET score = f.e, score_at = :now, score_version = :v,
+               loyalty_index = 100.0 * (1.0 - power(2.0, {sql.greatest}(-f.e / :t3, -1000.0))),
+               stage_since = CASE WHEN f.cur IS NULL OR f.new <> f.cur THEN :now ELSE member.stage_since END,
+               stage = {names}, {risk}
+               stage_below_since = f.new_below
+        FROM score_facts f WHERE member.id = f.member_id"""), params)
+    return changes
+
+
+def _influence(session: Session, org_id: int, as_of: datetime) -> None:
+    """Over 90 days: distinct members who replied to, reacted to or mentioned a member, what they received,
+    and reach log10(1 + followers); stored raw and as a percentile within the organisation."""
+    sql = _Sql(session)
+    params = {"org": org_id, "since": sql.ts(as_of - timedelta(days=INFLUENCE_DAYS)), "now": sql.ts(as_of)}
+    _temp(session, "score_influence", "member_id bigint, raw double precision")
+    session.execute(text("""
+        INSERT INTO score_influence
+        SELECT m.id, coalesce(r.sources, 0) + 0.2 * coalesce(r.received, 0)
+                     + 2.0 * log10(1.0 + coalesce(m.followers, 0))
+        FROM member m LEFT JOIN (
+            SELECT a.target_member_id AS member_id, count(DISTINCT a.member_id) AS sources, count(*) AS received
+            FROM activity a JOIN member src ON src.id = a.member_id
+            WHERE a.org_id = :org AND a.occurred_at >= :since AND a.occurred_at <= :now
+              AND a.target_member_id IS NOT NULL AND a.target_member_id <> a.member_id
+              AND NOT src.is_staff AND NOT src.is_bot
+            GROUP BY a.target_member_id) r ON r.member_id = m.id
+        WHERE m.org_id = :org AND NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL
+          AND m.erased_at IS NULL"""), params)
+    session.execute(text("""
+        UPDATE member SET influence_raw = p.raw, influence = p.pct
+        FROM (SELECT member_id, raw, CASE WHEN raw > 0 THEN 100.0 * percent_rank() OVER (ORDER BY raw) ELSE 0.0 END
+              AS pct FROM score_influence) p
+        WHERE member.id = p.member_id"""))
+
+
+def _touch(session: Session, org_id: int, **stamps: datetime) -> None:
+    row = session.scalar(select(OrgScore).where(OrgScore.org_id == org_id))
+    if row is None:
+        row = OrgScore(org_id=org_id)
+        session.add(row)
+    for name, value in stamps.items():
+        setattr(row, name, value)
+    session.flush()
+
+
+def state(session: Session, org_id: int) -> OrgScore | None:
+    return session.scalar(select(OrgScore).where(OrgScore.org_id == org_id))
+
+
+# --- preview and explanation -------------------------------------------------------------------------
+
+def preview(session: Session, org_id: int, model: Model, as_of: datetime | None = None) -> dict:
+    """What saving `model` would do to stages: counts of members per (from, to), without writing anything.
+    Promotions happen at once; demotions start the grace period."""
+    as_of = as_of or utcnow()
+    sql = _Sql(session)
+    model = Model.from_settings(model.settings(), 0, day_number(as_of))
+    today = day_number(as_of)
+    params: dict = {"org": org_id, "today": today, "decay": _decay(model, as_of),
+                    "weeks_from": today - WEEKS_WINDOW * 7, "adv_from": today - ADVOCACY_DAYS,
+                    "tenure_cutoff": sql.ts(as_of - timedelta(days=model.tenure_days)),
+                    "need_weeks": model.active_weeks}
+    for i, stage in enumerate(STAGES[1:], start=1):
+        params[f"t{i}"] = model.thresholds[stage]
+    advocacy = ", ".join(f":adv{i}" for i in range(len(model.advocacy_types))) or "NULL"
+    params.update({f"adv{i}": kind for i, kind in enumerate(model.advocacy_types)})
+    promoters = "OR d.promoters > 0" if model.advocacy_nps else ""
+    contrib = _contrib(model, sql, params)
+    rows = session.execute(text(f"""
+        SELECT m.stage, CASE WHEN e >= :t4 AND adv > 0 THEN 'advocate'
+                             WHEN e >= :t3 AND m.first_seen_at <= :tenure_cutoff THEN 'loyal'
+                             WHEN e >= :t2 AND weeks >= :need_weeks THEN 'active'
+                             WHEN e >= :t1 THEN 'participant' ELSE 'newcomer' END AS q, count(*)
+        FROM member m JOIN (
+            SELECT d.member_id, sum({contrib}) * :decay AS e,
+                   count(DISTINCT CASE WHEN d.day > :weeks_from AND d.day <= :today THEN (:today - d.day) / 7 END)
+                     AS weeks,
+                   sum(CASE WHEN d.day > :adv_from AND d.day <= :today AND (d.type IN ({advocacy}) {promoters})
+                            THEN 1 ELSE 0 END) AS adv
+            FROM member_day d WHERE d.org_id = :org GROUP BY d.member_id) s ON s.member_id = m.id
+        WHERE m.org_id = :org AND NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL
+          AND m.erased_at IS NULL
+        GROUP BY m.stage, 2"""), params).all()
+    rank = {s: i for i, s in enumerate(STAGES)}
+    matrix: dict[tuple[str | None, str], int] = {}
+    up = down = same = 0
+    for cur, new, n in rows:
+        matrix[(cur, new)] = matrix.get((cur, new), 0) + n
+        if cur is None or rank[new] > rank[cur]:
+            up += n if cur is not None else 0
+        elif rank[new] < rank[cur]:
+            down += n
+        else:
+            same += n
+    return {"up": up, "down": down, "same": same,
+            "moves": sorted(((c, n, k) for (c, n), k in matrix.items() if c is not None and c != n),
+                            key=lambda m: (-m[2], m[0], m[1]))}
+
+
+def explain(session: Session, member: Member, as_of: datetime | None = None) -> dict:
+    """Why this stage: the contributions that count most now, the score trend, what the next stage needs."""
+    as_of = as_of or utcnow()
+    model = current_model(session, member.org_id)
+    today = day_number(as_of)
+    rows = session.execute(text("""
+        SELECT day, type, n, n_custom, w_custom, promoters FROM member_day WHERE member_id = :m ORDER BY day"""),
+        {"m": member.id}).all()
+    h = model.half_life_days
+    by_type: dict[str, float] = {}
+    weekly = [0.0] * 26
+    weeks_active, advocacy = set(), False
+    for day, kind, n, n_custom, w_custom, promoters in rows:
+        w = (n - n_custom) * model.weights.get(kind, 0.0) + w_custom
+        by_type[kind] = by_type.get(kind, 0.0) + w * 2.0 ** (-(as_of.timestamp() / 86400 - day) / h)
+        for k in range(26):   # score at the end of each of the last 26 weeks
+            end = as_of.timestamp() / 86400 - 7 * (25 - k)
+            if day <= end:
+                weekly[k] += w * 2.0 ** (-(end - day) / h)
+        if today - WEEKS_WINDOW * 7 < day <= today:
+            weeks_active.add((today - day) // 7)
+        if today - ADVOCACY_DAYS < day <= today and (kind in model.advocacy_types or
+                                                     (model.advocacy_nps and promoters)):
+            advocacy = True
+    score = sum(by_type.values())
+    tenure = (as_of - member.first_seen_at).days if member.first_seen_at else 0
+    rank = STAGES.index(member.stage) if member.stage in STAGES else -1
+    missing = []
+    if rank + 1 < len(STAGES):
+        target = STAGES[rank + 1]
+        need = model.thresholds[target]
+        if score < need:
+            missing.append(("score", round(need - score, 1)))
+        if target == "active" and len(weeks_active) < model.active_weeks:
+            missing.append(("weeks", model.active_weeks - len(weeks_active)))
+        if target == "loyal" and tenure < model.tenure_days:
+            missing.append(("tenure", model.tenure_days - tenure))
+        if target == "advocate" and not advocacy:
+            missing.append(("advocacy", 1))
+    else:
+        target = None
+    top = sorted(((k, v) for k, v in by_type.items() if v > 0.005), key=lambda kv: -kv[1])[:6]
+    return {"score": score, "loyalty": model.loyalty(score), "top": top, "weekly": [round(v, 2) for v in weekly],
+            "next": target, "missing": missing, "weeks_active": len(weeks_active), "tenure": tenure,
+            "advocacy": advocacy, "model": model}

@@ -1,0 +1,48 @@
+"""Starting scoring work without starting it twice. Imports tenants/, never web/."""
+from __future__ import annotations
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from tenants.db import is_postgres
+from tenants.models import JobRun
+
+from . import enqueue
+
+INCREMENTAL, FULL, DAILY = "score_incremental", "score_full", "score_daily"
+ENQUEUE_LOCK = 7302
+
+
+def _waiting(session: Session, org_id: int, kind: str, statuses: tuple[str, ...]) -> JobRun | None:
+    if is_postgres(session):   # two requests at once: the second waits here, then finds the first's run
+        session.execute(text("SELECT pg_advisory_xact_lock(:k, CAST(:org AS integer))"),
+                        {"k": ENQUEUE_LOCK, "org": org_id})
+    return session.scalar(select(JobRun).where(JobRun.org_id == org_id, JobRun.kind == kind,
+                                               JobRun.status.in_(statuses)).order_by(JobRun.id.desc()).limit(1))
+
+
+def request_incremental(session: Session, org_id: int) -> JobRun:
+    """After an ingest batch commits. A run still waiting in the queue will pick this batch up too."""
+    waiting = _waiting(session, org_id, INCREMENTAL, ("queued",))
+    if waiting is not None:
+        session.commit()
+        return waiting
+    return enqueue(session, INCREMENTAL, org_id=org_id)
+
+
+def request_full(session: Session, org_id: int, created_by: int | None = None) -> tuple[JobRun, bool]:
+    """The recompute button, the nightly schedule and the CLI. Returns (run, started): while a full recompute
+    of the organisation is queued or running, that run is returned and nothing new starts."""
+    waiting = _waiting(session, org_id, FULL, ("queued", "running"))
+    if waiting is not None:
+        session.commit()
+        return waiting, False
+    return enqueue(session, FULL, org_id=org_id, created_by=created_by), True
+
+
+def request_daily(session: Session, org_id: int) -> JobRun:
+    waiting = _waiting(session, org_id, DAILY, ("queued", "running"))
+    if waiting is not None:
+        session.commit()
+        return waiting
+    return enqueue(session, DAILY, org_id=org_id)
