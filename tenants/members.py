@@ -183,4 +183,10 @@ def as_dict(m: Member, identities: list[Identity], tags: list[str]) -> dict:
         "first_seen_at": _iso(m.first_seen_at),
         "last_active_at": _iso(m.last_active_at),
         "activity_count": m.activity_count,
+        "engagement_score": None if m.score is None else round(m.score, 4),
+        "loyalty_index": None if m.loyalty_index is None else round(m.loyalty_index, 2),
+        "stage": m.stage,
+        "at_risk": bool(m.at_risk),
+        "influence": None if m.influence is None else round(m.influence, 2),
+        "scored_at": _iso(m.score_at),
     }

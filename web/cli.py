@@ -28,6 +28,7 @@ def register(app) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(api_key_group)
     app.cli.add_command(import_group)
+    app.cli.add_command(metrics_group)
     for command in (seed_demo, worker, scheduler, create_agency, create_org):
         app.cli.add_command(command)
 
@@ -231,3 +232,36 @@ def import_telegram(agency_slug, org_slug, file) -> None:
     except FileError as exc:
         raise click.ClickException(str(exc)) from exc
     _print_counts(_run_import(agency, org, Path(file).name, content, "telegram", "telegram_import", {}))
+
+
+@click.group("metrics", help="Loyalty scores and metrics.")
+def metrics_group() -> None:
+    pass
+
+
+@metrics_group.command("recompute", help="Score an organisation now: apply pending activity and the daily pass, "
+                                         "or with --full rebuild every rollup and score from the activity table.")
+@click.argument("agency_slug")
+@click.argument("org_slug")
+@click.option("--full", "full_", is_flag=True, help="rebuild from the activity table")
+def metrics_recompute(agency_slug: str, org_slug: str, full_: bool) -> None:
+    from tenants import jobs as job_service
+    from tenants.models import JobRun
+    from workers.runner import run
+    from workers.scoring import DAILY, FULL, INCREMENTAL, waiting
+    agency = _agency(agency_slug)
+    org = _org(agency, org_slug)
+    for kind in ((FULL,) if full_ else (INCREMENTAL, DAILY)):
+        with tenant_scope(agency.id, org.id), job_session() as s:
+            busy = waiting(s, org.id, kind, ("queued", "running") if kind != INCREMENTAL else ("running",))
+            if busy is not None:
+                raise click.ClickException(f"a {kind} run for this organisation is already {busy.status}: "
+                                           f"{busy.public_id}")
+            run_id = job_service.create(s, kind, org.id, {}, None).id
+        try:
+            run(run_id, agency.id)
+        except Exception as exc:
+            raise click.ClickException(f"{kind} failed: {exc}") from exc
+        with tenant_scope(agency.id, org.id), job_session() as s:
+            result = s.get(JobRun, run_id).result or {}
+        click.echo(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in result.items()))

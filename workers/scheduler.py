@@ -45,7 +45,33 @@ def _purge_accounts() -> int:
     return sum(counts.values())
 
 
+def _per_org(request: Callable) -> Callable[[], int]:
+    """One job per active organisation of every agency (each in its own tenant scope)."""
+    def fan_out() -> int:
+        from tenants.models import Organisation
+        with system_scope() as s:
+            pairs = list(s.execute(select(Organisation.agency_id, Organisation.id)
+                                   .where(Organisation.archived_at.is_(None))))
+        for agency_id, org_id in pairs:
+            with tenant_scope(agency_id, org_id), job_session() as session:
+                request(session, org_id)
+        return len(pairs)
+    return fan_out
+
+
+def _full(session, org_id: int) -> None:
+    from .scoring import request_full
+    request_full(session, org_id)
+
+
+def _daily(session, org_id: int) -> None:
+    from .scoring import request_daily
+    request_daily(session, org_id)
+
+
 SCHEDULES = (
+    Schedule("score_full", 1, _per_org(_full)),           # nightly: rebuild rollups and scores
+    Schedule("score_daily", 5, _per_org(_daily)),         # stages follow decay; at-risk; today's metrics
     Schedule("agency_cleanup", 2, _per_agency("agency_cleanup")),
     Schedule("purge_accounts", 2, _purge_accounts),
 )

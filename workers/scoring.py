@@ -13,7 +13,7 @@ INCREMENTAL, FULL, DAILY = "score_incremental", "score_full", "score_daily"
 ENQUEUE_LOCK = 7302
 
 
-def _waiting(session: Session, org_id: int, kind: str, statuses: tuple[str, ...]) -> JobRun | None:
+def waiting(session: Session, org_id: int, kind: str, statuses: tuple[str, ...]) -> JobRun | None:
     if is_postgres(session):   # two requests at once: the second waits here, then finds the first's run
         session.execute(text("SELECT pg_advisory_xact_lock(:k, CAST(:org AS integer))"),
                         {"k": ENQUEUE_LOCK, "org": org_id})
@@ -23,26 +23,26 @@ def _waiting(session: Session, org_id: int, kind: str, statuses: tuple[str, ...]
 
 def request_incremental(session: Session, org_id: int) -> JobRun:
     """After an ingest batch commits. A run still waiting in the queue will pick this batch up too."""
-    waiting = _waiting(session, org_id, INCREMENTAL, ("queued",))
-    if waiting is not None:
+    busy = waiting(session, org_id, INCREMENTAL, ("queued",))
+    if busy is not None:
         session.commit()
-        return waiting
+        return busy
     return enqueue(session, INCREMENTAL, org_id=org_id)
 
 
 def request_full(session: Session, org_id: int, created_by: int | None = None) -> tuple[JobRun, bool]:
     """The recompute button, the nightly schedule and the CLI. Returns (run, started): while a full recompute
     of the organisation is queued or running, that run is returned and nothing new starts."""
-    waiting = _waiting(session, org_id, FULL, ("queued", "running"))
-    if waiting is not None:
+    busy = waiting(session, org_id, FULL, ("queued", "running"))
+    if busy is not None:
         session.commit()
-        return waiting, False
+        return busy, False
     return enqueue(session, FULL, org_id=org_id, created_by=created_by), True
 
 
 def request_daily(session: Session, org_id: int) -> JobRun:
-    waiting = _waiting(session, org_id, DAILY, ("queued", "running"))
-    if waiting is not None:
+    busy = waiting(session, org_id, DAILY, ("queued", "running"))
+    if busy is not None:
         session.commit()
-        return waiting
+        return busy
     return enqueue(session, DAILY, org_id=org_id)

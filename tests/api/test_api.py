@@ -126,3 +126,25 @@ def test_key_last_used_time_is_recorded(client, env):
     with system_scope() as s:
         used = {k.name: k.last_used_at for k in s.scalars(select(ApiKey).where(ApiKey.org_id == env["o1"].id))}
     assert all(used.values())
+
+
+def test_member_objects_carry_scores_and_summary_is_per_organisation(client, env):
+    """After the scoring job, members carry their scores; each key sees only its organisation's totals."""
+    from datetime import UTC, datetime, timedelta
+
+    from tenants import scoring
+    now = datetime.now(UTC)
+    items = [item("ann", f"s{i}", "review", (now - timedelta(days=i)).isoformat()) for i in range(3)]
+    assert client.post("/api/v1/activities", json={"activities": items}, headers=auth(env["k1"])).status_code == 200
+    with tenant_scope(env["a"].id, env["o1"].id), job_session() as s:
+        while scoring.incremental(s, env["o1"].id).members:
+            s.commit()
+    member = client.get("/api/v1/members?channel=telegram&external_id=ann", headers=auth(env["k1"])).json["members"][0]
+    assert member["stage"] == "participant" and member["engagement_score"] > 14 and member["at_risk"] is False
+    assert 0 < member["loyalty_index"] < 50 and member["influence"] is None
+    summary = client.get("/api/v1/metrics/summary", headers=auth(env["k1"])).json
+    assert summary["members"] == 1 and summary["active_7d"] == 1 and summary["stages"]["participant"] == 1
+    assert summary["computed_at"] is not None
+    for key in ("k2", "kb"):        # the same agency's other organisation, and another agency
+        other = client.get("/api/v1/metrics/summary", headers=auth(env[key])).json
+        assert other["members"] == 0 and other["computed_at"] is None and other["stages"]["participant"] == 0

@@ -16,7 +16,7 @@ def test_api_conforms_to_its_openapi_document(app):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.label for op in operations} == {"POST /api/v1/activities", "GET /api/v1/members",
-                                               "GET /api/v1/members/{member_id}"}
+                                               "GET /api/v1/members/{member_id}", "GET /api/v1/metrics/summary"}
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)

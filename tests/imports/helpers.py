@@ -38,6 +38,6 @@ def work(env) -> None:
 
 def last_run() -> JobRun:
     with system_scope() as s:
-        run = s.scalars(select(JobRun).order_by(JobRun.id.desc())).first()
+        run = s.scalars(select(JobRun).where(JobRun.kind.like("%_import")).order_by(JobRun.id.desc())).first()
         s.expunge(run)
         return run

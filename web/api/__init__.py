@@ -156,6 +156,13 @@ def list_members():
                     "next_cursor": page.next_cursor})
 
 
+@bp.route("/metrics/summary")
+def metrics_summary():
+    _require("members:read")
+    from tenants import metrics
+    return jsonify(metrics.summary(db, g.api_key.org_id))
+
+
 @bp.route("/members/<member_id>")
 def get_member(member_id: str):
     _require("members:read")

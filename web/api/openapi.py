@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from tenants.ingest import MAX_BATCH
 from tenants.models import ACTIVITY_TYPES
+from tenants.scoring import STAGES
 
 IDENTITY = {
     "type": "object", "required": ["channel", "external_id"],
@@ -34,7 +35,8 @@ ACTIVITY = {
 MEMBER = {
     "type": "object",
     "required": ["id", "display_name", "email", "identities", "tags", "is_staff", "is_bot", "first_seen_at",
-                 "last_active_at", "activity_count"],
+                 "last_active_at", "activity_count", "engagement_score", "loyalty_index", "stage", "at_risk",
+                 "influence"],
     "properties": {
         "id": {"type": "string", "description": "public id"},
         "display_name": {"type": "string"},
@@ -53,6 +55,27 @@ MEMBER = {
         "first_seen_at": {"type": ["string", "null"], "format": "date-time"},
         "last_active_at": {"type": ["string", "null"], "format": "date-time"},
         "activity_count": {"type": "integer"},
+        "engagement_score": {"type": ["number", "null"],
+                             "description": "Decayed weighted sum of the member's activity as of scored_at"},
+        "loyalty_index": {"type": ["number", "null"], "minimum": 0, "maximum": 100},
+        "stage": {"type": ["string", "null"], "enum": [*STAGES, None]},
+        "at_risk": {"type": "boolean"},
+        "influence": {"type": ["number", "null"], "minimum": 0, "maximum": 100,
+                      "description": "Percentile within the organisation over 90 days"},
+        "scored_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+SUMMARY = {
+    "type": "object",
+    "required": ["members", "active_7d", "active_30d", "stages", "at_risk", "computed_at"],
+    "properties": {
+        "members": {"type": "integer", "description": "Members, staff and bots left out"},
+        "active_7d": {"type": "integer"}, "active_30d": {"type": "integer"},
+        "stages": {"type": "object", "required": list(STAGES),
+                   "properties": {s: {"type": "integer"} for s in STAGES}},
+        "at_risk": {"type": "integer"},
+        "computed_at": {"type": ["string", "null"], "format": "date-time"},
+        "full_recompute_at": {"type": ["string", "null"], "format": "date-time"},
     },
 }
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
@@ -113,6 +136,13 @@ def spec(server: str) -> dict:
                                        "next_cursor": {"type": ["string", "null"]}}}}}},
                     "400": _err("Invalid parameter"),
                     **common}}},
+            "/api/v1/metrics/summary": {"get": {
+                "operationId": "metricsSummary",
+                "summary": "The organisation's current totals and when they were computed",
+                "responses": {
+                    "200": {"description": "Totals", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Summary"}}}},
+                    **common}}},
             "/api/v1/members/{member_id}": {"get": {
                 "operationId": "getMember",
                 "summary": "One member",
@@ -131,6 +161,7 @@ def spec(server: str) -> dict:
                 "IdentityRef": {**IDENTITY, "type": ["object", "null"]},
                 "Activity": ACTIVITY,
                 "Member": MEMBER,
+                "Summary": SUMMARY,
                 "Error": ERROR,
                 "IngestResult": {"type": "object", "required": ["accepted", "duplicates", "errors"], "properties": {
                     "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},

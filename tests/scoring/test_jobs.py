@@ -1,0 +1,141 @@
+"""Scoring jobs through real RQ workers: no duplicate runs, killed runs change nothing, tenant scope."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg
+import pytest
+from sqlalchemy import func, select, text
+
+from tenants import scoring
+from tenants.context import TenantScopeError, tenant_scope
+from tenants.db import job_session, system_scope
+from tenants.models import JobRun, Member, OrgDay, ScorePending
+from workers.runner import run
+from workers.scoring import request_full, request_incremental
+
+from .. import factories
+from ..imports.test_csv import _descendants
+from .test_scoring import _random_history
+
+
+def _work(worker_env) -> None:
+    subprocess.run([sys.executable, "-m", "web.cli", "worker", "--burst"], env=worker_env, check=True,
+                   capture_output=True, timeout=180)
+
+
+def _scores(a, o) -> dict[int, tuple]:
+    with tenant_scope(a.id, o.id), job_session() as s:
+        return {m.id: (m.score, m.stage) for m in s.scalars(select(Member).where(Member.org_id == o.id))}
+
+
+@pytest.fixture
+def world():
+    a = factories.agency("Acme", "o@acme.test")
+    b = factories.agency("Beta", "o@beta.test")
+    o, other = factories.org(a, "Coffee"), factories.org(b, "Tea")
+    factories.ingest_into(a, o, _random_history(random.Random(3), 600, "x"))
+    factories.ingest_into(b, other, _random_history(random.Random(4), 300, "y"))
+    return a, o, b, other
+
+
+def test_full_recompute_through_a_worker_and_no_duplicate_request(world, worker_env):
+    a, o, b, other = world
+    with tenant_scope(a.id, o.id), job_session() as s:
+        first, started = request_full(s, o.id)
+    with tenant_scope(a.id, o.id), job_session() as s:
+        again, started_again = request_full(s, o.id)
+    assert started and not started_again and again.id == first.id     # a second click joins the first run
+    _work(worker_env)
+    with system_scope() as s:
+        runs = {r.kind: r for r in s.scalars(select(JobRun).where(JobRun.org_id == o.id))}
+        assert runs["score_full"].status == "done" and runs["score_full"].result["members"] > 0
+        assert s.scalar(select(func.count()).select_from(OrgDay).where(OrgDay.org_id == o.id)) > 0
+        # The other agency's organisation was not touched by this organisation's job.
+        assert s.scalar(select(func.count()).select_from(Member).where(
+            Member.org_id == other.id, Member.score.is_not(None))) == 0
+        assert s.scalar(select(func.count()).select_from(OrgDay).where(OrgDay.org_id == other.id)) == 0
+    with tenant_scope(a.id, o.id), job_session() as s:
+        _run, started = request_full(s, o.id)
+    assert started                                                    # finished: a new request starts anew
+
+
+def test_incremental_after_api_ingest_runs_once(world, worker_env):
+    a, o, _b, _other = world
+    for _ in range(3):
+        with tenant_scope(a.id, o.id), job_session() as s:
+            request_incremental(s, o.id)
+    with system_scope() as s:
+        assert s.scalar(select(func.count()).select_from(JobRun).where(JobRun.kind == "score_incremental")) == 1
+    _work(worker_env)
+    with system_scope() as s:
+        assert s.scalar(select(func.count()).select_from(ScorePending).where(ScorePending.org_id == o.id)) == 0
+        run_ = s.scalar(select(JobRun).where(JobRun.kind == "score_incremental"))
+        assert run_.status == "done" and run_.result["members"] > 0
+
+
+@pytest.mark.parametrize("kind", ["score_incremental", "score_full"])
+def test_worker_killed_mid_job_changes_nothing_and_the_rerun_converges(world, worker_env, settings, kind):
+    a, o, _b, _other = world
+    with tenant_scope(a.id, o.id), job_session() as s:
+        pending = s.scalar(select(func.count()).select_from(ScorePending))
+        victim = s.scalar(select(Member.id).where(Member.org_id == o.id).order_by(Member.id.desc()).limit(1))
+        run_ = (request_full(s, o.id)[0] if kind == "score_full" else request_incremental(s, o.id))
+    # Hold one member row: the job blocks inside its transaction, after it has started writing.
+    # As a superuser: RLS would hide the row from a role without a tenant, and only a superuser sees other
+    # roles' queries in pg_stat_activity.
+    from ..conftest import ADMIN_URL
+    test_db = ADMIN_URL.rsplit("/", 1)[0] + "/" + settings.database_url.rsplit("/", 1)[1]
+    blocker = psycopg.connect(test_db)
+    assert blocker.execute("SELECT 1 FROM member WHERE id = %s FOR UPDATE", (victim,)).fetchone()
+    watcher = psycopg.connect(ADMIN_URL, autocommit=True)
+    worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker", "--burst"], env=worker_env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:      # wait until the job's transaction waits on our lock
+            waiting = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                      "AND query LIKE '%FOR UPDATE%'").fetchone()[0]
+            if waiting:
+                break
+            time.sleep(0.05)
+        assert waiting, "the job never reached the member lock"
+        for pid in [worker.pid, *_descendants(worker.pid)]:
+            os.kill(pid, signal.SIGKILL)
+        worker.wait()
+    finally:
+        blocker.rollback()
+        blocker.close()
+        watcher.close()
+    with tenant_scope(a.id, o.id), job_session() as s:
+        assert s.scalar(select(func.count()).select_from(ScorePending)) == pending     # nothing was taken
+        assert s.scalar(select(func.count()).select_from(Member).where(Member.score.is_not(None))) == 0
+    with system_scope() as s:              # what the reaper does for a dead worker's run
+        s.execute(text("UPDATE job_run SET status = 'failed' WHERE id = :id"), {"id": run_.id})
+    with tenant_scope(a.id, o.id), job_session() as s:
+        again = request_full(s, o.id)[0] if kind == "score_full" else request_incremental(s, o.id)
+    assert again.id != run_.id
+    _work(worker_env)
+    got = _scores(a, o)
+    with tenant_scope(a.id, o.id), job_session() as s:
+        scoring.full(s, o.id, as_of=None)
+        assert s.scalar(text("SELECT sum(n) FROM member_day WHERE org_id = :o"), {"o": o.id}) == 600
+    for member_id, (score, stage) in _scores(a, o).items():
+        assert got[member_id][1] == stage
+        assert got[member_id][0] == pytest.approx(score, rel=1e-6), member_id   # scored seconds apart
+
+
+def test_scoring_job_of_one_agency_cannot_score_another(world):
+    a, o, b, other = world
+    with tenant_scope(b.id, other.id), job_session() as s:
+        from tenants import jobs as job_service
+        run_id = job_service.create(s, "score_full", other.id, {}, None).id
+    with pytest.raises(TenantScopeError):
+        run(run_id, a.id)                  # the run belongs to agency b: agency a's scope cannot see it
+    with system_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Member).where(Member.score.is_not(None))) == 0
