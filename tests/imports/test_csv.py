@@ -119,7 +119,8 @@ def test_import_killed_halfway_and_run_again_loses_and_doubles_nothing(client, o
     deadline = time.time() + 120
     while time.time() < deadline:
         with system_scope() as s:
-            progress = s.scalar(select(JobRun.progress).where(JobRun.kind == "csv_import").order_by(JobRun.id.desc()).limit(1)) or 0
+            progress = s.scalar(select(JobRun.progress).where(JobRun.kind == "csv_import")
+                                .order_by(JobRun.id.desc()).limit(1)) or 0
         if progress >= 30:
             break
         time.sleep(0.05)
