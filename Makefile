@@ -60,7 +60,7 @@ lint:
 
 # Re-extract messages after changing user-facing strings, then translate the new ones in the .po.
 messages:
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k AccountError -k TeamError -k OrgError -k CommunityError -k MergeError -k ApiKeyError -k FileError -k ItemError -k Problem:2 -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k AccountError -k TeamError -k OrgError -k CommunityError -k MergeError -k ApiKeyError -k FileError -k ItemError -k ScoringError -k Problem:2 -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -N
 
 clean:

@@ -68,3 +68,8 @@ def fill_communities(agency_id: int, members: int = 3000) -> None:
     for org_id, slug in orgs:
         with tenant_scope(agency_id, org_id), job_session() as s:
             seed_org(s, org_id, slug.split("-")[0], members=members)
+        # Scores, stages and metrics, as the nightly recompute would leave them.
+        from . import metrics, scoring
+        with tenant_scope(agency_id, org_id), job_session() as s:
+            scoring.full(s, org_id)
+            metrics.rollup(s, org_id)

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from .models import Identity, Member, MemberTag
 
-SORTS = ("last_active", "name", "score", "activity")
-KINDS = ("people", "all", "staff", "bot")
+SORTS = ("last_active", "name", "score", "activity", "influence")
+KINDS = ("people", "all", "staff", "bot", "at_risk")
 
 
 @dataclass
@@ -46,6 +46,8 @@ def _sort_key(sort: str):
         return Member.score, True
     if sort == "activity":
         return Member.activity_count, True
+    if sort == "influence":
+        return Member.influence, True
     return Member.last_active_at, True
 
 
@@ -88,6 +90,8 @@ def filtered(f: MemberFilter):
         stmt = stmt.where(Member.is_staff.is_(True))
     elif f.kind == "bot":
         stmt = stmt.where(Member.is_bot.is_(True))
+    elif f.kind == "at_risk":
+        stmt = stmt.where(Member.at_risk.is_(True), Member.is_staff.is_(False), Member.is_bot.is_(False))
     return stmt
 
 
@@ -122,6 +126,7 @@ def page(session: Session, f: MemberFilter, limit: int = 50, cursor: str | None 
     if more and rows:
         last = rows[-1]
         value = {"name": last.sort_name, "score": last.score, "activity": last.activity_count,
+                 "influence": last.influence,
                  "last_active": last.last_active_at}[sort]
         next_cursor = encode_cursor([value, last.id])
     return Page(rows, next_cursor, *details(session, [m.id for m in rows]))

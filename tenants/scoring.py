@@ -42,7 +42,12 @@ LOCK_KEY = 7301           # pg_advisory_xact_lock(LOCK_KEY, org_id): one scoring
 
 
 class ScoringError(ValueError):
-    """A scoring setting is invalid; the message names it."""
+    """A scoring setting is invalid. `template` is a gettext msgid; `params["field"]` names the setting (a
+    code the web layer labels)."""
+
+    def __init__(self, template: str, **params) -> None:
+        self.template, self.params = template, params
+        super().__init__(template % params if params else template)
 
 
 @dataclass
@@ -73,27 +78,27 @@ class Model:
         weights = dict(base.weights)
         for kind, value in (settings.get("weights") or {}).items():
             if kind not in ACTIVITY_TYPES:
-                raise ScoringError(f"unknown activity type {kind}")
-            weights[kind] = _number(value, f"weight of {kind}", 0, 100)
+                raise ScoringError("Unknown activity type %(field)s.", field=kind)
+            weights[kind] = _number(value, f"weight_{kind}", 0, 100)
         thresholds = dict(base.thresholds)
         for stage, value in (settings.get("thresholds") or {}).items():
             if stage not in thresholds:
-                raise ScoringError(f"unknown stage {stage}")
-            thresholds[stage] = _number(value, f"threshold of {stage}", 0.01, 100_000)
+                raise ScoringError("Unknown stage %(field)s.", field=stage)
+            thresholds[stage] = _number(value, f"threshold_{stage}", 0.01, 100_000)
         order = [thresholds[s] for s in STAGES[1:]]
         if order != sorted(order) or len(set(order)) != len(order):
-            raise ScoringError("stage thresholds must rise from participant to advocate")
+            raise ScoringError("Stage thresholds must rise from participant to advocate.")
         advocacy = list(settings.get("advocacy_types", base.advocacy_types))
         if any(kind not in ACTIVITY_TYPES for kind in advocacy):
-            raise ScoringError("unknown advocacy activity type")
+            raise ScoringError("Unknown activity type %(field)s.", field="advocacy_types")
         return cls(
             weights=weights, thresholds=thresholds, advocacy_types=advocacy,
-            half_life_days=_number(settings.get("half_life_days", base.half_life_days), "half-life", 7, 730),
-            active_weeks=int(_number(settings.get("active_weeks", base.active_weeks), "active weeks", 1, 8)),
-            tenure_days=int(_number(settings.get("tenure_days", base.tenure_days), "tenure", 0, 3650)),
+            half_life_days=_number(settings.get("half_life_days", base.half_life_days), "half_life_days", 7, 730),
+            active_weeks=int(_number(settings.get("active_weeks", base.active_weeks), "active_weeks", 1, 8)),
+            tenure_days=int(_number(settings.get("tenure_days", base.tenure_days), "tenure_days", 0, 3650)),
             advocacy_nps=bool(settings.get("advocacy_nps", base.advocacy_nps)),
-            grace_days=int(_number(settings.get("grace_days", base.grace_days), "demotion grace", 0, 365)),
-            risk_days=int(_number(settings.get("risk_days", base.risk_days), "at-risk days", 7, ADVOCACY_DAYS)),
+            grace_days=int(_number(settings.get("grace_days", base.grace_days), "grace_days", 0, 365)),
+            risk_days=int(_number(settings.get("risk_days", base.risk_days), "risk_days", 7, ADVOCACY_DAYS)),
             version=version, epoch_day=epoch_day)
 
     def loyalty(self, score: float | None) -> float | None:
@@ -107,9 +112,10 @@ def _number(value, name: str, low: float, high: float) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ScoringError(f"{name} must be a number") from None
+        raise ScoringError("%(field)s must be a number.", field=name) from None
     if not math.isfinite(number) or not low <= number <= high:
-        raise ScoringError(f"{name} must be between {low:g} and {high:g}")
+        raise ScoringError("%(field)s must be between %(low)s and %(high)s.", field=name, low=f"{low:g}",
+                           high=f"{high:g}")
     return number
 
 

@@ -5,7 +5,7 @@ import logging
 from datetime import UTC, datetime
 
 from flask import Flask, g, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -102,11 +102,12 @@ def _register_blueprints(app: Flask) -> None:
     from .jobs import bp as jobs_bp
     from .members import bp as members_bp
     from .org import bp as org_bp
+    from .scoring import bp as scoring_bp
     from .system import bp as system_bp
     from .team import bp as team_bp
 
     blueprints = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
-                  integrations_bp, members_bp, imports_bp)
+                  integrations_bp, members_bp, imports_bp, scoring_bp)
     for bp in blueprints:
         app.register_blueprint(bp)
 
@@ -134,12 +135,23 @@ def _register_hooks(app: Flask) -> None:
             "agency": g.get("agency"),
             "membership": g.get("membership"),
             "org": g.get("org"),
+            # url_for(..., **slug) on organisation pages; blocks rendered alone see it too.
+            "slug": {"agency_slug": g.agency.slug, "org_slug": g.org.slug} if g.get("org") else {},
             "now": datetime.now(UTC),
         }
 
     from tenants import access, team
 
-    from .labels import action_label, activity_label, channel_label, field_label, job_label, role_label
+    from .labels import (
+        action_label,
+        activity_label,
+        channel_label,
+        field_label,
+        job_label,
+        label_pairs,
+        role_label,
+        stage_label,
+    )
 
     def user_agencies():
         return team.agencies_of(current_user.id) if current_user.is_authenticated else []
@@ -150,6 +162,9 @@ def _register_hooks(app: Flask) -> None:
 
     app.jinja_env.globals.update(user_agencies=user_agencies, nav_orgs=nav_orgs, role_label=role_label,
                                  action_label=action_label, job_label=job_label, channel_label=channel_label,
-                                 activity_label=activity_label, field_label=field_label)
+                                 activity_label=activity_label, field_label=field_label, stage_label=stage_label)
     app.jinja_env.filters["d"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["num"] = lambda value: format_decimal(value or 0)
+    app.jinja_env.filters["fromiso"] = lambda value: datetime.fromisoformat(value) if value else None
+    app.jinja_env.filters["label_pairs"] = label_pairs

@@ -16,9 +16,14 @@ ACTIONS = {
     "api_key_revoked": _l("API key revoked"), "member_exported": _l("Member data exported"),
     "member_erased": _l("Member erased"), "members_merged": _l("Members merged"),
     "merge_undone": _l("Merge undone"), "import_started": _l("Import started"),
+    "scoring_model_saved": _l("Scoring model saved"), "recompute_started": _l("Recompute started"),
 }
 JOBS = {"audit_export": _l("Audit log export"), "agency_cleanup": _l("Clean-up"),
-        "csv_import": _l("CSV import"), "telegram_import": _l("Telegram import")}
+        "csv_import": _l("CSV import"), "telegram_import": _l("Telegram import"),
+        "score_full": _l("Full recompute of scores and metrics"), "score_incremental": _l("Score update"),
+        "score_daily": _l("Daily scoring pass")}
+STAGES = {"newcomer": _l("Newcomer"), "participant": _l("Participant"), "active": _l("Active"),
+          "loyal": _l("Loyal"), "advocate": _l("Advocate")}
 FIELDS = {"channel": _l("Channel"), "external_id": _l("External id"), "handle": _l("Handle"),
           "display_name": _l("Name"), "email": _l("Email"), "phone": _l("Phone"), "city": _l("City"),
           "tags": _l("Tags"), "followers": _l("Followers"), "type": _l("Type"), "occurred_at": _l("Date"),
@@ -59,3 +64,33 @@ def channel_label(code: str) -> str:
 
 def activity_label(code: str) -> str:
     return str(ACTIVITY.get(code, code))
+
+
+def stage_label(code: str | None) -> str:
+    return str(STAGES.get(code, code or ""))
+
+
+def label_pairs(values: dict, kind: str) -> list:
+    """A {code: value} dict as [[label, value], ...] in the dict's order (chart legends; a JSON object would
+    come out sorted by key)."""
+    label = {"stage": stage_label, "activity": activity_label, "channel": channel_label}[kind]
+    return [[label(k), v] for k, v in values.items()]
+
+
+SCORING_FIELDS = {"half_life_days": _l("Half-life"), "active_weeks": _l("Active weeks"),
+                  "tenure_days": _l("Tenure"), "grace_days": _l("Demotion grace"), "risk_days": _l("At-risk after"),
+                  "advocacy_types": _l("Advocacy signals")}
+
+
+def scoring_error(exc) -> str:
+    """A ScoringError in the reader's language, the setting named by its label."""
+    from flask_babel import gettext
+    params = dict(exc.params)
+    field = params.get("field", "")
+    if field.startswith("weight_"):
+        params["field"] = gettext("Weight of %(type)s", type=activity_label(field[7:]))
+    elif field.startswith("threshold_"):
+        params["field"] = gettext("Threshold of %(stage)s", stage=stage_label(field[10:]))
+    elif field in SCORING_FIELDS:
+        params["field"] = str(SCORING_FIELDS[field])
+    return gettext(exc.template, **params)

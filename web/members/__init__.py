@@ -125,8 +125,10 @@ def _timeline_context(m) -> dict:
 def _profile_context(m, **extra) -> dict:
     identities, tags = members.details(db, [m.id])
     survivor = db.get(type(m), m.merged_into_id) if m.merged_into_id else None
+    from tenants import scoring
+    why = scoring.explain(db, m) if not (m.is_staff or m.is_bot or m.erased_at) else None
     return {**_timeline_context(m), "identities": identities.get(m.id, []), "tags": tags.get(m.id, []),
-            "notes": community.notes(db, m), "defs": community.attribute_defs(db, g.org.id),
+            "why": why, "notes": community.notes(db, m), "defs": community.attribute_defs(db, g.org.id),
             "merges": merge.merges_of(db, m), "survivor": survivor, "error": None, **extra}
 
 

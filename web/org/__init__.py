@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from tenants import orgs
@@ -10,7 +11,7 @@ from tenants.db import db
 from tenants.models import AgencyRole, OrgAccess, User
 from tenants.orgs import OrgError
 
-from ..htmx import page, redirect_htmx
+from ..htmx import is_htmx, page, redirect_htmx
 from ..tenancy import actor, org_view
 
 bp = Blueprint("org", __name__, url_prefix="/<agency_slug>/<org_slug>")
@@ -28,8 +29,37 @@ def _people_with_access() -> list[tuple[User, str]]:
 @bp.route("/")
 @org_view()
 def overview():
-    people = _people_with_access() if not g.membership.is_client else []
-    return page("org/overview.html", "content", people=people)
+    """The organisation dashboard: KPIs for a period against the previous one, charts, member tables."""
+    from tenants import dashboard, metrics, scoring
+    days = request.args.get("days", type=int)
+    p = dashboard.period(days, request.args.get("start"), request.args.get("end"))
+    kpi = dashboard.kpis(db, g.org.id, p)
+    chart = dashboard.series(db, g.org.id, p)
+    context = {
+        "period": p, "days": days if days in (7, 30, 90) else (None if request.args.get("start") else 30),
+        "kpis": kpi, "change": dashboard.change, "summary": metrics.summary(db, g.org.id), "chart": chart,
+        "top": dashboard.top(db, g.org.id, "score"), "at_risk": dashboard.top(db, g.org.id, "at_risk"),
+        "influential": dashboard.top(db, g.org.id, "influence"), "stages": scoring.STAGES,
+        "running": _running_score_job(), "people": _people_with_access() if not g.membership.is_client else [],
+    }
+    block = "panels" if request.args.get("fragment") == "panels" else "content"
+    return page("org/overview.html", block, **context)
+
+
+@bp.route("/scoring-status")
+@org_view()
+def scoring_status():
+    """The dashboard's "computing…" line: polls itself while a scoring job runs, then tells the panels."""
+    from tenants import metrics
+    run = _running_score_job()
+    trigger = "scores-updated" if run is None and request.args.get("was") else None
+    return page("org/overview.html", "status", trigger=trigger, running=run, summary=metrics.summary(db, g.org.id))
+
+
+def _running_score_job():
+    from tenants.models import JobRun
+    return db.scalar(select(JobRun).where(JobRun.org_id == g.org.id, JobRun.kind.in_(("score_full", "score_daily")),
+                                          JobRun.status.in_(("queued", "running"))).order_by(JobRun.id.desc()))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -65,3 +95,19 @@ def restore():
     db.commit()
     flash(_("%(name)s is active again.", name=g.org.name), "success")
     return redirect(url_for("org.overview", agency_slug=g.agency.slug, org_slug=g.org.slug))
+
+
+@bp.route("/recompute", methods=["POST"])
+@org_view(write=True)
+def recompute():
+    """The dashboard's Recompute button: one full recompute; a second click joins the running one."""
+    from tenants import audit, metrics
+    from workers.scoring import request_full
+    run, started = request_full(db, g.org.id, current_user.id)
+    if started:
+        audit.record(db, "recompute_started", actor(), target=g.org.name)
+        db.commit()
+    if not is_htmx():
+        flash(_("Recomputing scores and metrics.") if started else _("A recompute is already running."), "info")
+        return redirect(url_for("org.overview", agency_slug=g.agency.slug, org_slug=g.org.slug))
+    return page("org/overview.html", "status", running=run, summary=metrics.summary(db, g.org.id))

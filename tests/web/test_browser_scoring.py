@@ -1,0 +1,87 @@
+"""The dashboard and the scoring model in real Chromium: charts render in English and Russian; change a
+weight, preview, save, watch the recompute finish and the numbers change."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+from playwright.sync_api import expect
+
+from tenants.config import ROOT
+
+from .test_browser import _errors, browser, live_server, shot  # noqa: F401 -- fixtures
+
+
+def _login(page, base, email="owner@demo.communa.test"):
+    from tenants.demo import DEMO_PASSWORD
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+
+
+def _chart_drawn(page, testid: str) -> bool:
+    """A canvas Chart.js has drawn on has non-blank pixels."""
+    return page.evaluate("""id => { const c = document.querySelector(`[data-testid=${id}]`);
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true; return false; }""", testid)
+
+
+def test_dashboard_charts_in_both_languages_then_reweight_and_recompute(live_server, browser, worker_env):  # noqa: F811
+    from tenants.demo import seed
+    seed(400)
+    page = browser.new_page(viewport={"width": 1360, "height": 1000})
+    errors = _errors(page)
+    _login(page, live_server)
+    page.goto(live_server + "/demo/nordic-coffee/?days=90")
+    expect(page.locator("[data-testid=kpi-members] .kpi-value")).not_to_have_text("0")
+    for chart in ("chart-active", "chart-stages", "chart-types", "chart-channels"):
+        expect(page.locator(f"[data-testid={chart}]")).to_be_visible()
+        page.wait_for_function("id => !!Chart.getChart(document.querySelector(`[data-testid=${id}]`))", arg=chart)
+        assert _chart_drawn(page, chart), chart
+    expect(page.locator("[data-testid=top-members] tr")).not_to_have_count(0)
+    expect(page.locator("[data-testid=score-status]")).to_contain_text("Scores computed")
+    shot(page, "30-dashboard")
+    loyal = page.locator("[data-testid=kpi-loyal] .kpi-value").inner_text()
+
+    # Russian: the same page, translated, charts drawn.
+    page.click(".sidebar button[value=ru]")
+    page.goto(live_server + "/demo/nordic-coffee/?days=30")
+    expect(page.locator("[data-testid=kpi-active] .kpi-label")).to_have_text("Активные участники")
+    page.wait_for_function("() => !!Chart.getChart(document.querySelector('[data-testid=chart-active]'))")
+    assert _chart_drawn(page, "chart-active")
+    shot(page, "31-dashboard-ru")
+    page.click(".sidebar button[value=en]")
+
+    # Reviews weigh 40 instead of 5: preview says members move up, nobody moves down.
+    page.goto(live_server + "/demo/nordic-coffee/scoring/")
+    expect(page.locator("[data-testid=model-version]")).to_have_text("version 1")
+    page.fill("[data-testid=weight-review]", "40")
+    page.fill("[data-testid=weight-message]", "3")
+    page.click("[data-testid=preview]")
+    expect(page.locator("[data-testid=preview-result]")).to_contain_text("move up")
+    expect(page.locator("[data-testid=preview-result]")).to_contain_text("0 members move down")
+    shot(page, "32-scoring-preview")
+    page.click("[data-testid=save-model]")
+    expect(page.locator(".flash-success")).to_contain_text("Version 2 saved")
+    expect(page.locator("[data-testid=score-status]")).to_contain_text("Computing")
+    worker = threading.Thread(target=lambda: subprocess.run(
+        [sys.executable, "-m", "web.cli", "worker", "--burst"], env=worker_env, cwd=ROOT, capture_output=True,
+        timeout=180))
+    worker.start()
+    expect(page.locator("[data-testid=score-status]")).to_contain_text("Scores computed", timeout=60000)
+    worker.join()
+    expect(page.locator("[data-testid=kpi-loyal] .kpi-value")).not_to_have_text(loyal)
+    after = int(page.locator("[data-testid=kpi-loyal] .kpi-value").inner_text().replace(",", ""))
+    assert after > int(loyal.replace(",", ""))
+    for chart in ("chart-active", "chart-stages", "chart-types", "chart-channels"):   # redrawn after the swap
+        page.wait_for_function("id => !!Chart.getChart(document.querySelector(`[data-testid=${id}]`))", arg=chart)
+        assert _chart_drawn(page, chart), chart
+    shot(page, "33-dashboard-after-recompute")
+
+    # A member's "why this stage?" panel.
+    page.click("[data-testid=top-members] a >> nth=0")
+    expect(page.locator("[data-testid=why-stage]")).to_contain_text("Why this stage?")
+    shot(page, "34-member-why-stage")
+    assert errors == [], errors
