@@ -437,6 +437,10 @@ class MemberDay(TenantOwned, OrgOwned, Base):
     so a new scoring model needs no new rollup."""
     __tablename__ = "member_day"
     __table_args__ = (Index("ix_member_day_org_day", "org_id", "day"),)
+    # Rebuilt wholesale by the full recompute, so every avoided per-row cost counts: agency and organisation
+    # carry no foreign keys or indexes of their own (the member's key cascades and (org_id, day) serves reads).
+    agency_id: Mapped[int] = mapped_column(BigId, nullable=False)
+    org_id: Mapped[int] = mapped_column(BigId, nullable=False)
     member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[int] = mapped_column(Integer, primary_key=True)       # days since 1970-01-01 UTC
     type: Mapped[str] = mapped_column(String(32), primary_key=True)

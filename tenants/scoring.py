@@ -165,8 +165,8 @@ class _Sql:
         self.least = "least" if self.pg else "min"
 
     def day(self, col: str) -> str:
-        if self.pg:
-            return f"CAST(floor(extract(epoch FROM {col}) / 86400) AS integer)"
+        if self.pg:   # date arithmetic: extract(epoch) is numeric since PostgreSQL 14, and slow
+            return f"(({col} AT TIME ZONE 'UTC')::date - DATE '1970-01-01')"
         return f"CAST(floor(julianday({col}) - 2440587.5) AS integer)"
 
     def nps(self, meta: str) -> str:
@@ -213,16 +213,23 @@ def _temp(session: Session, name: str, columns: str) -> None:
     session.execute(text(f"CREATE TEMP TABLE {name} ({columns}){suffix}"))
 
 
-def _rebuild_days_sql(sql: _Sql, where: str) -> str:
-    """INSERT the member_day rows of the activities matched by `where` (alias a)."""
+def _rebuild_days_sql(sql: _Sql, source: str, where: str = "1 = 1") -> str:
+    """INSERT the member_day rows of the activities (alias a) that `source` (a FROM clause) yields."""
     return f"""
         INSERT INTO member_day (agency_id, org_id, member_id, day, type, n, n_custom, w_custom, promoters)
         SELECT :agency, :org, a.member_id, {sql.day('a.occurred_at')}, a.type, count(*), count(a.weight),
                coalesce(sum(a.weight), 0.0),
                sum(CASE WHEN a.type = 'survey_answer' AND {sql.nps('a.meta')} >= 9 THEN 1 ELSE 0 END)
-        FROM activity a
+        FROM {source}
         WHERE a.org_id = :org AND {where}
         GROUP BY a.member_id, {sql.day('a.occurred_at')}, a.type"""
+
+
+def _analyze(session: Session, *tables: str) -> None:
+    """Temp tables have no statistics; without them PostgreSQL guesses and may scan whole tables."""
+    if is_postgres(session):
+        for table in tables:
+            session.execute(text(f"ANALYZE {table}"))
 
 
 # --- incremental ----------------------------------------------------------------------------------
@@ -298,6 +305,7 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
     if whole:
         session.execute(text("INSERT INTO score_whole VALUES (:m)"), [{"m": m} for m in whole])
     session.execute(text("DELETE FROM score_touched WHERE member_id IN (SELECT member_id FROM score_whole)"))
+    _analyze(session, "score_touched", "score_whole")
     _delete_pending(session, org_id, rows)
     _lock_members(session, "SELECT member_id FROM score_touched UNION SELECT member_id FROM score_whole")
 
@@ -306,20 +314,21 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
     _temp(session, "score_delta", "member_id bigint, delta double precision")
     session.execute(text(f"""
         INSERT INTO score_delta SELECT d.member_id, -sum({contrib})
-        FROM member_day d JOIN score_touched t ON t.member_id = d.member_id AND t.day = d.day
+        FROM score_touched t JOIN member_day d ON d.member_id = t.member_id AND d.day = t.day
         GROUP BY d.member_id"""), params)
-    session.execute(text("""
-        DELETE FROM member_day WHERE org_id = :org AND (
-            EXISTS (SELECT 1 FROM score_touched t WHERE t.member_id = member_day.member_id AND t.day = member_day.day)
-            OR member_id IN (SELECT member_id FROM score_whole))"""), {"org": org_id})
-    result.member_days += session.execute(text(_rebuild_days_sql(sql, """EXISTS (
-        SELECT 1 FROM score_touched t WHERE t.member_id = a.member_id AND a.occurred_at >= t.lo
-        AND a.occurred_at < t.hi)""")), params).rowcount or 0
+    # Each statement starts from the small touched set and reaches member_day and activity by their
+    # (member, day) and (member, time) indexes: the work follows the new activity, not the history.
+    session.execute(text("DELETE FROM member_day WHERE (member_id, day) IN "
+                         "(SELECT member_id, day FROM score_touched)"))
+    session.execute(text("DELETE FROM member_day WHERE member_id IN (SELECT member_id FROM score_whole)"))
     result.member_days += session.execute(text(_rebuild_days_sql(
-        sql, "a.member_id IN (SELECT member_id FROM score_whole)")), params).rowcount or 0
+        sql, "score_touched t JOIN activity a ON a.member_id = t.member_id AND a.occurred_at >= t.lo "
+             "AND a.occurred_at < t.hi")), params).rowcount or 0
+    result.member_days += session.execute(text(_rebuild_days_sql(
+        sql, "score_whole w JOIN activity a ON a.member_id = w.member_id")), params).rowcount or 0
     session.execute(text(f"""
         INSERT INTO score_delta SELECT d.member_id, sum({contrib})
-        FROM member_day d JOIN score_touched t ON t.member_id = d.member_id AND t.day = d.day
+        FROM score_touched t JOIN member_day d ON d.member_id = t.member_id AND d.day = t.day
         GROUP BY d.member_id"""), params)
     session.execute(text("""
         UPDATE member SET score_base = coalesce(score_base, 0) + s.delta
@@ -334,6 +343,7 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
     session.execute(text("INSERT INTO score_set SELECT member_id FROM score_touched "
                          "UNION SELECT member_id FROM score_whole"))
     result.members = session.scalar(text("SELECT count(*) FROM score_set")) or 0
+    _analyze(session, "score_set")
     result.stage_changes = _stage(session, org_id, model, as_of, with_risk=False)
     _touch(session, org_id, scored_at=as_of)
     return result
@@ -372,7 +382,7 @@ def full(session: Session, org_id: int, as_of: datetime | None = None, progress=
     _lock_members(session, "SELECT id FROM member WHERE org_id = :org", {"org": org_id})
     params: dict = {"agency": require_agency_id(), "org": org_id}
     session.execute(text("DELETE FROM member_day WHERE org_id = :org"), params)
-    result.member_days = session.execute(text(_rebuild_days_sql(sql, "1 = 1")), params).rowcount or 0
+    result.member_days = session.execute(text(_rebuild_days_sql(sql, "activity a")), params).rowcount or 0
     progress(40, "scores")
     contrib = _contrib(model, sql, params)
     session.execute(text(f"""
@@ -610,7 +620,7 @@ def explain(session: Session, member: Member, as_of: datetime | None = None) -> 
             advocacy = True
     score = sum(by_type.values())
     tenure = (as_of - member.first_seen_at).days if member.first_seen_at else 0
-    rank = STAGES.index(member.stage) if member.stage in STAGES else -1
+    rank = STAGES.index(member.stage) if member.stage in STAGES else 0
     missing = []
     if rank + 1 < len(STAGES):
         target = STAGES[rank + 1]

@@ -80,15 +80,11 @@ def upgrade() -> None:
     sa.Column('promoters', sa.Integer(), nullable=False),
     sa.Column('agency_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_member_day_agency_id_agency'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_member_day_member_id_member'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], name=op.f('fk_member_day_org_id_organisation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('member_id', 'day', 'type', name=op.f('pk_member_day'))
     )
     with op.batch_alter_table('member_day', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_member_day_agency_id'), ['agency_id'], unique=False)
         batch_op.create_index('ix_member_day_org_day', ['org_id', 'day'], unique=False)
-        batch_op.create_index(batch_op.f('ix_member_day_org_id'), ['org_id'], unique=False)
 
     op.create_table('score_pending',
     sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -160,9 +156,7 @@ def downgrade() -> None:
 
     op.drop_table('score_pending')
     with op.batch_alter_table('member_day', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_member_day_org_id'))
         batch_op.drop_index('ix_member_day_org_day')
-        batch_op.drop_index(batch_op.f('ix_member_day_agency_id'))
 
     op.drop_table('member_day')
     with op.batch_alter_table('scoring_model', schema=None) as batch_op:

@@ -51,6 +51,8 @@ def overview():
 def scoring_status():
     """The dashboard's "computing…" line: polls itself while a scoring job runs, then tells the panels."""
     from tenants import metrics
+    if not is_htmx():
+        return redirect(url_for("org.overview", agency_slug=g.agency.slug, org_slug=g.org.slug))
     run = _running_score_job()
     trigger = "scores-updated" if run is None and request.args.get("was") else None
     return page("org/overview.html", "status", trigger=trigger, running=run, summary=metrics.summary(db, g.org.id))
