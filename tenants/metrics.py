@@ -63,9 +63,16 @@ def rollup(session: Session, org_id: int, days: int = 400, as_of: datetime | Non
         if day in data:
             data[day]["by_channel"][channel] = int(n)
     snap = summary(session, org_id, as_of)
+    # The dashboard's preset periods (7, 30, 90 days to today) read their KPIs from here instead of counting
+    # distinct members over the rollup on every page view.
+    from .dashboard import Period, kpis
+    windows = {}
+    for n in (7, 30, 90):
+        end = as_of.date()
+        windows[str(n)] = kpis(session, org_id, Period(end - timedelta(days=n - 1), end))
     data.setdefault(today, {"dau": 0, "activities": 0, "by_type": {}, "by_channel": {}})
     data[today].update(members=snap["members"], wau=snap["active_7d"], mau=snap["active_30d"],
-                       stages=snap["stages"], at_risk=snap["at_risk"])
+                       stages=snap["stages"], at_risk=snap["at_risk"], windows=windows)
     agency_id = require_agency_id()
     session.execute(text("DELETE FROM org_day WHERE org_id = :org AND day > :first AND day < :today"), params)
     import json

@@ -33,7 +33,7 @@ def overview():
     from tenants import dashboard, metrics, scoring
     days = request.args.get("days", type=int)
     p = dashboard.period(days, request.args.get("start"), request.args.get("end"))
-    kpi = dashboard.kpis(db, g.org.id, p)
+    kpi = dashboard.cached_kpis(db, g.org.id, p) or dashboard.kpis(db, g.org.id, p)
     chart = dashboard.series(db, g.org.id, p)
     context = {
         "period": p, "days": days if days in (7, 30, 90) else (None if request.args.get("start") else 30),
