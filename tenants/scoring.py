@@ -298,12 +298,14 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
     whole = sorted({m for m, d in rows if d < 0})
     if days:
         session.execute(text("INSERT INTO score_touched VALUES (:m, :d, :lo, :hi)"), days)
-    # Members scored with another model version (or never) are summed from scratch, like a merge.
-    session.execute(text("""
-        INSERT INTO score_whole SELECT DISTINCT t.member_id FROM score_touched t JOIN member m ON m.id = t.member_id
-        WHERE m.score_version IS NULL OR m.score_version <> :v OR m.score_base IS NULL"""), {"v": model.version})
+    # Members scored with another model version (or never) are summed from scratch, like a merge. Each member
+    # appears once in score_whole: the joins below would count a duplicate's activity twice.
     if whole:
         session.execute(text("INSERT INTO score_whole VALUES (:m)"), [{"m": m} for m in whole])
+    session.execute(text("""
+        INSERT INTO score_whole SELECT DISTINCT t.member_id FROM score_touched t JOIN member m ON m.id = t.member_id
+        WHERE (m.score_version IS NULL OR m.score_version <> :v OR m.score_base IS NULL)
+          AND t.member_id NOT IN (SELECT member_id FROM score_whole)"""), {"v": model.version})
     session.execute(text("DELETE FROM score_touched WHERE member_id IN (SELECT member_id FROM score_whole)"))
     _analyze(session, "score_touched", "score_whole")
     _delete_pending(session, org_id, rows)
