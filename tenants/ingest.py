@@ -378,10 +378,11 @@ def _update_member_stats(session: Session, inserted: list) -> None:
         return
     ids = sorted(stats)
     if is_postgres(session):
-        # Lock the members in id order first: concurrent batches touching the same (busy) members queue up
-        # rather than deadlock.
-        session.execute(text("SELECT 1 FROM member WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id FOR UPDATE"),
-                        {"ids": ids})
+        # Lock the members in id order first: concurrent batches (and scoring runs) touching the same busy
+        # members queue up rather than deadlock. NO KEY UPDATE, as the UPDATE itself takes: it leaves the
+        # foreign-key checks of other batches' activity inserts (KEY SHARE) free to proceed.
+        session.execute(text("SELECT 1 FROM member WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id "
+                             "FOR NO KEY UPDATE"), {"ids": ids})
         session.execute(text("""
             UPDATE member m SET activity_count = m.activity_count + (v->>1)::int,
                    first_seen_at = LEAST(m.first_seen_at, (v->>2)::timestamptz),

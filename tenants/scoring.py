@@ -280,7 +280,7 @@ class RunResult:
                 "version": self.version}
 
 
-def incremental(session: Session, org_id: int, as_of: datetime | None = None, chunk: int = 20_000) -> RunResult:
+def incremental(session: Session, org_id: int, as_of: datetime | None = None, chunk: int = 5_000) -> RunResult:
     """Apply one chunk of pending member days. Call until it returns members == 0 (commit between calls)."""
     as_of = as_of or utcnow()
     _lock(session, org_id)
@@ -308,8 +308,10 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
           AND t.member_id NOT IN (SELECT member_id FROM score_whole)"""), {"v": model.version})
     session.execute(text("DELETE FROM score_touched WHERE member_id IN (SELECT member_id FROM score_whole)"))
     _analyze(session, "score_touched", "score_whole")
-    _delete_pending(session, org_id, rows)
+    # Members first, then their queue rows: ingest takes the same two locks in the same order, so the two
+    # never deadlock (found by bench/ingest.py with scoring running beside the API).
     _lock_members(session, "SELECT member_id FROM score_touched UNION SELECT member_id FROM score_whole")
+    _delete_pending(session, org_id, rows)
 
     params: dict = {"agency": require_agency_id(), "org": org_id}
     contrib = _contrib(model, sql, params)
@@ -366,7 +368,8 @@ def _delete_pending(session: Session, org_id: int, rows: list) -> None:
 def _lock_members(session: Session, ids_sql: str, params: dict | None = None) -> None:
     """Member rows in id order, as ingest locks them: the two never deadlock."""
     if is_postgres(session):
-        session.execute(text(f"SELECT 1 FROM member WHERE id IN ({ids_sql}) ORDER BY id FOR UPDATE"), params or {})
+        session.execute(text(f"SELECT 1 FROM member WHERE id IN ({ids_sql}) ORDER BY id FOR NO KEY UPDATE"),
+                        params or {})
 
 
 # --- full and daily ---------------------------------------------------------------------------------
@@ -379,9 +382,10 @@ def full(session: Session, org_id: int, as_of: datetime | None = None, progress=
     _lock(session, org_id)
     model = current_model(session, org_id)
     sql, result = _Sql(session), RunResult(version=model.version)
-    # Pending work committed before this point is covered by the rebuild; anything later stays queued.
-    session.execute(text("DELETE FROM score_pending WHERE org_id = :org"), {"org": org_id})
+    # Members first, then the queue (the order ingest uses). Pending work committed before this point is
+    # covered by the rebuild; anything later stays queued.
     _lock_members(session, "SELECT id FROM member WHERE org_id = :org", {"org": org_id})
+    session.execute(text("DELETE FROM score_pending WHERE org_id = :org"), {"org": org_id})
     params: dict = {"agency": require_agency_id(), "org": org_id}
     session.execute(text("DELETE FROM member_day WHERE org_id = :org"), params)
     result.member_days = session.execute(text(_rebuild_days_sql(sql, "activity a")), params).rowcount or 0
