@@ -73,18 +73,20 @@ def rollup(session: Session, org_id: int, days: int = 400, as_of: datetime | Non
     data.setdefault(today, {"dau": 0, "activities": 0, "by_type": {}, "by_channel": {}})
     data[today].update(members=snap["members"], wau=snap["active_7d"], mau=snap["active_30d"],
                        stages=snap["stages"], at_risk=snap["at_risk"], windows=windows)
-    agency_id = require_agency_id()
-    session.execute(text("DELETE FROM org_day WHERE org_id = :org AND day > :first AND day < :today"), params)
+    # Snapshots only a past day's pass could take (stage distribution, members, at risk) are kept; the rest of
+    # each day is recomputed. One read, one delete, one insert for the whole window.
     import json
-    for day, values in sorted(data.items()):
-        old = session.execute(text("SELECT data FROM org_day WHERE org_id = :org AND day = :day"),
-                              {"org": org_id, "day": day}).scalar()
-        if old is not None and day == today:
-            old = old if isinstance(old, dict) else json.loads(old)
-            values = {**old, **values}
-        session.execute(text("DELETE FROM org_day WHERE org_id = :org AND day = :day"), {"org": org_id, "day": day})
-        session.execute(text("INSERT INTO org_day (agency_id, org_id, day, data) VALUES (:a, :org, :day, :data)"),
-                        {"a": agency_id, "org": org_id, "day": day, "data": json.dumps(values)})
+    kept = ("members", "wau", "mau", "stages", "at_risk", "windows")
+    for day, old in session.execute(text("SELECT day, data FROM org_day WHERE org_id = :org AND day > :first "
+                                         "AND day <= :today"), params):
+        old = old if isinstance(old, dict) else json.loads(old)
+        if day != today:
+            data.setdefault(day, {"dau": 0, "activities": 0, "by_type": {}, "by_channel": {}})
+            data[day].update({k: old[k] for k in kept if k in old})
+    session.execute(text("DELETE FROM org_day WHERE org_id = :org AND day > :first AND day <= :today"), params)
+    session.execute(text("INSERT INTO org_day (agency_id, org_id, day, data) VALUES (:a, :org, :day, :data)"),
+                    [{"a": require_agency_id(), "org": org_id, "day": day, "data": json.dumps(values)}
+                     for day, values in sorted(data.items())])
     from .scoring import _touch
     _touch(session, org_id, metrics_at=as_of)
     return len(data)

@@ -264,10 +264,6 @@ def mark_members(session: Session, member_ids: set[int] | list[int]) -> None:
         ON CONFLICT DO NOTHING"""), params)
 
 
-def pending_count(session: Session, org_id: int) -> int:
-    return session.scalar(text("SELECT count(*) FROM score_pending WHERE org_id = :org"), {"org": org_id}) or 0
-
-
 @dataclass
 class RunResult:
     members: int = 0

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from tenants import scoring
 from tenants.context import TenantScopeError, tenant_scope
 from tenants.db import job_session, system_scope
-from tenants.models import JobRun, Member, OrgDay, ScorePending
+from tenants.models import JobRun, Member, OrgDay, OrgScore, ScorePending
 from workers.runner import run
 from workers.scoring import request_full, request_incremental
 
@@ -84,15 +84,16 @@ def test_worker_killed_mid_job_changes_nothing_and_the_rerun_converges(world, wo
     a, o, _b, _other = world
     with tenant_scope(a.id, o.id), job_session() as s:
         pending = s.scalar(select(func.count()).select_from(ScorePending))
-        victim = s.scalar(select(Member.id).where(Member.org_id == o.id).order_by(Member.id.desc()).limit(1))
+        s.add(OrgScore(org_id=o.id))       # the row every run updates last, after all of its writes
+        s.flush()
         run_ = (request_full(s, o.id)[0] if kind == "score_full" else request_incremental(s, o.id))
-    # Hold one member row: the job blocks inside its transaction, after it has started writing.
+    # Hold that row: the job blocks at the end of its transaction, with everything else written.
     # As a superuser: RLS would hide the row from a role without a tenant, and only a superuser sees other
     # roles' queries in pg_stat_activity.
     from ..conftest import ADMIN_URL
     test_db = ADMIN_URL.rsplit("/", 1)[0] + "/" + settings.database_url.rsplit("/", 1)[1]
     blocker = psycopg.connect(test_db)
-    assert blocker.execute("SELECT 1 FROM member WHERE id = %s FOR UPDATE", (victim,)).fetchone()
+    assert blocker.execute("SELECT 1 FROM org_score WHERE org_id = %s FOR UPDATE", (o.id,)).fetchone()
     watcher = psycopg.connect(ADMIN_URL, autocommit=True)
     worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker", "--burst"], env=worker_env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -100,11 +101,11 @@ def test_worker_killed_mid_job_changes_nothing_and_the_rerun_converges(world, wo
         deadline = time.time() + 60
         while time.time() < deadline:      # wait until the job's transaction waits on our lock
             waiting = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                      "AND query LIKE '%FOR UPDATE%'").fetchone()[0]
+                                      "AND query LIKE '%org_score%'").fetchone()[0]
             if waiting:
                 break
             time.sleep(0.05)
-        assert waiting, "the job never reached the member lock"
+        assert waiting, "the job never reached its last write"
         for pid in [worker.pid, *_descendants(worker.pid)]:
             os.kill(pid, signal.SIGKILL)
         worker.wait()
@@ -115,6 +116,7 @@ def test_worker_killed_mid_job_changes_nothing_and_the_rerun_converges(world, wo
     with tenant_scope(a.id, o.id), job_session() as s:
         assert s.scalar(select(func.count()).select_from(ScorePending)) == pending     # nothing was taken
         assert s.scalar(select(func.count()).select_from(Member).where(Member.score.is_not(None))) == 0
+        assert s.scalar(text("SELECT count(*) FROM member_day")) == 0                 # nor written
     with system_scope() as s:              # what the reaper does for a dead worker's run
         s.execute(text("UPDATE job_run SET status = 'failed' WHERE id = :id"), {"id": run_.id})
     with tenant_scope(a.id, o.id), job_session() as s:

@@ -285,3 +285,21 @@ def test_settings_are_validated():
         scoring.Model.from_settings({"thresholds": {"active": 0.5}})
     with pytest.raises(scoring.ScoringError):
         scoring.Model.from_settings({"weights": {"message": "lots"}})
+
+
+def test_daily_metrics_keep_each_days_stage_snapshot(org):
+    from tenants import metrics
+    from tenants.models import OrgDay
+    a, o = org
+    factories.ingest_into(a, o, [act("ann", "review", NOW - timedelta(days=3), "a1")])
+    with tenant_scope(a.id, o.id), job_session() as s:
+        scoring.full(s, o.id, NOW - timedelta(days=1))
+        metrics.rollup(s, o.id, as_of=NOW - timedelta(days=1))
+        scoring.daily(s, o.id, NOW)
+        metrics.rollup(s, o.id, as_of=NOW)
+        rows = {d.day: d.data for d in s.scalars(select(OrgDay).where(OrgDay.org_id == o.id))}
+    today, yesterday = scoring.day_number(NOW), scoring.day_number(NOW) - 1
+    assert rows[yesterday]["stages"]["participant"] == 1          # yesterday's snapshot survived today's pass
+    assert rows[today]["stages"]["participant"] == 1 and rows[today]["members"] == 1
+    assert rows[scoring.day_number(NOW - timedelta(days=3))]["dau"] == 1
+    assert rows[scoring.day_number(NOW - timedelta(days=3))]["by_type"] == {"review": 1}
