@@ -208,6 +208,8 @@ class AuditLog(TenantOwned, Base):
 
 class JobRun(TenantOwned, Base):
     __tablename__ = "job_run"
+    # "Is a scoring run of this organisation waiting or running?" is asked on every ingest batch and page.
+    __table_args__ = (Index("ix_job_run_org_kind_status", "org_id", "kind", "status"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
     org_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("organisation.id", ondelete="CASCADE"))

@@ -129,11 +129,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('influence', sa.Double(), nullable=True))
         batch_op.add_column(sa.Column('influence_raw', sa.Double(), nullable=True))
 
+    op.create_index("ix_job_run_org_kind_status", "job_run", ["org_id", "kind", "status"])
     for table in ("org_day", "org_score", "scoring_model", "member_day", "score_pending", "stage_change"):
         rls.enable(op, table)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_job_run_org_kind_status", table_name="job_run")
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.drop_column('influence_raw')
         batch_op.drop_column('influence')
