@@ -196,6 +196,16 @@ def _contrib(model: Model, sql: _Sql, params: dict) -> str:
             f"power(2.0, {sql.greatest}((d.day - :epoch) / :half_life, -1000.0)))")
 
 
+def _rule_params(model: Model, params: dict) -> tuple[str, str]:
+    """Bind the stage thresholds (:t1..:t4) and advocacy types; returns the SQL for "an advocacy type" and for
+    "or an NPS promoter" (empty when NPS does not count)."""
+    for i, stage in enumerate(STAGES[1:], start=1):
+        params[f"t{i}"] = model.thresholds[stage]
+    params.update({f"adv{i}": kind for i, kind in enumerate(model.advocacy_types)})
+    advocacy = ", ".join(f":adv{i}" for i in range(len(model.advocacy_types))) or "NULL"
+    return advocacy, ("OR d.promoters > 0" if model.advocacy_nps else "")
+
+
 def _decay(model: Model, moment: datetime) -> float:
     """2^(−(t − epoch)/h): multiplies B into E at `moment`."""
     return 2.0 ** (-(moment.timestamp() / 86400 - model.epoch_day) / model.half_life_days)
@@ -443,11 +453,7 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
                     "grace_cutoff": sql.ts(as_of - timedelta(days=model.grace_days)),
                     "risk_cutoff": sql.ts(as_of - timedelta(days=model.risk_days)),
                     "now": sql.ts(as_of), "need_weeks": model.active_weeks, "v": model.version}
-    for i, stage in enumerate(STAGES[1:], start=1):
-        params[f"t{i}"] = model.thresholds[stage]
-    advocacy = ", ".join(f":adv{i}" for i in range(len(model.advocacy_types))) or "NULL"
-    params.update({f"adv{i}": kind for i, kind in enumerate(model.advocacy_types)})
-    promoters = "OR d.promoters > 0" if model.advocacy_nps else ""
+    advocacy, promoters = _rule_params(model, params)
     contrib = _contrib(model, sql, params)
     # Members no longer scored: staff, bots, merged away, erased.
     session.execute(text("""
@@ -559,11 +565,7 @@ def preview(session: Session, org_id: int, model: Model, as_of: datetime | None 
                     "weeks_from": today - WEEKS_WINDOW * 7, "adv_from": today - ADVOCACY_DAYS,
                     "tenure_cutoff": sql.ts(as_of - timedelta(days=model.tenure_days)),
                     "need_weeks": model.active_weeks}
-    for i, stage in enumerate(STAGES[1:], start=1):
-        params[f"t{i}"] = model.thresholds[stage]
-    advocacy = ", ".join(f":adv{i}" for i in range(len(model.advocacy_types))) or "NULL"
-    params.update({f"adv{i}": kind for i, kind in enumerate(model.advocacy_types)})
-    promoters = "OR d.promoters > 0" if model.advocacy_nps else ""
+    advocacy, promoters = _rule_params(model, params)
     contrib = _contrib(model, sql, params)
     rows = session.execute(text(f"""
         SELECT m.stage, CASE WHEN e >= :t4 AND adv > 0 THEN 'advocate'
