@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -69,10 +69,11 @@ def kpis(session: Session, org_id: int, p: Period) -> dict:
             FROM member_day d JOIN member m ON m.id = d.member_id
             WHERE d.org_id = :org AND d.day >= :lo AND d.day <= :hi AND {ELIGIBLE}"""),
             {"org": org_id, "lo": lo, "hi": hi}).one()
+        start = datetime(q.start.year, q.start.month, q.start.day, tzinfo=UTC)
+        end = datetime(q.end.year, q.end.month, q.end.day, tzinfo=UTC) + timedelta(days=1)
         new = session.scalar(text(f"""
             SELECT count(*) FROM member m WHERE m.org_id = :org AND m.first_seen_at >= :a AND m.first_seen_at < :b
-            AND {ELIGIBLE}"""), {"org": org_id, "a": sql.ts(datetime(q.start.year, q.start.month, q.start.day)),
-                                 "b": sql.ts(datetime(q.end.year, q.end.month, q.end.day) + timedelta(days=1))})
+            AND {ELIGIBLE}"""), {"org": org_id, "a": sql.ts(start), "b": sql.ts(end)})
         out[name] = {"active": active or 0, "activities": int(acts or 0), "new": new or 0}
     return out
 
