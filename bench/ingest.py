@@ -59,6 +59,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_gunicorn(workers: int) -> tuple[subprocess.Popen, str]:
+    """The app under gunicorn on a free loopback port, with this process's environment; returns once
+    /healthz answers."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+                               f"127.0.0.1:{port}", "web:create_app()"], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server, base
+
+
 def setup_database() -> tuple[str, str, str]:
     name = f"communa_bench_{secrets.token_hex(3)}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
@@ -139,18 +156,7 @@ def main() -> None:
     api_org = new_org("API")
     with tenant_scope(agency.id, api_org), job_session() as s:
         _key, token = apikeys.create(s, api_org, "bench", Actor(email="bench"))
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.api_workers), "--bind",
-                               f"127.0.0.1:{port}", "web:create_app()"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
+    server, base = start_gunicorn(args.api_workers)
 
     def item(r):
         d = {"member": {"channel": "telegram", "external_id": str(r["member"]),

@@ -18,9 +18,7 @@ import io
 import os
 import random
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -34,7 +32,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.ingest import ADMIN_URL, drop_database, setup_database  # noqa: E402
+from bench.ingest import ADMIN_URL, drop_database, setup_database, start_gunicorn  # noqa: E402
 
 SIZES = {"S": (1, 10_000, 1_000_000), "M": (200, 1_000_000, 20_000_000), "XS": (2, 2_000, 100_000)}
 KINDS = ["message"] * 50 + ["reaction"] * 28 + ["reply"] * 14 + ["post"] * 4 + ["share"] * 2 + ["review"] * 2
@@ -86,12 +84,6 @@ def _copy_activity(conn, buf: io.StringIO) -> None:
     with conn.cursor().copy("COPY activity (agency_id, org_id, member_id, target_member_id, type, channel, "
                             "occurred_at, weight, source_id, meta, created_at) FROM STDIN") as copy:
         copy.write(buf.getvalue())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load_test(base: str, path: str, cookie: str, clients: int, seconds: float) -> tuple[float, float, float]:
@@ -231,19 +223,8 @@ def run(args, dbname: str, n_orgs: int, members: int, activities: int) -> None:
         with tenant_scope(agency.id, org_id), job_session() as s:
             from tenants import metrics
             metrics.rollup(s, org_id)
-        port = free_port()
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.web_workers), "--bind",
-                                   f"127.0.0.1:{port}", "web:create_app()"], env=env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_gunicorn(args.web_workers)
         try:
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(base + "/healthz", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
             jar = CookieJar()
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
             html = opener.open(base + "/login").read().decode()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .metrics import ELIGIBLE
 from .models import Member, utcnow
-from .scoring import STAGES, _Sql
+from .scoring import STAGES, Dialect
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def cached_kpis(session: Session, org_id: int, p: Period) -> dict | None:
 
 def kpis(session: Session, org_id: int, p: Period) -> dict:
     """Active members, new members and activities for the period and the one before."""
-    sql = _Sql(session)
+    sql = Dialect(session)
     out = {}
     for name, q in (("now", p), ("before", p.previous())):
         lo, hi = _day(q.start), _day(q.end)

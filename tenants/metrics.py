@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from .context import require_agency_id
 from .models import utcnow
-from .scoring import STAGES, _Sql, day_number, state
+from .scoring import STAGES, Dialect, day_number, state
 
 ELIGIBLE = ("NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.erased_at IS NULL")
 
@@ -17,7 +17,7 @@ ELIGIBLE = ("NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.
 def summary(session: Session, org_id: int, as_of: datetime | None = None) -> dict:
     """Current totals: members, active in 7 and 30 days, members per stage, at risk, and when computed."""
     as_of = as_of or utcnow()
-    sql = _Sql(session)
+    sql = Dialect(session)
     row = session.execute(text(f"""
         SELECT count(*),
                sum(CASE WHEN m.last_active_at >= :d7 THEN 1 ELSE 0 END),
@@ -41,7 +41,7 @@ def rollup(session: Session, org_id: int, days: int = 400, as_of: datetime | Non
     """Write org_day rows for the last `days` days: active members, activity by type and channel; today's
     row also carries the stage distribution and at-risk count (stage history accrues day by day)."""
     as_of = as_of or utcnow()
-    sql = _Sql(session)
+    sql = Dialect(session)
     today = day_number(as_of)
     first = today - days
     params = {"org": org_id, "first": first, "today": today, "since": sql.ts(as_of - timedelta(days=days + 1))}
@@ -87,8 +87,8 @@ def rollup(session: Session, org_id: int, days: int = 400, as_of: datetime | Non
     session.execute(text("INSERT INTO org_day (agency_id, org_id, day, data) VALUES (:a, :org, :day, :data)"),
                     [{"a": require_agency_id(), "org": org_id, "day": day, "data": json.dumps(values)}
                      for day, values in sorted(data.items())])
-    from .scoring import _touch
-    _touch(session, org_id, metrics_at=as_of)
+    from .scoring import touch
+    touch(session, org_id, metrics_at=as_of)
     return len(data)
 
 

@@ -156,7 +156,7 @@ def versions(session: Session, org_id: int) -> list[ScoringModel]:
 
 # --- SQL pieces ------------------------------------------------------------------------------------
 
-class _Sql:
+class Dialect:
     """The few spellings that differ between PostgreSQL and SQLite."""
 
     def __init__(self, session: Session) -> None:
@@ -189,7 +189,7 @@ def _weight_case(model: Model, params: dict, col: str = "d.type") -> str:
     return f"(CASE {col} {' '.join(parts)} ELSE 0.0 END)"
 
 
-def _contrib(model: Model, sql: _Sql, params: dict) -> str:
+def _contrib(model: Model, sql: Dialect, params: dict) -> str:
     """One member_day row's term of B."""
     params["epoch"], params["half_life"] = model.epoch_day, float(model.half_life_days)
     return (f"(((d.n - d.n_custom) * {_weight_case(model, params)} + d.w_custom) * "
@@ -223,7 +223,7 @@ def _temp(session: Session, name: str, columns: str) -> None:
     session.execute(text(f"CREATE TEMP TABLE {name} ({columns}){suffix}"))
 
 
-def _rebuild_days_sql(sql: _Sql, source: str, where: str = "1 = 1") -> str:
+def _rebuild_days_sql(sql: Dialect, source: str, where: str = "1 = 1") -> str:
     """INSERT the member_day rows of the activities (alias a) that `source` (a FROM clause) yields."""
     return f"""
         INSERT INTO member_day (agency_id, org_id, member_id, day, type, n, n_custom, w_custom, promoters)
@@ -291,7 +291,7 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
     as_of = as_of or utcnow()
     _lock(session, org_id)
     model = current_model(session, org_id)
-    sql, result = _Sql(session), RunResult(version=model.version)
+    sql, result = Dialect(session), RunResult(version=model.version)
     rows = session.execute(text("""
         SELECT member_id, day FROM score_pending WHERE org_id = :org ORDER BY member_id, day LIMIT :n"""),
         {"org": org_id, "n": chunk}).all()
@@ -355,7 +355,7 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
     result.members = session.scalar(text("SELECT count(*) FROM score_set")) or 0
     _analyze(session, "score_set")
     result.stage_changes = _stage(session, org_id, model, as_of, with_risk=False)
-    _touch(session, org_id, scored_at=as_of)
+    touch(session, org_id, scored_at=as_of)
     return result
 
 
@@ -387,7 +387,7 @@ def full(session: Session, org_id: int, as_of: datetime | None = None, progress=
     progress = progress or (lambda *_: None)
     _lock(session, org_id)
     model = current_model(session, org_id)
-    sql, result = _Sql(session), RunResult(version=model.version)
+    sql, result = Dialect(session), RunResult(version=model.version)
     # Members first, then the queue (the order ingest uses). Pending work committed before this point is
     # covered by the rebuild; anything later stays queued.
     _lock_members(session, "SELECT id FROM member WHERE org_id = :org", {"org": org_id})
@@ -408,7 +408,7 @@ def full(session: Session, org_id: int, as_of: datetime | None = None, progress=
     result.stage_changes = _stage(session, org_id, model, as_of, with_risk=True)
     progress(75, "influence")
     _influence(session, org_id, as_of)
-    _touch(session, org_id, scored_at=as_of, full_at=as_of, daily_at=as_of)
+    touch(session, org_id, scored_at=as_of, full_at=as_of, daily_at=as_of)
     return result
 
 
@@ -428,7 +428,7 @@ def daily(session: Session, org_id: int, as_of: datetime | None = None) -> RunRe
     result.members = _set_all(session, org_id)
     result.stage_changes = _stage(session, org_id, model, as_of, with_risk=True)
     _influence(session, org_id, as_of)
-    _touch(session, org_id, scored_at=as_of, daily_at=as_of)
+    touch(session, org_id, scored_at=as_of, daily_at=as_of)
     return result
 
 
@@ -443,7 +443,7 @@ def _set_all(session: Session, org_id: int) -> int:
 def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_risk: bool) -> int:
     """Score, loyalty index and stage of the members in temp table score_set; returns stage changes.
     Promote at once; demote only after `grace_days` below the bar (then straight to the stage earned)."""
-    sql = _Sql(session)
+    sql = Dialect(session)
     today = day_number(as_of)
     params: dict = {"agency": require_agency_id(), "org": org_id, "today": today,
                     "decay": _decay(model, as_of), "weeks_from": today - WEEKS_WINDOW * 7,
@@ -515,7 +515,7 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
 def _influence(session: Session, org_id: int, as_of: datetime) -> None:
     """Over 90 days: distinct members who replied to, reacted to or mentioned a member, what they received,
     and reach log10(1 + followers); stored raw and as a percentile within the organisation."""
-    sql = _Sql(session)
+    sql = Dialect(session)
     params = {"org": org_id, "since": sql.ts(as_of - timedelta(days=INFLUENCE_DAYS)), "now": sql.ts(as_of)}
     _temp(session, "score_influence", "member_id bigint, raw double precision")
     session.execute(text("""
@@ -538,7 +538,7 @@ def _influence(session: Session, org_id: int, as_of: datetime) -> None:
         WHERE member.id = p.member_id"""))
 
 
-def _touch(session: Session, org_id: int, **stamps: datetime) -> None:
+def touch(session: Session, org_id: int, **stamps: datetime) -> None:
     row = session.scalar(select(OrgScore).where(OrgScore.org_id == org_id))
     if row is None:
         row = OrgScore(org_id=org_id)
@@ -558,7 +558,7 @@ def preview(session: Session, org_id: int, model: Model, as_of: datetime | None 
     """What saving `model` would do to stages: counts of members per (from, to), without writing anything.
     Promotions happen at once; demotions start the grace period."""
     as_of = as_of or utcnow()
-    sql = _Sql(session)
+    sql = Dialect(session)
     model = Model.from_settings(model.settings(), 0, day_number(as_of))
     today = day_number(as_of)
     params: dict = {"org": org_id, "today": today, "decay": _decay(model, as_of),

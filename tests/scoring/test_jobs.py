@@ -21,12 +21,8 @@ from workers.scoring import request_full, request_incremental
 
 from .. import factories
 from ..imports.test_csv import _descendants
+from ..workers.test_jobs import _work
 from .test_scoring import _random_history
-
-
-def _work(worker_env) -> None:
-    subprocess.run([sys.executable, "-m", "web.cli", "worker", "--burst"], env=worker_env, check=True,
-                   capture_output=True, timeout=180)
 
 
 def _scores(a, o) -> dict[int, tuple]:
@@ -51,7 +47,7 @@ def test_full_recompute_through_a_worker_and_no_duplicate_request(world, worker_
     with tenant_scope(a.id, o.id), job_session() as s:
         again, started_again = request_full(s, o.id)
     assert started and not started_again and again.id == first.id     # a second click joins the first run
-    _work(worker_env)
+    assert _work(worker_env).returncode == 0
     with system_scope() as s:
         runs = {r.kind: r for r in s.scalars(select(JobRun).where(JobRun.org_id == o.id))}
         assert runs["score_full"].status == "done" and runs["score_full"].result["members"] > 0
@@ -72,7 +68,7 @@ def test_incremental_after_api_ingest_runs_once(world, worker_env):
             request_incremental(s, o.id)
     with system_scope() as s:
         assert s.scalar(select(func.count()).select_from(JobRun).where(JobRun.kind == "score_incremental")) == 1
-    _work(worker_env)
+    assert _work(worker_env).returncode == 0
     with system_scope() as s:
         assert s.scalar(select(func.count()).select_from(ScorePending).where(ScorePending.org_id == o.id)) == 0
         run_ = s.scalar(select(JobRun).where(JobRun.kind == "score_incremental"))
@@ -122,7 +118,7 @@ def test_worker_killed_mid_job_changes_nothing_and_the_rerun_converges(world, wo
     with tenant_scope(a.id, o.id), job_session() as s:
         again = request_full(s, o.id)[0] if kind == "score_full" else request_incremental(s, o.id)
     assert again.id != run_.id
-    _work(worker_env)
+    assert _work(worker_env).returncode == 0
     got = _scores(a, o)
     with tenant_scope(a.id, o.id), job_session() as s:
         scoring.full(s, o.id, as_of=None)
