@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from .metrics import ELIGIBLE
+from .metrics import ELIGIBLE, nps, stickiness
 from .models import Member, utcnow
-from .scoring import STAGES, Dialect
+from .scoring import Dialect
 
 
 @dataclass(frozen=True)
@@ -55,38 +55,70 @@ def cached_kpis(session: Session, org_id: int, p: Period) -> dict | None:
     if data is None:
         return None
     data = data if isinstance(data, dict) else json.loads(data)
-    return (data.get("windows") or {}).get(str(p.days))
+    cached = (data.get("windows") or {}).get(str(p.days))
+    return cached if cached and "returning" in cached["now"] else None     # older passes kept fewer KPIs
 
 
-def kpis(session: Session, org_id: int, p: Period) -> dict:
-    """Active members, new members and activities for the period and the one before."""
+def _moment(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+def kpis(session: Session, org_id: int, p: Period, days: dict[int, dict] | None = None) -> dict:
+    """The period's KPIs and the previous period's. Active: did anything in the period; new: first seen in it;
+    returning: active after a previous period without activity (and seen before it); churned: active in the
+    previous period, not in this one; stickiness: mean DAU / MAU; NPS from survey answers. `days` are org_day
+    values by day number (read from org_day when not given)."""
     sql = Dialect(session)
-    out = {}
-    for name, q in (("now", p), ("before", p.previous())):
-        lo, hi = _day(q.start), _day(q.end)
-        active, acts = session.execute(text(f"""
-            SELECT count(DISTINCT d.member_id), coalesce(sum(d.n), 0)
-            FROM member_day d JOIN member m ON m.id = d.member_id
-            WHERE d.org_id = :org AND d.day >= :lo AND d.day <= :hi AND {ELIGIBLE}"""),
-            {"org": org_id, "lo": lo, "hi": hi}).one()
-        start = datetime(q.start.year, q.start.month, q.start.day, tzinfo=UTC)
-        end = datetime(q.end.year, q.end.month, q.end.day, tzinfo=UTC) + timedelta(days=1)
-        new = session.scalar(text(f"""
-            SELECT count(*) FROM member m WHERE m.org_id = :org AND m.first_seen_at >= :a AND m.first_seen_at < :b
-            AND {ELIGIBLE}"""), {"org": org_id, "a": sql.ts(start), "b": sql.ts(end)})
-        out[name] = {"active": active or 0, "activities": int(acts or 0), "new": new or 0}
-    return out
+    prev = p.previous()
+    before_prev = prev.previous()
+    params = {"org": org_id, "lo0": _day(before_prev.start), "lo1": _day(prev.start), "lo2": _day(p.start),
+              "hi": _day(p.end), "s1": sql.ts(_moment(prev.start)), "s2": sql.ts(_moment(p.start)),
+              "e2": sql.ts(_moment(p.end) + timedelta(days=1))}
+    row = session.execute(text(f"""
+        SELECT sum(x.a2), sum(x.a1),
+               sum(CASE WHEN x.a2 = 1 AND x.a1 = 0 AND m.first_seen_at < :s2 THEN 1 ELSE 0 END),
+               sum(CASE WHEN x.a1 = 1 AND x.a0 = 0 AND m.first_seen_at < :s1 THEN 1 ELSE 0 END),
+               sum(CASE WHEN x.a1 = 1 AND x.a2 = 0 THEN 1 ELSE 0 END),
+               sum(CASE WHEN x.a0 = 1 AND x.a1 = 0 THEN 1 ELSE 0 END),
+               sum(x.n2), sum(x.n1)
+        FROM (SELECT d.member_id,
+                     max(CASE WHEN d.day >= :lo2 THEN 1 ELSE 0 END) AS a2,
+                     max(CASE WHEN d.day >= :lo1 AND d.day < :lo2 THEN 1 ELSE 0 END) AS a1,
+                     max(CASE WHEN d.day < :lo1 THEN 1 ELSE 0 END) AS a0,
+                     sum(CASE WHEN d.day >= :lo2 THEN d.n ELSE 0 END) AS n2,
+                     sum(CASE WHEN d.day >= :lo1 AND d.day < :lo2 THEN d.n ELSE 0 END) AS n1
+              FROM member_day d WHERE d.org_id = :org AND d.day >= :lo0 AND d.day <= :hi
+              GROUP BY d.member_id) x
+        JOIN member m ON m.id = x.member_id WHERE {ELIGIBLE}"""), params).one()
+    new_now, new_before = session.execute(text(f"""
+        SELECT sum(CASE WHEN m.first_seen_at >= :s2 THEN 1 ELSE 0 END),
+               sum(CASE WHEN m.first_seen_at < :s2 THEN 1 ELSE 0 END)
+        FROM member m WHERE m.org_id = :org AND m.first_seen_at >= :s1 AND m.first_seen_at < :e2 AND {ELIGIBLE}"""),
+        params).one()
+    if days is None:
+        days = {d: (v if isinstance(v, dict) else json.loads(v)) for d, v in session.execute(text(
+            "SELECT day, data FROM org_day WHERE org_id = :org AND day >= :lo1 AND day <= :hi"), params)}
+    figures = [int(v or 0) for v in row]
+    return {
+        "now": {"active": figures[0], "returning": figures[2], "churned": figures[4], "activities": figures[6],
+                "new": new_now or 0, "stickiness": stickiness(days, params["lo2"], params["hi"]),
+                "nps": nps(session, org_id, _moment(p.start), _moment(p.end) + timedelta(days=1))},
+        "before": {"active": figures[1], "returning": figures[3], "churned": figures[5], "activities": figures[7],
+                   "new": new_before or 0, "stickiness": stickiness(days, params["lo1"], params["lo2"] - 1),
+                   "nps": nps(session, org_id, _moment(prev.start), _moment(p.start))},
+    }
 
 
-def change(now: float, before: float) -> float | None:
+def change(now: float | None, before: float | None) -> float | None:
     """Percent change against the previous period (None when there is nothing to compare with)."""
-    if not before:
+    if not before or now is None:
         return None
     return round(100.0 * (now - before) / before, 1)
 
 
 def series(session: Session, org_id: int, p: Period) -> dict:
-    """Chart data from org_day: active members per day, activity by type and by channel, stage shares."""
+    """Chart data from org_day: DAU, WAU and MAU per day, activity by type and by channel, and the monthly
+    figures (stage distribution and movement, cohorts, NPS) of the latest pass."""
     rows = session.execute(text("SELECT day, data FROM org_day WHERE org_id = :org AND day >= :lo AND day <= :hi "
                                 "ORDER BY day"), {"org": org_id, "lo": _day(p.start), "hi": _day(p.end)}).all()
     by_day = {d: (v if isinstance(v, dict) else json.loads(v)) for d, v in rows}
@@ -99,16 +131,25 @@ def series(session: Session, org_id: int, p: Period) -> dict:
             types[k] = types.get(k, 0) + n
         for k, n in (v.get("by_channel") or {}).items():
             channels[k] = channels.get(k, 0) + n
-    staged = [(d, by_day[d]["stages"]) for d in days if d in by_day and by_day[d].get("stages")]
+    latest = by_day.get(days[-1]) if days[-1] in by_day and "monthly" in by_day[days[-1]] else _latest(session,
+                                                                                                       org_id)
     return {
         "labels": labels,
         "dau": [by_day.get(d, {}).get("dau", 0) for d in days],
+        "wau": [by_day.get(d, {}).get("wau", 0) for d in days],
+        "mau": [by_day.get(d, {}).get("mau", 0) for d in days],
         "activities": [by_day.get(d, {}).get("activities", 0) for d in days],
         "types": dict(sorted(types.items(), key=lambda kv: -kv[1])),
         "channels": dict(sorted(channels.items(), key=lambda kv: -kv[1])),
-        "stage_days": [(date(1970, 1, 1) + timedelta(days=d)).isoformat() for d, _ in staged],
-        "stages": {s: [v.get(s, 0) for _, v in staged] for s in STAGES},
+        "monthly": (latest or {}).get("monthly"),
     }
+
+
+def _latest(session: Session, org_id: int) -> dict | None:
+    """The newest org_day row (the last metrics pass), for the monthly figures."""
+    data = session.scalar(text("SELECT data FROM org_day WHERE org_id = :org ORDER BY day DESC LIMIT 1"),
+                          {"org": org_id})
+    return data if data is None or isinstance(data, dict) else json.loads(data)
 
 
 def top(session: Session, org_id: int, kind: str, limit: int = 8) -> list[Member]:

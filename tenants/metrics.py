@@ -1,17 +1,67 @@
-"""Organisation metrics: daily rollups in `org_day` and the current summary. Set-based SQL; staff and bots
-are left out of every figure."""
+"""Organisation metrics: daily rollups in `org_day`, monthly stages in `member_month`, and the current summary.
+Set-based SQL; staff and bots are left out of every figure.
+
+Daily (each day of the window): DAU, WAU, MAU (members active in the 7 and 30 days ending that day), activity
+by type and by channel; today's row also keeps the members, stage distribution, at-risk count, the preset
+periods' KPIs and the monthly figures below (each past day keeps the snapshot its own pass took).
+
+Monthly (this month and the twelve before it), from `member_month`: stage distribution, stage movement
+(from-stage at the end of the month before × to-stage at the end of the month), cohort retention by first-seen
+month, and NPS from survey answers.
+"""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from .context import require_agency_id
 from .models import utcnow
-from .scoring import STAGES, Dialect, day_number, state
+from .scoring import (
+    ADVOCACY_DAYS,
+    STAGES,
+    WEEKS_WINDOW,
+    Dialect,
+    _analyze,
+    _contrib,
+    _decay,
+    _rule_params,
+    _temp,
+    current_model,
+    day_number,
+    day_start,
+    state,
+)
 
 ELIGIBLE = ("NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.erased_at IS NULL")
+MONTHS = 13     # this month and the twelve before it
+
+
+def month_of(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def month_start(month: int) -> date:
+    return date(month // 12, month % 12 + 1, 1)
+
+
+def month_end(month: int) -> date:
+    return month_start(month + 1) - timedelta(days=1)
+
+
+def month_label(month: int) -> str:
+    return f"{month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def parse_month(value: str | None) -> int | None:
+    """'2026-10' → month number, None when it is not one."""
+    try:
+        year, mon = (int(part) for part in (value or "").split("-"))
+    except ValueError:
+        return None
+    return year * 12 + mon - 1 if 2000 <= year <= 2200 and 1 <= mon <= 12 else None
 
 
 def summary(session: Session, org_id: int, as_of: datetime | None = None) -> dict:
@@ -37,52 +87,82 @@ def summary(session: Session, org_id: int, as_of: datetime | None = None) -> dic
             "full_recompute_at": st.full_at.isoformat() if st and st.full_at else None}
 
 
+def nps(session: Session, org_id: int, start: datetime, end: datetime) -> dict:
+    """Net Promoter Score of the survey answers in [start, end): each member's latest answer counts once;
+    9-10 promoters, 0-6 detractors. score is None when nobody answered."""
+    sql = Dialect(session)
+    row = session.execute(text(f"""
+        SELECT sum(CASE WHEN v >= 9 THEN 1 ELSE 0 END), sum(CASE WHEN v <= 6 THEN 1 ELSE 0 END), count(*)
+        FROM (SELECT {sql.nps('a.meta')} AS v,
+                     row_number() OVER (PARTITION BY a.member_id ORDER BY a.occurred_at DESC, a.id DESC) AS rn
+              FROM activity a JOIN member m ON m.id = a.member_id
+              WHERE a.org_id = :org AND a.type = 'survey_answer' AND a.occurred_at >= :a AND a.occurred_at < :b
+                AND {sql.nps('a.meta')} BETWEEN 0 AND 10 AND {ELIGIBLE}) x
+        WHERE rn = 1"""), {"org": org_id, "a": sql.ts(start), "b": sql.ts(end)}).one()
+    return _nps_figures(row[0] or 0, row[1] or 0, row[2] or 0)
+
+
+def _nps_figures(promoters: int, detractors: int, responses: int) -> dict:
+    score = round(100.0 * (promoters - detractors) / responses) if responses else None
+    return {"score": score, "promoters": promoters, "detractors": detractors,
+            "passives": responses - promoters - detractors, "responses": responses}
+
+
+def stickiness(days: dict[int, dict], lo: int, hi: int) -> float | None:
+    """Mean DAU / MAU over the days lo..hi, in percent (None without any MAU)."""
+    ratios = [v["dau"] / v["mau"] for d, v in days.items() if lo <= d <= hi and v.get("mau")]
+    return round(100.0 * sum(ratios) / len(ratios), 1) if ratios else None
+
+
+# --- daily ----------------------------------------------------------------------------------------------
+
 def rollup(session: Session, org_id: int, days: int = 400, as_of: datetime | None = None) -> int:
-    """Write org_day rows for the last `days` days: active members, activity by type and channel; today's
-    row also carries the stage distribution and at-risk count (stage history accrues day by day)."""
+    """Write org_day rows for the last `days` days and member_month for the last 13 months (see the module
+    docstring); returns the number of days written."""
     as_of = as_of or utcnow()
     sql = Dialect(session)
     today = day_number(as_of)
     first = today - days
     params = {"org": org_id, "first": first, "today": today, "since": sql.ts(as_of - timedelta(days=days + 1))}
-    data: dict[int, dict] = {}
-    for day, dau, acts in session.execute(text(f"""
-            SELECT d.day, count(DISTINCT d.member_id), sum(d.n) FROM member_day d JOIN member m ON m.id = d.member_id
-            WHERE d.org_id = :org AND d.day > :first AND d.day <= :today AND {ELIGIBLE}
-            GROUP BY d.day"""), params):
-        data[day] = {"dau": dau, "activities": int(acts), "by_type": {}, "by_channel": {}}
+    data: dict[int, dict] = {d: _empty_day() for d in range(first + 1, today + 1)}
     for day, kind, n in session.execute(text(f"""
-            SELECT d.day, d.type, sum(d.n) FROM member_day d JOIN member m ON m.id = d.member_id
+            SELECT d.day, d.type, sum(d.n)
+            FROM member_day d JOIN member m ON m.id = d.member_id
             WHERE d.org_id = :org AND d.day > :first AND d.day <= :today AND {ELIGIBLE}
             GROUP BY d.day, d.type"""), params):
         data[day]["by_type"][kind] = int(n)
+        data[day]["activities"] += int(n)
+    for day, dau in session.execute(text(f"""
+            SELECT d.day, count(DISTINCT d.member_id) FROM member_day d JOIN member m ON m.id = d.member_id
+            WHERE d.org_id = :org AND d.day > :first AND d.day <= :today AND {ELIGIBLE}
+            GROUP BY d.day"""), params):
+        data[day]["dau"] = dau
     for day, channel, n in session.execute(text(f"""
             SELECT {sql.day('a.occurred_at')}, a.channel, count(*) FROM activity a JOIN member m ON m.id = a.member_id
             WHERE a.org_id = :org AND a.occurred_at >= :since AND {ELIGIBLE}
             GROUP BY 1, 2"""), params):
         if day in data:
             data[day]["by_channel"][channel] = int(n)
+    for day, (wau, mau) in _rolling_active(session, org_id, first, today).items():
+        data[day].update(wau=wau, mau=mau)
     snap = summary(session, org_id, as_of)
+    member_months(session, org_id, as_of)
     # The dashboard's preset periods (7, 30, 90 days to today) read their KPIs from here instead of counting
     # distinct members over the rollup on every page view.
     from .dashboard import Period, kpis
     windows = {}
     for n in (7, 30, 90):
         end = as_of.date()
-        windows[str(n)] = kpis(session, org_id, Period(end - timedelta(days=n - 1), end))
-    data.setdefault(today, {"dau": 0, "activities": 0, "by_type": {}, "by_channel": {}})
-    data[today].update(members=snap["members"], wau=snap["active_7d"], mau=snap["active_30d"],
-                       stages=snap["stages"], at_risk=snap["at_risk"], windows=windows)
+        windows[str(n)] = kpis(session, org_id, Period(end - timedelta(days=n - 1), end), days=data)
+    data[today].update(members=snap["members"], stages=snap["stages"], at_risk=snap["at_risk"], windows=windows,
+                       monthly=monthly(session, org_id, as_of))
     # Snapshots only a past day's pass could take (stage distribution, members, at risk) are kept; the rest of
     # each day is recomputed. One read, one delete, one insert for the whole window.
-    import json
-    kept = ("members", "wau", "mau", "stages", "at_risk", "windows")
+    kept = ("members", "stages", "at_risk")
     for day, old in session.execute(text("SELECT day, data FROM org_day WHERE org_id = :org AND day > :first "
-                                         "AND day <= :today"), params):
+                                         "AND day < :today"), params):
         old = old if isinstance(old, dict) else json.loads(old)
-        if day != today:
-            data.setdefault(day, {"dau": 0, "activities": 0, "by_type": {}, "by_channel": {}})
-            data[day].update({k: old[k] for k in kept if k in old})
+        data[day].update({k: old[k] for k in kept if k in old})
     session.execute(text("DELETE FROM org_day WHERE org_id = :org AND day > :first AND day <= :today"), params)
     session.execute(text("INSERT INTO org_day (agency_id, org_id, day, data) VALUES (:a, :org, :day, :data)"),
                     [{"a": require_agency_id(), "org": org_id, "day": day, "data": json.dumps(values)}
@@ -92,4 +172,178 @@ def rollup(session: Session, org_id: int, days: int = 400, as_of: datetime | Non
     return len(data)
 
 
+def _empty_day() -> dict:
+    return {"dau": 0, "wau": 0, "mau": 0, "activities": 0, "by_type": {}, "by_channel": {}}
 
+
+def _rolling_active(session: Session, org_id: int, first: int, today: int) -> dict[int, tuple[int, int]]:
+    """WAU and MAU of every day in (first, today]. Each active day d of a member counts them on the days
+    d .. min(d + window, their next active day) - 1: those spans never overlap, so a running sum of +1/−1
+    events is the number of distinct members active in the window ending each day."""
+    events = session.execute(text(f"""
+        WITH days AS (
+            SELECT DISTINCT d.member_id, d.day FROM member_day d JOIN member m ON m.id = d.member_id
+            WHERE d.org_id = :org AND d.day > :lo AND d.day <= :today AND {ELIGIBLE}),
+        spans AS (
+            SELECT day, lead(day) OVER (PARTITION BY member_id ORDER BY day) AS next FROM days)
+        SELECT day, 1, 1 FROM spans
+        UNION ALL SELECT CASE WHEN next IS NULL OR next > day + 7 THEN day + 7 ELSE next END, -1, 0 FROM spans
+        UNION ALL SELECT CASE WHEN next IS NULL OR next > day + 30 THEN day + 30 ELSE next END, 0, -1 FROM spans
+        """), {"org": org_id, "lo": first - 30, "today": today}).all()
+    delta: dict[int, list[int]] = {}
+    for day, w, m in events:
+        acc = delta.setdefault(day, [0, 0])
+        acc[0] += w
+        acc[1] += m
+    out, wau, mau = {}, 0, 0
+    for day in range(first - 30, today + 1):
+        w, m = delta.get(day, (0, 0))
+        wau, mau = wau + w, mau + m
+        if day > first:
+            out[day] = (wau, mau)
+    return out
+
+
+# --- monthly --------------------------------------------------------------------------------------------
+
+def member_months(session: Session, org_id: int, as_of: datetime | None = None) -> int:
+    """Rewrite the organisation's member_month rows: each member's stage at the end of each of the last twelve
+    months, and now, and whether they were active in the month.
+
+    A past month's stage is the one the stage history records at its end. Before the history begins (scoring
+    had not run yet) it is reconstructed from the activity: the stage rules of the current model applied at the
+    month's end (score decayed to that moment, active weeks, tenure, advocacy), without the demotion grace."""
+    as_of = as_of or utcnow()
+    sql = Dialect(session)
+    model = current_model(session, org_id)
+    this = month_of(as_of.date())
+    first = this - (MONTHS - 1)
+    _temp(session, "month_ends", "k integer, month integer, lo_day integer, t_day integer, "
+                                 "t_ts timestamp with time zone, decay double precision, "
+                                 "tenure_ts timestamp with time zone")
+    rows = []
+    for k, month in enumerate(range(first, this)):
+        t_day = (month_end(month) - date(1970, 1, 1)).days
+        moment = day_start(t_day + 1)
+        rows.append({"k": k, "month": month, "lo": (month_start(month) - date(1970, 1, 1)).days, "t": t_day,
+                     "ts": sql.ts(moment), "decay": _decay(model, moment),
+                     "tenure": sql.ts(moment - timedelta(days=model.tenure_days))})
+    session.execute(text("INSERT INTO month_ends VALUES (:k, :month, :lo, :t, :ts, :decay, :tenure)"), rows)
+    _analyze(session, "month_ends")
+    params: dict = {"agency": require_agency_id(), "org": org_id, "first": first, "this": this,
+                    "last_k": MONTHS - 2, "need_weeks": model.active_weeks, "weeks_days": WEEKS_WINDOW * 7,
+                    "adv_days": ADVOCACY_DAYS, "first_day": rows[0]["lo"],
+                    "this_lo": (month_start(this) - date(1970, 1, 1)).days, "today": day_number(as_of)}
+    advocacy, promoters = _rule_params(model, params)
+    contrib = _contrib(model, sql, params)
+    session.execute(text("DELETE FROM member_month WHERE org_id = :org"), params)
+    # Terms of B per member and month (everything older lands in the first month), summed up to each month's
+    # end by a running total: one pass over member_day whatever the number of months. The windows (active
+    # weeks, advocacy) count back from midnight after the month's last day, as a scoring run then would.
+    session.execute(text(f"""
+        INSERT INTO member_month (agency_id, org_id, member_id, month, stage, active)
+        WITH grid AS (
+            SELECT m.id AS member_id, me.k, me.month, me.t_ts, me.decay, me.tenure_ts, m.first_seen_at
+            FROM member m CROSS JOIN month_ends me WHERE m.org_id = :org AND {ELIGIBLE}),
+        bucket AS (
+            SELECT d.member_id,
+                   {sql.greatest}({sql.month_of_day('d.day')} - :first, 0) AS k, sum({contrib}) AS c
+            FROM member_day d WHERE d.org_id = :org AND d.day < :this_lo
+            GROUP BY d.member_id, 2),
+        cum AS (
+            SELECT g.member_id, g.k, g.month, g.t_ts, g.tenure_ts, g.first_seen_at,
+                   g.decay * sum(coalesce(b.c, 0.0)) OVER (PARTITION BY g.member_id ORDER BY g.k) AS e
+            FROM grid g LEFT JOIN bucket b ON b.member_id = g.member_id AND b.k = g.k),
+        act AS (
+            SELECT DISTINCT d.member_id, {sql.month_of_day('d.day')} - :first AS k
+            FROM member_day d WHERE d.org_id = :org AND d.day >= :first_day AND d.day < :this_lo),
+        weeks AS (
+            SELECT d.member_id, me.k, count(DISTINCT (me.t_day + 1 - d.day) / 7) AS w
+            FROM member_day d JOIN month_ends me ON d.day > me.t_day + 1 - :weeks_days AND d.day <= me.t_day
+            WHERE d.org_id = :org AND d.day > :first_day - :weeks_days AND d.day < :this_lo
+            GROUP BY d.member_id, me.k),
+        adv AS (
+            SELECT DISTINCT d.member_id, me.k
+            FROM member_day d JOIN month_ends me ON d.day > me.t_day + 1 - :adv_days AND d.day <= me.t_day
+            WHERE d.org_id = :org AND (d.type IN ({advocacy}) {promoters})),
+        rec AS (
+            SELECT member_id, k, to_stage FROM (
+                SELECT sc.member_id, me.k, sc.to_stage,
+                       row_number() OVER (PARTITION BY sc.member_id, me.k ORDER BY sc.changed_at DESC, sc.id DESC)
+                         AS rn
+                FROM stage_change sc JOIN month_ends me ON sc.changed_at <= me.t_ts
+                WHERE sc.org_id = :org) x
+            WHERE rn = 1)
+        SELECT :agency, :org, c.member_id, c.month,
+               coalesce(r.to_stage, CASE
+                   WHEN c.e >= :t4 AND a.member_id IS NOT NULL THEN 'advocate'
+                   WHEN c.e >= :t3 AND c.first_seen_at <= c.tenure_ts THEN 'loyal'
+                   WHEN c.e >= :t2 AND coalesce(w.w, 0) >= :need_weeks THEN 'active'
+                   WHEN c.e >= :t1 THEN 'participant' ELSE 'newcomer' END),
+               CASE WHEN x.member_id IS NULL THEN false ELSE true END
+        FROM cum c
+        LEFT JOIN act x ON x.member_id = c.member_id AND x.k = c.k
+        LEFT JOIN weeks w ON w.member_id = c.member_id AND w.k = c.k
+        LEFT JOIN adv a ON a.member_id = c.member_id AND a.k = c.k
+        LEFT JOIN rec r ON r.member_id = c.member_id AND r.k = c.k
+        WHERE c.first_seen_at < c.t_ts"""), params)
+    # This month: today's stage, and whether the member was active since the 1st.
+    session.execute(text(f"""
+        INSERT INTO member_month (agency_id, org_id, member_id, month, stage, active)
+        SELECT :agency, :org, m.id, :this, m.stage,
+               CASE WHEN EXISTS (SELECT 1 FROM member_day d WHERE d.member_id = m.id AND d.day >= :this_lo
+                                 AND d.day <= :today) THEN true ELSE false END
+        FROM member m WHERE m.org_id = :org AND {ELIGIBLE}"""), params)
+    return session.scalar(text("SELECT count(*) FROM member_month WHERE org_id = :org"), params) or 0
+
+
+def monthly(session: Session, org_id: int, as_of: datetime | None = None) -> dict:
+    """Stage distribution per month, stage movement per month, cohort retention and NPS per month, from
+    member_month (see member_months) and the survey answers."""
+    as_of = as_of or utcnow()
+    sql = Dialect(session)
+    this = month_of(as_of.date())
+    first = this - (MONTHS - 1)
+    months = list(range(first, this + 1))
+    params = {"org": org_id, "first": first}
+    stages = {s: [0] * len(months) for s in STAGES}
+    for month, stage, n in session.execute(text("""
+            SELECT month, stage, count(*) FROM member_month WHERE org_id = :org AND stage IS NOT NULL
+            GROUP BY month, stage"""), params):
+        if stage in stages and first <= month <= this:
+            stages[stage][month - first] = n
+    movement: dict[str, list] = {}
+    for month, before, after, n in session.execute(text("""
+            SELECT c.month, p.stage, c.stage, count(*)
+            FROM member_month c LEFT JOIN member_month p ON p.member_id = c.member_id AND p.month = c.month - 1
+            WHERE c.org_id = :org AND c.month > :first AND c.stage IS NOT NULL
+            GROUP BY c.month, p.stage, c.stage"""), params):
+        movement.setdefault(str(month), []).append([before, after, n])
+    sizes = dict(session.execute(text(f"""
+        SELECT {sql.month_of_ts('m.first_seen_at')}, count(*) FROM member m
+        WHERE m.org_id = :org AND {ELIGIBLE} AND {sql.month_of_ts('m.first_seen_at')} >= :first GROUP BY 1"""),
+        params).all())
+    retained: dict[int, dict[int, int]] = {}
+    for cohort, month, n in session.execute(text(f"""
+            SELECT {sql.month_of_ts('m.first_seen_at')}, mm.month, count(*)
+            FROM member_month mm JOIN member m ON m.id = mm.member_id
+            WHERE mm.org_id = :org AND mm.active AND {sql.month_of_ts('m.first_seen_at')} >= :first
+            GROUP BY 1, 2"""), params):
+        retained.setdefault(cohort, {})[month - cohort] = n
+    cohorts = [[c, sizes[c], [retained.get(c, {}).get(k, 0) for k in range(this - c + 1)]]
+               for c in sorted(sizes) if first <= c <= this]
+    scores = {}
+    for month, promoters, detractors, responses in session.execute(text(f"""
+            SELECT month, sum(CASE WHEN v >= 9 THEN 1 ELSE 0 END), sum(CASE WHEN v <= 6 THEN 1 ELSE 0 END), count(*)
+            FROM (SELECT {sql.month_of_ts('a.occurred_at')} AS month, {sql.nps('a.meta')} AS v,
+                         row_number() OVER (PARTITION BY a.member_id, {sql.month_of_ts('a.occurred_at')}
+                                            ORDER BY a.occurred_at DESC, a.id DESC) AS rn
+                  FROM activity a JOIN member m ON m.id = a.member_id
+                  WHERE a.org_id = :org AND a.type = 'survey_answer' AND a.occurred_at >= :since
+                    AND {sql.nps('a.meta')} BETWEEN 0 AND 10 AND {ELIGIBLE}) x
+            WHERE rn = 1 GROUP BY month"""), {**params, "since": sql.ts(day_start(
+                (month_start(first) - date(1970, 1, 1)).days))}):
+        scores[month] = _nps_figures(promoters or 0, detractors or 0, responses or 0)
+    return {"months": months, "labels": [month_label(m) for m in months], "stages": stages,
+            "movement": movement, "cohorts": cohorts,
+            "nps": [scores.get(m) for m in months]}

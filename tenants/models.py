@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
@@ -319,7 +320,11 @@ class Activity(TenantOwned, OrgOwned, Base):
     __tablename__ = "activity"
     __table_args__ = (UniqueConstraint("org_id", "source_id", name="uq_activity_org_source"),
                       Index("ix_activity_member_time", "member_id", "occurred_at"),
-                      Index("ix_activity_org_time", "org_id", "occurred_at"))
+                      Index("ix_activity_org_time", "org_id", "occurred_at"),
+                      # NPS reads survey answers only: a small partial index instead of the whole period.
+                      Index("ix_activity_org_survey", "org_id", "occurred_at",
+                            postgresql_where=text("type = 'survey_answer'"),
+                            sqlite_where=text("type = 'survey_answer'")))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"))
     target_member_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("member.id", ondelete="SET NULL"),
@@ -450,6 +455,21 @@ class MemberDay(TenantOwned, OrgOwned, Base):
     n_custom: Mapped[int] = mapped_column(Integer)          # activities that carried their own weight
     w_custom: Mapped[float]                                  # and the sum of those weights
     promoters: Mapped[int] = mapped_column(Integer)          # survey answers scoring 9-10 (NPS)
+
+
+class MemberMonth(TenantOwned, OrgOwned, Base):
+    """Rollup: a member's loyalty stage at the end of a calendar month and whether they were active in it.
+    Feeds stage distribution over time, the stage movement matrix and cohort retention. month = year * 12 +
+    month - 1. Past months come from the stage history where it reaches back, else from the activity by the
+    stage rules; the current month holds today's stage."""
+    __tablename__ = "member_month"
+    __table_args__ = (Index("ix_member_month_org_month", "org_id", "month"),)
+    agency_id: Mapped[int] = mapped_column(BigId, nullable=False)     # no FKs: rewritten nightly, like member_day
+    org_id: Mapped[int] = mapped_column(BigId, nullable=False)
+    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean)
 
 
 class ScorePending(TenantOwned, OrgOwned, Base):

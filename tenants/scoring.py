@@ -169,6 +169,21 @@ class Dialect:
             return f"(({col} AT TIME ZONE 'UTC')::date - DATE '1970-01-01')"
         return f"CAST(floor(julianday({col}) - 2440587.5) AS integer)"
 
+    def month_of_day(self, col: str) -> str:
+        """Calendar month (year * 12 + month - 1) of a day number."""
+        if self.pg:
+            return (f"CAST(EXTRACT(YEAR FROM DATE '1970-01-01' + {col}) * 12 "
+                    f"+ EXTRACT(MONTH FROM DATE '1970-01-01' + {col}) - 1 AS integer)")
+        return (f"(CAST(strftime('%Y', {col} * 86400, 'unixepoch') AS integer) * 12 "
+                f"+ CAST(strftime('%m', {col} * 86400, 'unixepoch') AS integer) - 1)")
+
+    def month_of_ts(self, col: str) -> str:
+        """Calendar month (year * 12 + month - 1) of a stored UTC timestamp."""
+        if self.pg:
+            return (f"CAST(EXTRACT(YEAR FROM {col} AT TIME ZONE 'UTC') * 12 "
+                    f"+ EXTRACT(MONTH FROM {col} AT TIME ZONE 'UTC') - 1 AS integer)")
+        return f"(CAST(strftime('%Y', {col}) AS integer) * 12 + CAST(strftime('%m', {col}) AS integer) - 1)"
+
     def nps(self, meta: str) -> str:
         if self.pg:
             return f"CASE WHEN ({meta}->>'nps') ~ '^[0-9]{{1,2}}$' THEN ({meta}->>'nps')::int END"
