@@ -38,6 +38,7 @@ web/static/vendor/htmx.min.js: node_modules/.package-lock.json
 	mkdir -p web/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js web/static/vendor/htmx.min.js
 	cp node_modules/chart.js/dist/chart.umd.min.js web/static/vendor/chart.umd.min.js
+	cp node_modules/chartjs-chart-matrix/dist/chartjs-chart-matrix.min.js web/static/vendor/chartjs-chart-matrix.min.js
 
 translations/ru/LC_MESSAGES/messages.mo: translations/ru/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile -d translations -f

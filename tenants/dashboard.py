@@ -30,16 +30,25 @@ class Period:
 def period(days: int | None, start: str | None = None, end: str | None = None, today: date | None = None) -> Period:
     """7, 30 or 90 days ending today, or a custom range (clamped to at most two years)."""
     today = today or utcnow().date()
-    if start and end:
-        try:
-            a, b = date.fromisoformat(start), date.fromisoformat(end)
-        except ValueError:
-            a = b = None
-        if a and b and a <= b:
-            b = min(b, today)
-            return Period(max(a, b - timedelta(days=730)), b)
+    custom = custom_range(start, end, today)
+    if custom:
+        return custom
     days = days if days in (7, 30, 90) else 30
     return Period(today - timedelta(days=days - 1), today)
+
+
+def custom_range(start: str | None, end: str | None, today: date | None = None) -> Period | None:
+    """A custom range from two ISO dates (start ≤ end, not all in the future; at most two years, ending today at
+    the latest), or None when it is not one."""
+    today = today or utcnow().date()
+    try:
+        a, b = date.fromisoformat(start or ""), date.fromisoformat(end or "")
+    except ValueError:
+        return None
+    if a > b or a > today:
+        return None
+    b = min(b, today)
+    return Period(max(a, b - timedelta(days=730)), b)
 
 
 def _day(d: date) -> int:

@@ -62,6 +62,7 @@ def seed_org(session: Session, org_id: int, org_key: str, members: int = 3000, s
     acts: list[ActivityIn] = []
     core = [p for p in people if p["tier"] == "core"]
     types, weights = zip(*MIX, strict=True)
+    nps_rng = random.Random(f"{org_key}:nps:{seed}")     # its own stream: the rest of the demo stays as it was
     for p in people:
         count = {"core": rng.randint(150, 450), "active": rng.randint(12, 60), "lurker": rng.choice([0, 1, 1, 2, 3, 5])}
         span = max((now - p["joined"]).total_seconds(), 3600)
@@ -73,7 +74,8 @@ def seed_org(session: Session, org_id: int, org_key: str, members: int = 3000, s
             target = rng.choice(core)["ref"] if kind in ("reply", "reaction", "share") and core else None
             if target is not None and target.key == p["ref"].key:
                 target = None
-            acts.append(_act(p, kind, when, f"demo:{org_key}:{p['n']}:{i}", target))
+            meta = {"nps": _nps(nps_rng, p["tier"])} if kind == "survey_answer" else None
+            acts.append(_act(p, kind, when, f"demo:{org_key}:{p['n']}:{i}", target, meta))
     added = 0
     for i in range(0, len(acts), 5000):
         added += ingest(session, org_id, acts[i:i + 5000]).accepted
@@ -81,11 +83,19 @@ def seed_org(session: Session, org_id: int, org_key: str, members: int = 3000, s
     return added
 
 
-def _act(p: dict, kind: str, when: datetime, source: str, target: IdentityRef | None = None) -> ActivityIn:
+def _act(p: dict, kind: str, when: datetime, source: str, target: IdentityRef | None = None,
+         meta: dict | None = None) -> ActivityIn:
     channel = p["ref"].channel
     if kind in ("event_registration", "event_attendance"):
         channel = "offline"
-    return ActivityIn(p["ref"], kind, when, source, channel, target=target)
+    return ActivityIn(p["ref"], kind, when, source, channel, target=target, meta=meta or {})
+
+
+def _nps(rng: random.Random, tier: str) -> int:
+    """How likely to recommend (0-10): the core mostly promoters, the rest spread wider."""
+    if tier == "core":
+        return rng.choices(range(11), [0, 0, 0, 0, 0, 1, 1, 3, 8, 20, 25])[0]
+    return rng.choices(range(11), [1, 1, 1, 2, 2, 4, 6, 12, 18, 14, 10])[0]
 
 
 def _ids(session: Session, org_id: int, refs: list[IdentityRef]) -> list[int]:

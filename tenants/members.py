@@ -7,15 +7,18 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, union
+from sqlalchemy import and_, exists, func, literal_column, or_, select, union
 from sqlalchemy.orm import Session
 
-from .models import Identity, Member, MemberTag
+from .db import is_postgres
+from .models import Activity, Identity, Member, MemberDay, MemberMonth, MemberTag
 
 SORTS = ("last_active", "name", "score", "activity", "influence")
 KINDS = ("people", "all", "staff", "bot", "at_risk")
+NPS_GROUPS = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
+SEGMENT_DATES = ("seen_from", "seen_to", "active_from", "active_to", "quiet_from", "quiet_to")
 
 
 @dataclass
@@ -28,6 +31,28 @@ class MemberFilter:
     external_id: str | None = None
     email: str | None = None
     sort: str = "last_active"
+    # The dashboard's numbers link here with these (all dates inclusive, UTC days):
+    seen_from: date | None = None       # first seen in a range (new members, a cohort)
+    seen_to: date | None = None
+    active_from: date | None = None     # active in a range
+    active_to: date | None = None
+    quiet_from: date | None = None      # no activity in a range (churned: active before, quiet now)
+    quiet_to: date | None = None
+    month: int | None = None            # stage movement: stage at the end of month - 1 → at the end of month
+    from_stage: str | None = None       # "none": not a member at the end of the month before; None: any
+    to_stage: str | None = None
+    nps: str | None = None              # latest survey answer in the active range: promoter, passive, detractor
+
+    def segment(self) -> dict[str, str]:
+        """The dashboard segment as query parameters (to carry it from request to request)."""
+        out = {name: getattr(self, name).isoformat() for name in SEGMENT_DATES if getattr(self, name)}
+        if self.month is not None and self.to_stage:
+            out.update(month=f"{self.month // 12:04d}-{self.month % 12 + 1:02d}", to_stage=self.to_stage)
+            if self.from_stage:
+                out["from_stage"] = self.from_stage
+        if self.nps:
+            out["nps"] = self.nps
+        return out
 
 
 @dataclass
@@ -69,8 +94,62 @@ def _search_ids(q: str):
     )
 
 
-def filtered(f: MemberFilter):
-    stmt = live_members()
+def _day(d: date) -> int:
+    return (d - date(1970, 1, 1)).days
+
+
+def _midnight(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+def _active_in(lo: date | None, hi: date | None):
+    cond = [MemberDay.member_id == Member.id]
+    if lo:
+        cond.append(MemberDay.day >= _day(lo))
+    if hi:
+        cond.append(MemberDay.day <= _day(hi))
+    return exists().where(*cond)
+
+
+def _nps_answer(pg: bool):
+    if pg:
+        return literal_column("CASE WHEN (activity.meta->>'nps') ~ '^[0-9]{1,2}$' "
+                              "THEN (activity.meta->>'nps')::int END")
+    return literal_column("CAST(json_extract(activity.meta, '$.nps') AS INTEGER)")
+
+
+def _segment(stmt, f: MemberFilter, pg: bool):
+    if f.seen_from:
+        stmt = stmt.where(Member.first_seen_at >= _midnight(f.seen_from))
+    if f.seen_to:
+        stmt = stmt.where(Member.first_seen_at < _midnight(f.seen_to + timedelta(days=1)))
+    if f.active_from or f.active_to:
+        stmt = stmt.where(_active_in(f.active_from, f.active_to))
+    if f.quiet_from or f.quiet_to:
+        stmt = stmt.where(~_active_in(f.quiet_from, f.quiet_to))
+    if f.month is not None and f.to_stage:
+        stmt = stmt.where(exists().where(MemberMonth.member_id == Member.id, MemberMonth.month == f.month,
+                                         MemberMonth.stage == f.to_stage))
+        if f.from_stage:
+            before = exists().where(MemberMonth.member_id == Member.id, MemberMonth.month == f.month - 1,
+                                    *([MemberMonth.stage == f.from_stage] if f.from_stage != "none" else []))
+            stmt = stmt.where(~before if f.from_stage == "none" else before)
+    if f.nps in NPS_GROUPS:
+        answer = _nps_answer(pg)
+        cond = [Activity.member_id == Member.id, Activity.type == "survey_answer", answer.between(0, 10)]
+        if f.active_from:
+            cond.append(Activity.occurred_at >= _midnight(f.active_from))
+        if f.active_to:
+            cond.append(Activity.occurred_at < _midnight(f.active_to + timedelta(days=1)))
+        latest = (select(answer).where(*cond).order_by(Activity.occurred_at.desc(), Activity.id.desc())
+                  .limit(1).correlate(Member).scalar_subquery())
+        low, high = NPS_GROUPS[f.nps]
+        stmt = stmt.where(latest.between(low, high))
+    return stmt
+
+
+def filtered(f: MemberFilter, pg: bool = True):
+    stmt = _segment(live_members(), f, pg)
     if f.q:
         stmt = stmt.where(Member.id.in_(_search_ids(f.q)))
     if f.channel:
@@ -114,7 +193,7 @@ def decode_cursor(cursor: str, sort: str) -> list | None:
 def page(session: Session, f: MemberFilter, limit: int = 50, cursor: str | None = None) -> Page:
     sort = f.sort if f.sort in SORTS else "last_active"
     key, desc = _sort_key(sort)
-    stmt = filtered(f)
+    stmt = filtered(f, is_postgres(session))
     after = decode_cursor(cursor, sort) if cursor else None
     if after is not None:
         stmt = stmt.where(_after(key, desc, *after))
@@ -142,7 +221,8 @@ def _after(key, desc: bool, value, last_id: int):
 
 
 def count(session: Session, f: MemberFilter) -> int:
-    return session.scalar(select(func.count()).select_from(filtered(f).order_by(None).subquery())) or 0
+    stmt = filtered(f, is_postgres(session)).order_by(None)
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
 
 def details(session: Session, member_ids: list[int]) -> tuple[dict, dict]:

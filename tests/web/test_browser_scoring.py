@@ -2,6 +2,7 @@
 weight, preview, save, watch the recompute finish and the numbers change."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
@@ -84,4 +85,73 @@ def test_dashboard_charts_in_both_languages_then_reweight_and_recompute(live_ser
     page.click("[data-testid=top-members] a >> nth=0")
     expect(page.locator("[data-testid=why-stage]")).to_contain_text("Why this stage?")
     shot(page, "34-member-why-stage")
+    assert errors == [], errors
+
+
+def _member_total(page) -> int:
+    total = page.locator("[data-testid=member-total]")
+    expect(total).not_to_contain_text("Counting")
+    return int(total.inner_text().split()[0].replace(",", ""))
+
+
+def _click_cell(page, testid: str, pick: str) -> int:
+    """Click the matrix cell `pick` chooses (a JS predicate over the chart's points); returns its count."""
+    page.wait_for_function("id => !!Chart.getChart(document.querySelector(`[data-testid=${id}]`))", arg=testid)
+    found = page.evaluate("""([id, pick]) => {
+        const canvas = document.querySelector(`[data-testid=${id}]`), chart = Chart.getChart(canvas);
+        const points = chart.data.datasets[0].data, test = new Function('p', 'return ' + pick);
+        let best = -1;
+        points.forEach((p, i) => { if (p.href && test(p) && (best < 0 || p.v > points[best].v)) best = i; });
+        if (best < 0) return null;
+        const c = chart.getDatasetMeta(0).data[best].getCenterPoint();
+        return {x: c.x, y: c.y, v: points[best].v};
+    }""", [testid, pick])
+    assert found, f"no cell in {testid} for {pick}"
+    page.locator(f"[data-testid={testid}]").click(position={"x": found["x"], "y": found["y"]})
+    page.wait_for_url("**/members/**")
+    return found["v"]
+
+
+def test_dashboard_numbers_link_to_their_members(live_server, browser):  # noqa: F811
+    """KPI cards and matrix cells open the members list filtered to exactly the members they count."""
+    from tenants.demo import seed
+    seed(400)
+    page = browser.new_page(viewport={"width": 1360, "height": 1000})
+    errors = _errors(page)
+    _login(page, live_server)
+    dashboard = live_server + "/demo/nordic-coffee/?days=30"
+    page.goto(dashboard)
+    for kpi in ("kpi-active", "kpi-new", "kpi-returning", "kpi-churned"):
+        page.goto(dashboard)
+        value = int(page.locator(f"[data-testid={kpi}] .kpi-value").inner_text().replace(",", ""))
+        assert value > 0, kpi
+        page.click(f"[data-testid={kpi}] .kpi-value a")
+        expect(page.locator("[data-testid=segment]")).to_be_visible()
+        assert _member_total(page) == value, kpi
+    shot(page, "35-members-from-dashboard")
+
+    # A stage move (someone who moved up) and a cohort cell a few months on.
+    page.goto(dashboard)
+    n = _click_cell(page, "chart-movement", "p.x !== p.y && p.href.includes('from_stage=newcomer')")
+    expect(page.locator("[data-testid=segment]")).to_contain_text("→")
+    assert _member_total(page) == n
+    page.goto(dashboard)
+    n = _click_cell(page, "chart-cohorts", "p.x === '2'")
+    expect(page.locator("[data-testid=segment]")).to_contain_text("First seen")
+    assert _member_total(page) == n
+
+    # The movement matrix follows the month chosen; Russian month names and labels.
+    page.goto(dashboard)
+    select = page.locator("[data-movement-month]")
+    before = page.locator("[data-testid=movement-summary]").inner_text()
+    select.select_option(index=3)
+    expect(page.locator("[data-testid=movement-summary]")).not_to_have_text(before)
+    page.click(".sidebar button[value=ru]")
+    page.goto(dashboard)
+    expect(page.locator("[data-testid=kpi-churned] .kpi-label")).to_have_text("Ушли")
+    expect(page.locator("[data-movement-month] option").first).to_have_text(re.compile("[а-я]"))
+    page.wait_for_function("() => !!Chart.getChart(document.querySelector('[data-testid=chart-cohorts]'))")
+    assert _chart_drawn(page, "chart-cohorts") and _chart_drawn(page, "chart-movement")
+    shot(page, "36-dashboard-cohorts-ru")
+    page.click(".sidebar button[value=en]")
     assert errors == [], errors

@@ -2,6 +2,7 @@
 duplicates, custom attributes, privacy export and erasure. Staff only: clients get 404."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -30,8 +31,26 @@ def _filter() -> members.MemberFilter:
     kind = a.get("kind") if a.get("kind") in members.KINDS else "people"
     sort = a.get("sort") if a.get("sort") in members.SORTS else "last_active"
     stage = a.get("stage") if a.get("stage") in STAGES else None
-    return members.MemberFilter(q=(a.get("q") or "").strip() or None, channel=a.get("channel") or None,
-                                tag=a.get("tag") or None, stage=stage, kind=kind, sort=sort)
+    f = members.MemberFilter(q=(a.get("q") or "").strip() or None, channel=a.get("channel") or None,
+                             tag=a.get("tag") or None, stage=stage, kind=kind, sort=sort)
+    return _segment(f, a)
+
+
+def _segment(f: members.MemberFilter, a) -> members.MemberFilter:
+    """The dashboard's links: date ranges, a stage move in a month, an NPS group. Bad values are ignored."""
+    from datetime import date
+
+    from tenants.metrics import parse_month
+    for name in members.SEGMENT_DATES:
+        with contextlib.suppress(ValueError):
+            setattr(f, name, date.fromisoformat(a.get(name) or ""))
+    month, to_stage = parse_month(a.get("month")), a.get("to_stage")
+    if month is not None and to_stage in STAGES:
+        f.month, f.to_stage = month, to_stage
+        from_stage = a.get("from_stage")
+        f.from_stage = from_stage if from_stage in STAGES or from_stage == "none" else None     # None: any
+    f.nps = a.get("nps") if a.get("nps") in members.NPS_GROUPS else None
+    return f
 
 
 def _list_context(f: members.MemberFilter, cursor: str | None = None, **extra) -> dict:
@@ -40,7 +59,35 @@ def _list_context(f: members.MemberFilter, cursor: str | None = None, **extra) -
     # "Show more" renders rows only: the filter bar's tag counts are not needed there.
     tags = community.org_tags(db, g.org.id) if cursor is None else []
     return {"f": f, "page": result, "total": None, "channels": CHANNELS, "tags": tags, "cursor": cursor,
-            "message": None, **extra}
+            "message": None, "segment": _segment_labels(f), **extra}
+
+
+def _segment_labels(f: members.MemberFilter) -> list[str]:
+    """The dashboard segment in words, shown above the list with a way to clear it."""
+    from flask_babel import format_date
+
+    from tenants.metrics import month_start
+
+    from ..labels import stage_label
+    out = []
+    for label, lo, hi in ((_("First seen %(start)s – %(end)s"), f.seen_from, f.seen_to),
+                          (_("Active %(start)s – %(end)s"), f.active_from, f.active_to),
+                          (_("No activity %(start)s – %(end)s"), f.quiet_from, f.quiet_to)):
+        if lo or hi:
+            out.append(label % {"start": format_date(lo, "medium") if lo else "…",
+                                "end": format_date(hi, "medium") if hi else "…"})
+    if f.month is not None and f.to_stage:
+        month = format_date(month_start(f.month), "LLLL yyyy")
+        if f.from_stage is None:
+            out.append(_("%(stage)s at the end of %(month)s", stage=stage_label(f.to_stage), month=month))
+        else:
+            before = stage_label(f.from_stage) if f.from_stage != "none" else _("not yet a member")
+            out.append(_("%(from)s → %(to)s in %(month)s", **{"from": before, "to": stage_label(f.to_stage),
+                                                               "month": month}))
+    if f.nps:
+        out.append({"promoter": _("NPS promoters"), "passive": _("NPS passives"),
+                    "detractor": _("NPS detractors")}[f.nps])
+    return out
 
 
 @bp.route("/")

@@ -12,6 +12,7 @@ from tenants.models import AgencyRole, OrgAccess, User
 from tenants.orgs import OrgError
 
 from ..htmx import is_htmx, page, redirect_htmx
+from ..labels import stage_label
 from ..tenancy import actor, org_view
 
 bp = Blueprint("org", __name__, url_prefix="/<agency_slug>/<org_slug>")
@@ -32,11 +33,17 @@ def overview():
     """The organisation dashboard: KPIs for a period against the previous one, charts, member tables."""
     from tenants import dashboard, metrics, scoring
     days = request.args.get("days", type=int)
-    p = dashboard.period(days, request.args.get("start"), request.args.get("end"))
+    start, end = request.args.get("start"), request.args.get("end")
+    custom = None           # True: a valid custom range; False: one given but not valid (said on the page)
+    if start or end:
+        custom = dashboard.custom_range(start, end) is not None
+    p = dashboard.period(days, start, end)
     kpi = dashboard.cached_kpis(db, g.org.id, p) or dashboard.kpis(db, g.org.id, p)
     chart = dashboard.series(db, g.org.id, p)
     context = {
-        "period": p, "days": days if days in (7, 30, 90) else (None if request.args.get("start") else 30),
+        "period": p, "prev": p.previous(), "month_names": _month_names(chart["monthly"]),
+        "stage_names": {s: stage_label(s) for s in scoring.STAGES},
+        "days": days if days in (7, 30, 90) else (None if custom else 30), "range_error": custom is False,
         "kpis": kpi, "change": dashboard.change, "summary": metrics.summary(db, g.org.id), "chart": chart,
         "top": dashboard.top(db, g.org.id, "score"), "at_risk": dashboard.top(db, g.org.id, "at_risk"),
         "influential": dashboard.top(db, g.org.id, "influence"), "stages": scoring.STAGES,
@@ -44,6 +51,13 @@ def overview():
     }
     block = "panels" if request.args.get("fragment") == "panels" else "content"
     return page("org/overview.html", block, **context)
+
+
+def _month_names(monthly: dict | None) -> list[str]:
+    from flask_babel import format_date
+
+    from tenants.metrics import month_start
+    return [format_date(month_start(m), "LLL yyyy") for m in (monthly or {}).get("months", [])]
 
 
 @bp.route("/scoring-status")

@@ -1,11 +1,143 @@
-// Organisation dashboard charts (Chart.js from npm). Data comes from the page's JSON block, so the charts are
-// redrawn whenever htmx swaps the panels in again (after a recompute).
+// Organisation dashboard charts (Chart.js and chartjs-chart-matrix from npm). Data comes from the page's
+// data-dash attribute, so the charts are redrawn whenever htmx swaps the panels in again (after a recompute).
+// Every point that stands for members links to them: a click opens the members list filtered to that set.
 (function () {
   "use strict";
   var charts = [];
+  var STAGES = ["newcomer", "participant", "active", "loyal", "advocate"];
   var STAGE_COLOURS = ["#c7cbe0", "#93c5fd", "#4f46e5", "#15803d", "#f59e0b"];
   var PALETTE = ["#4f46e5", "#0ea5e9", "#15803d", "#f59e0b", "#dc2626", "#8b5cf6", "#14b8a6", "#64748b",
                  "#ec4899", "#84cc16", "#f97316", "#0f766e", "#a855f7", "#eab308", "#334155"];
+
+  function iso(d) { return d.toISOString().slice(0, 10); }
+  function addDays(s, n) { var d = new Date(s + "T00:00:00Z"); d.setUTCDate(d.getUTCDate() + n); return iso(d); }
+  function monthCode(m) { var y = Math.floor(m / 12), n = m % 12 + 1; return y + "-" + (n < 10 ? "0" : "") + n; }
+  function monthFirst(m) { return monthCode(m) + "-01"; }
+  function monthLast(m) { return iso(new Date(Date.UTC(Math.floor(m / 12), m % 12 + 1, 0))); }
+
+  function link(d, params) {
+    if (!d.members_url) return null;
+    var q = Object.keys(params).map(function (k) {
+      return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]); }).join("&");
+    return d.members_url + (d.members_url.indexOf("?") < 0 ? "?" : "&") + q;
+  }
+
+  // Clicking a point follows its href (points carry one when they stand for members).
+  function clickable(hrefOf) {
+    return {
+      onClick: function (evt, elements, chart) {
+        if (!elements.length) return;
+        var href = hrefOf(chart, elements[0]);
+        if (href) window.location.href = href;
+      },
+      onHover: function (evt, elements, chart) {
+        chart.canvas.style.cursor = elements.length && hrefOf(chart, elements[0]) ? "pointer" : "default";
+      }
+    };
+  }
+
+  // Numbers inside matrix cells (the plugin draws rectangles only).
+  var cellText = {
+    id: "cellText",
+    afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx, data = chart.data.datasets[0].data;
+      chart.getDatasetMeta(0).data.forEach(function (el, i) {
+        var p = data[i], c = el.getCenterPoint();
+        if (!p.text) return;
+        ctx.save();
+        ctx.fillStyle = p.dark ? "#fff" : "#1f2937";
+        ctx.font = "12px system-ui, sans-serif";
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        ctx.fillText(p.text, c.x, c.y);
+        ctx.restore();
+      });
+    }
+  };
+
+  function matrix(el, cols, rows, points, tooltip, onClick, axes) {
+    axes = axes || {};
+    return new Chart(el, {
+      type: "matrix",
+      data: { datasets: [{ data: points, borderWidth: 1, borderColor: "#fff",
+        backgroundColor: function (ctx) { var p = ctx.dataset.data[ctx.dataIndex]; return p ? p.colour : "#fff"; },
+        width: function (ctx) { var a = ctx.chart.chartArea; return a ? a.width / cols.length - 2 : 0; },
+        height: function (ctx) { var a = ctx.chart.chartArea; return a ? a.height / rows.length - 2 : 0; } }] },
+      options: Object.assign({ responsive: true, maintainAspectRatio: false, animation: false,
+        plugins: { legend: { display: false }, tooltip: { callbacks: { title: function () { return ""; },
+          label: function (ctx) { return tooltip(ctx.raw); } } } },
+        scales: {
+          x: { type: "category", labels: cols, offset: true, grid: { display: false }, position: "top",
+               title: { display: !!axes.x, text: axes.x || "" }, ticks: { maxRotation: 0, autoSkip: false } },
+          y: { type: "category", labels: rows, offset: true, grid: { display: false },
+               title: { display: !!axes.y, text: axes.y || "" } } } }, onClick),
+      plugins: [cellText]
+    });
+  }
+
+  function shade(rgb, share) {
+    var a = share <= 0 ? 0.04 : 0.15 + 0.85 * Math.min(1, share);
+    return { colour: "rgba(" + rgb + "," + a.toFixed(3) + ")", dark: a > 0.55 };
+  }
+
+  function movement(d, el, summaryEl, index) {
+    var m = d.monthly, month = m.months[index], cells = m.movement[String(month)] || [];
+    var stageName = function (s) { return s ? d.stage_names[s] : d.text.joined; };
+    var rows = [null].concat(STAGES), cols = STAGES;
+    var counts = {}, max = 0, up = 0, held = 0, down = 0, joined = 0;
+    cells.forEach(function (c) {
+      counts[(c[0] || "") + ">" + c[1]] = c[2];
+      if (c[0] === null) joined += c[2];
+      else if (STAGES.indexOf(c[1]) > STAGES.indexOf(c[0])) up += c[2];
+      else if (STAGES.indexOf(c[1]) < STAGES.indexOf(c[0])) down += c[2];
+      else held += c[2];
+      if (c[0] !== c[1]) max = Math.max(max, c[2]);
+    });
+    var points = [];
+    rows.forEach(function (from) {
+      cols.forEach(function (to) {
+        var n = counts[(from || "") + ">" + to] || 0;
+        var rgb = from === to ? "100,116,139" : (from === null ? "14,165,233" :
+                  (STAGES.indexOf(to) > STAGES.indexOf(from) ? "21,128,61" : "220,38,38"));
+        var s = shade(rgb, max ? n / max : 0);
+        points.push({ x: stageName(to), y: stageName(from), v: n, text: n ? String(n) : "", colour: s.colour,
+                      dark: s.dark && from !== to, href: n ? link(d, { month: monthCode(month), to_stage: to,
+                      from_stage: from || "none" }) : null });
+      });
+    });
+    charts.push(matrix(el, cols.map(stageName), rows.map(stageName), points, function (p) {
+      return p.y + " → " + p.x + ": " + p.v; }, clickable(function (chart, e) {
+        return chart.data.datasets[0].data[e.index].href; }), { x: d.text.to, y: d.text.from }));
+    // The summary line: moved up / held / moved down / joined, each a link to its members.
+    summaryEl.textContent = "";
+    [[d.text.up, up], [d.text.held, held], [d.text.down, down], [d.text.new, joined]].forEach(function (part, i) {
+      if (i) summaryEl.appendChild(document.createTextNode(" · "));
+      var strong = document.createElement("strong");
+      strong.textContent = part[1].toLocaleString();
+      summaryEl.appendChild(strong);
+      summaryEl.appendChild(document.createTextNode(" " + part[0]));
+    });
+  }
+
+  function cohorts(d, el) {
+    var m = d.monthly, first = m.months[0], span = m.months.length;
+    var cols = [], rows = [], points = [];
+    for (var k = 0; k < span; k++) cols.push(String(k));
+    m.cohorts.forEach(function (c) {
+      var label = d.month_names[c[0] - first] + " (" + c[1].toLocaleString() + ")";
+      rows.push(label);
+      c[2].forEach(function (n, k) {
+        var share = c[1] ? n / c[1] : 0, s = shade("79,70,229", share);
+        points.push({ x: cols[k], y: label, v: n, size: c[1], text: Math.round(100 * share) + "%",
+          colour: s.colour, dark: s.dark,
+          href: n ? link(d, { seen_from: monthFirst(c[0]), seen_to: monthLast(c[0]),
+                              active_from: monthFirst(c[0] + k), active_to: monthLast(c[0] + k) }) : null });
+      });
+    });
+    charts.push(matrix(el, cols, rows, points, function (p) {
+      return p.y + ", " + d.text.month_n.replace("{n}", p.x) + ": " + p.v + " / " + p.size + " " + d.text.retained; },
+      clickable(function (chart, e) { return chart.data.datasets[0].data[e.index].href; }), { x: d.text.since }));
+  }
 
   function draw() {
     var node = document.getElementById("dash-data");
@@ -17,31 +149,57 @@
                    plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } } };
     // Canvases carry no id on purpose: htmx would copy Chart.js's style attribute onto the swapped-in
     // canvas with the same id, which the CSP (no inline styles) refuses.
-    function add(name, config) {
-      var el = document.querySelector('[data-chart="' + name + '"]');
-      if (el) charts.push(new Chart(el, config));
-    }
+    function canvas(name) { return document.querySelector('[data-chart="' + name + '"]'); }
+    function add(name, config) { var el = canvas(name); if (el) charts.push(new Chart(el, config)); }
+
+    // DAU, WAU, MAU: a point links to the members active on that day, or in the 7 or 30 days up to it.
+    var windows = [1, 7, 30];
     add("active", { type: "line", data: { labels: d.labels, datasets: [
-        { label: d.text.active, data: d.dau, borderColor: "#4f46e5", backgroundColor: "rgba(79,70,229,.12)",
-          fill: true, pointRadius: 0, tension: 0.25 }] },
-      options: Object.assign({}, common, { scales: { x: { ticks: { maxTicksLimit: 8 } }, y: { beginAtZero: true } } }) });
-    // Series come as [label, value] pairs, in stage order (newcomer → advocate) or by size.
-    if (d.stage_days.length > 1) {
-      add("stages", { type: "line", data: { labels: d.stage_days, datasets: d.stages.map(function (p, i) {
-          return { label: p[0], data: p[1], borderColor: STAGE_COLOURS[i], backgroundColor: STAGE_COLOURS[i],
-                   fill: true, pointRadius: 0 }; }) },
-        options: Object.assign({}, common, { scales: { y: { stacked: true, beginAtZero: true } } }) });
-    } else {
-      add("stages", { type: "bar", data: { labels: d.stage_now.map(function (p) { return p[0]; }), datasets: [
-          { label: d.text.members, data: d.stage_now.map(function (p) { return p[1]; }),
-            backgroundColor: STAGE_COLOURS }] },
-        options: Object.assign({}, common, { plugins: { legend: { display: false } } }) });
+        { label: d.text.dau, data: d.dau, borderColor: "#4f46e5", backgroundColor: "rgba(79,70,229,.12)",
+          fill: true, pointRadius: 0, tension: 0.25 },
+        { label: d.text.wau, data: d.wau, borderColor: "#0ea5e9", pointRadius: 0, tension: 0.25 },
+        { label: d.text.mau, data: d.mau, borderColor: "#15803d", pointRadius: 0, tension: 0.25 }] },
+      options: Object.assign({}, common, { interaction: { mode: "nearest", intersect: false },
+        scales: { x: { ticks: { maxTicksLimit: 8 } }, y: { beginAtZero: true } } },
+        clickable(function (chart, e) {
+          var day = d.labels[e.index];
+          return link(d, { active_from: addDays(day, 1 - windows[e.datasetIndex]), active_to: day }); })) });
+
+    var m = d.monthly;
+    if (m) {
+      // Stage distribution at each month's end; a bar links to the members in that stage then.
+      add("stages", { type: "bar", data: { labels: d.month_names, datasets: STAGES.map(function (s, i) {
+          return { label: d.stage_names[s], data: m.stages[s], backgroundColor: STAGE_COLOURS[i] }; }) },
+        options: Object.assign({}, common, { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+          clickable(function (chart, e) {
+            return link(d, { month: monthCode(m.months[e.index]), to_stage: STAGES[e.datasetIndex] }); })) });
+      var select = document.querySelector("[data-movement-month]"), mv = canvas("movement");
+      var summaryEl = document.querySelector("[data-movement-summary]");
+      if (mv && select && m.months.length > 1) {
+        var redraw = function () {
+          var old = Chart.getChart(mv);
+          if (old) { charts.splice(charts.indexOf(old), 1); old.destroy(); }
+          movement(d, mv, summaryEl, parseInt(select.value, 10));
+        };
+        select.onchange = redraw;
+        redraw();
+      }
+      if (canvas("cohorts")) cohorts(d, canvas("cohorts"));
+      if (canvas("nps")) {
+        add("nps", { type: "line", data: { labels: d.month_names, datasets: [{ label: d.text.nps,
+            data: m.nps.map(function (x) { return x ? x.score : null; }), borderColor: "#15803d",
+            backgroundColor: "#15803d", spanGaps: true }] },
+          options: Object.assign({}, common, { scales: { y: { suggestedMin: -100, suggestedMax: 100 } },
+            plugins: { legend: { display: false }, tooltip: { callbacks: { afterLabel: function (ctx) {
+              var x = m.nps[ctx.dataIndex]; return x ? x.responses + " " + d.text.answers : ""; } } } } }) });
+      }
     }
     function bars(name, pairs) {
       add(name, { type: "bar", data: { labels: pairs.map(function (p) { return p[0]; }), datasets: [{
           label: d.text.activities, data: pairs.map(function (p) { return p[1]; }),
           backgroundColor: PALETTE.slice(0, pairs.length) }] },
-        options: Object.assign({}, common, { indexAxis: "y", plugins: { legend: { display: false } } }) });
+        options: Object.assign({}, common, { indexAxis: "y", plugins: { legend: { display: false } },
+          scales: { y: { ticks: { autoSkip: false } } } }) });
     }
     bars("types", d.types);
     bars("channels", d.channels);

@@ -1,0 +1,107 @@
+"""The dashboard's links into the members list (segments), its date range, and that neither reaches another
+organisation's members."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from tenants import metrics, scoring
+from tenants.context import tenant_scope
+from tenants.db import job_session, system_scope
+from tenants.ingest import ActivityIn, IdentityRef, ingest
+
+from .. import factories
+from ..conftest import login
+
+NOW = datetime.now(UTC)
+
+
+def act(ext: str, days_ago: int, kind: str = "message", n: int = 0, meta: dict | None = None) -> ActivityIn:
+    return ActivityIn(IdentityRef("telegram", ext, display_name=ext.title()), kind,
+                      NOW - timedelta(days=days_ago, minutes=n), f"{ext}-{days_ago}-{kind}-{n}", "telegram",
+                      meta=meta or {})
+
+
+def fill(a, o, prefix: str) -> None:
+    """old: active 40 days ago only (churned); back: 40 days ago and now (not returning: active in both);
+    gap: 70 days ago and now (returning); new: first seen now; fan: an NPS promoter now."""
+    items = [act(f"{prefix}-old", 40), act(f"{prefix}-back", 40), act(f"{prefix}-back", 1),
+             act(f"{prefix}-gap", 70), act(f"{prefix}-gap", 2), act(f"{prefix}-new", 3),
+             act(f"{prefix}-fan", 75), act(f"{prefix}-fan", 4, "survey_answer", meta={"nps": 10})]
+    with tenant_scope(a.id, o.id), job_session() as s:
+        ingest(s, o.id, items)
+        scoring.full(s, o.id)
+        metrics.rollup(s, o.id)
+
+
+@pytest.fixture
+def world(client):
+    a = factories.agency("Acme", "o@acme.test")
+    b = factories.agency("Beta", "o@beta.test")
+    coffee, tea, other = factories.org(a, "Coffee"), factories.org(a, "Tea"), factories.org(b, "Gamma")
+    fill(a, coffee, "c")
+    fill(a, tea, "t")
+    fill(b, other, "g")
+    factories.person(a, "m@acme.test", "manager", [coffee.id])
+    return a, coffee, tea
+
+
+def names(html: str) -> set[str]:
+    return set(re.findall(r'class="member-link".*?<strong>([^<]+)</strong>', html))
+
+
+def test_segments_list_exactly_their_members_and_only_this_organisations(client, world):
+    login(client, "m@acme.test")
+    day = NOW.date()
+    start, prev_start, prev_end = day - timedelta(days=29), day - timedelta(days=59), day - timedelta(days=30)
+    base = "/acme/coffee/members/?"
+    q = f"active_from={start}&active_to={day}"
+    assert names(client.get(base + q).text) == {"C-Back", "C-Gap", "C-New", "C-Fan"}
+    assert names(client.get(base + f"seen_from={start}&seen_to={day}").text) == {"C-New"}
+    returning = f"{q}&quiet_from={prev_start}&quiet_to={prev_end}&seen_to={prev_end}"
+    assert names(client.get(base + returning).text) == {"C-Gap", "C-Fan"}
+    churned = f"active_from={prev_start}&active_to={prev_end}&quiet_from={start}&quiet_to={day}"
+    page = client.get(base + churned).text
+    assert names(page) == {"C-Old"} and 'data-testid="segment"' in page and "No activity" in page
+    assert names(client.get(base + q + "&nps=promoter").text) == {"C-Fan"}
+    assert names(client.get(base + q + "&nps=detractor").text) == set()
+    month = f"{day.year:04d}-{day.month:02d}"
+    joined = names(client.get(base + f"month={month}&to_stage=newcomer&from_stage=none").text)
+    assert joined and all(n.startswith("C-") for n in joined)
+    # The counts the list fetches agree, and bad values are ignored rather than failing.
+    count = client.get(f"/acme/coffee/members/count?{churned}", headers={"HX-Request": "true"}).text
+    assert "1 member" in count
+    assert client.get(base + "active_from=yesterday&month=13-99&nps=fans").status_code == 200
+    # The manager of Coffee cannot ask Tea's list, with or without a segment.
+    assert client.get(f"/acme/tea/members/?{q}").status_code == 404
+
+
+def test_dashboard_numbers_and_range(client, world):
+    login(client, "m@acme.test")
+    page = client.get("/acme/coffee/?days=30").text
+    value = re.search(r'data-testid="kpi-churned".*?kpi-value"><a href="([^"]+)">([\d,]+)<', page, re.S)
+    assert value and value.group(2) == "1"
+    assert names(client.get(value.group(1).replace("&amp;", "&")).text) == {"C-Old"}
+    assert 'data-testid="kpi-nps"' in page and "+100" in page
+    bad = client.get(f"/acme/coffee/?start={NOW.date()}&end={NOW.date() - timedelta(days=5)}").text
+    assert 'data-testid="range-error"' in bad and 'class="chip active"' in bad
+    good = client.get(f"/acme/coffee/?start={NOW.date() - timedelta(days=5)}&end={NOW.date()}").text
+    assert 'data-testid="range-error"' not in good
+
+
+def test_member_months_of_one_organisation_leave_the_others_alone(world):
+    a, coffee, tea = world
+    with system_scope() as s:
+        before = dict(s.execute(text("SELECT org_id, count(*) FROM member_month GROUP BY org_id")).all())
+    assert len(before) == 3 and all(before.values())
+    with tenant_scope(a.id, coffee.id), job_session() as s:
+        metrics.member_months(s, coffee.id)
+        s.commit()
+        seen = s.scalar(text("SELECT count(DISTINCT org_id) FROM member_month"))   # RLS: this agency's rows only
+    assert seen == 2                                         # Coffee and Tea; Beta's Gamma stays invisible
+    with system_scope() as s:
+        after = dict(s.execute(text("SELECT org_id, count(*) FROM member_month GROUP BY org_id")).all())
+    assert after == before
