@@ -184,6 +184,23 @@ class Dialect:
                     f"+ EXTRACT(MONTH FROM {col} AT TIME ZONE 'UTC') - 1 AS integer)")
         return f"(CAST(strftime('%Y', {col}) AS integer) * 12 + CAST(strftime('%m', {col}) AS integer) - 1)"
 
+    def weeks_active(self, day: str) -> str:
+        """Aggregate: distinct weeks (counted back from :today) with activity among the last WEEKS_WINDOW."""
+        if self.pg:   # a bit per week: bit_or aggregates in parallel, count(DISTINCT) does not
+            return (f"coalesce(bit_count(CAST(bit_or(CASE WHEN {day} > :weeks_from AND {day} <= :today "
+                    f"THEN 1 << ((:today - {day}) / 7) ELSE 0 END) AS bit(8))), 0)")
+        return f"count(DISTINCT CASE WHEN {day} > :weeks_from AND {day} <= :today THEN (:today - {day}) / 7 END)"
+
+    def type_code(self, col: str, params: dict) -> str:
+        """A number per activity type, for the rollup checksum."""
+        if self.pg:
+            return f"hashtext({col})"
+        parts = []
+        for i, kind in enumerate(ACTIVITY_TYPES, start=1):
+            params[f"tc{i}"] = kind
+            parts.append(f"WHEN :tc{i} THEN {i}")
+        return f"(CASE {col} {' '.join(parts)} ELSE 0 END)"
+
     def nps(self, meta: str) -> str:
         if self.pg:
             return f"CASE WHEN ({meta}->>'nps') ~ '^[0-9]{{1,2}}$' THEN ({meta}->>'nps')::int END"
@@ -236,6 +253,12 @@ def _temp(session: Session, name: str, columns: str) -> None:
     session.execute(text(f"DROP TABLE IF EXISTS {name}"))
     suffix = " ON COMMIT DROP" if is_postgres(session) else ""
     session.execute(text(f"CREATE TEMP TABLE {name} ({columns}){suffix}"))
+
+
+def _temp_as(session: Session, name: str, select_sql: str, params: dict) -> None:
+    session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    suffix = " ON COMMIT DROP" if is_postgres(session) else ""
+    session.execute(text(f"CREATE TEMP TABLE {name}{suffix} AS {select_sql}"), params)
 
 
 def _rebuild_days_sql(sql: Dialect, source: str, where: str = "1 = 1") -> str:
@@ -355,21 +378,24 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
         INSERT INTO score_delta SELECT d.member_id, sum({contrib})
         FROM score_touched t JOIN member_day d ON d.member_id = t.member_id AND d.day = t.day
         GROUP BY d.member_id"""), params)
+    # New bases: old + (new − old terms) for touched days, the whole sum for whole members. _stage writes them
+    # with the stage in one UPDATE of each member row (every member update rewrites all of its index entries).
+    _temp(session, "score_bases", "member_id bigint, base double precision")
     session.execute(text("""
-        UPDATE member SET score_base = coalesce(score_base, 0) + s.delta
-        FROM (SELECT member_id, sum(delta) AS delta FROM score_delta GROUP BY member_id) s
-        WHERE member.id = s.member_id"""))
+        INSERT INTO score_bases SELECT t.member_id, coalesce(m.score_base, 0.0) + coalesce(s.delta, 0.0)
+        FROM (SELECT DISTINCT member_id FROM score_touched) t JOIN member m ON m.id = t.member_id
+        LEFT JOIN (SELECT member_id, sum(delta) AS delta FROM score_delta GROUP BY member_id) s
+          ON s.member_id = t.member_id"""))
     session.execute(text(f"""
-        UPDATE member SET score_base = coalesce(s.base, 0.0), score_version = :v
-        FROM (SELECT w.member_id, (SELECT sum({contrib}) FROM member_day d WHERE d.member_id = w.member_id) AS base
-              FROM score_whole w) s
-        WHERE member.id = s.member_id"""), {**params, "v": model.version})
+        INSERT INTO score_bases SELECT w.member_id,
+               coalesce((SELECT sum({contrib}) FROM member_day d WHERE d.member_id = w.member_id), 0.0)
+        FROM score_whole w"""), params)
     _temp(session, "score_set", "member_id bigint")
     session.execute(text("INSERT INTO score_set SELECT member_id FROM score_touched "
                          "UNION SELECT member_id FROM score_whole"))
     result.members = session.scalar(text("SELECT count(*) FROM score_set")) or 0
-    _analyze(session, "score_set")
-    result.stage_changes = _stage(session, org_id, model, as_of, with_risk=False)
+    _analyze(session, "score_set", "score_bases")
+    result.stage_changes = _stage(session, org_id, model, as_of, with_risk=False, bases="sum")
     touch(session, org_id, scored_at=as_of)
     return result
 
@@ -396,35 +422,94 @@ def _lock_members(session: Session, ids_sql: str, params: dict | None = None) ->
 # --- full and daily ---------------------------------------------------------------------------------
 
 def full(session: Session, org_id: int, as_of: datetime | None = None, progress=None) -> RunResult:
-    """Rebuild every member day and score from the activity table, then stage, at-risk and influence.
-    `progress(percent, message)` is called between steps (the job's progress bar)."""
+    """Scores from the activity table itself, the rollup checked against it (and rebuilt where it disagrees),
+    then stage, at-risk and influence. `progress(percent, message)` is called between steps.
+
+    One pass over the organisation's activity gives each member's B and a checksum of the member_day rows those
+    activities make; members whose rollup has another checksum get their member days rebuilt. The rollup is
+    kept in step by ingest and the incremental path, so normally nothing is rewritten: rewriting ~500k rollup
+    rows cost 8 s of a 9 s run (bench/scoring.py, size S)."""
     as_of = as_of or utcnow()
     progress = progress or (lambda *_: None)
     _lock(session, org_id)
+    _work_mem(session)
     model = current_model(session, org_id)
     sql, result = Dialect(session), RunResult(version=model.version)
     # Members first, then the queue (the order ingest uses). Pending work committed before this point is
-    # covered by the rebuild; anything later stays queued.
+    # covered by this pass; anything later stays queued.
     _lock_members(session, "SELECT id FROM member WHERE org_id = :org", {"org": org_id})
     session.execute(text("DELETE FROM score_pending WHERE org_id = :org"), {"org": org_id})
-    params: dict = {"agency": require_agency_id(), "org": org_id}
-    session.execute(text("DELETE FROM member_day WHERE org_id = :org"), params)
-    result.member_days = session.execute(text(_rebuild_days_sql(sql, "activity a")), params).rowcount or 0
-    progress(40, "scores")
-    contrib = _contrib(model, sql, params)
-    session.execute(text(f"""
-        UPDATE member SET score_base = coalesce(s.base, 0.0), score_version = :v
-        FROM (SELECT m.id AS member_id, sum({contrib}) AS base
-              FROM member m LEFT JOIN member_day d ON d.member_id = m.id
-              WHERE m.org_id = :org GROUP BY m.id) s
-        WHERE member.id = s.member_id"""), {**params, "v": model.version})
-    result.members = _set_all(session, org_id)
-    progress(60, "stages")
-    result.stage_changes = _stage(session, org_id, model, as_of, with_risk=True)
-    progress(75, "influence")
+    today = day_number(as_of)
+    params: dict = {"agency": require_agency_id(), "org": org_id, "today": today,
+                    "weeks_from": today - WEEKS_WINDOW * 7, "adv_from": today - ADVOCACY_DAYS,
+                    "risk_from": today - model.risk_days,
+                    "epoch": model.epoch_day, "half_life": float(model.half_life_days)}
+    weight = f"coalesce(a.weight, {_weight_case(model, params, 'a.type')})"
+    day = sql.day("a.occurred_at")
+    # Nested CASE: only survey answers have their meta parsed (an AND may evaluate both sides, on every row).
+    promoter = f"CASE WHEN a.type = 'survey_answer' THEN CASE WHEN {sql.nps('a.meta')} >= 9 THEN 1 END END"
+    # CREATE TABLE AS, not INSERT … SELECT: PostgreSQL scans in parallel only for the former.
+    _temp_as(session, "score_bases", f"""
+        SELECT a.member_id,
+               sum({weight} * power(2.0, {sql.greatest}(({day} - :epoch) / :half_life, -1000.0))) AS base,
+               count(*) AS n, count(a.weight) AS n_custom, coalesce(sum(a.weight), 0.0) AS w_custom,
+               coalesce(sum({promoter}), 0) AS promoters, sum({day}) AS days,
+               sum({sql.type_code('a.type', params)}) AS kinds
+        FROM activity a WHERE a.org_id = :org GROUP BY a.member_id""", params)
+    progress(35, "rollups")
+    result.member_days = _repair_rollup(session, org_id, model, sql, params)
+    progress(55, "influence")
     _influence(session, org_id, as_of)
+    result.members = _set_all(session, org_id)
+    progress(70, "stages")
+    result.stage_changes = _stage(session, org_id, model, as_of, with_risk=True, bases="full", influence=True)
     touch(session, org_id, scored_at=as_of, full_at=as_of, daily_at=as_of)
     return result
+
+
+def _repair_rollup(session: Session, org_id: int, model: Model, sql: Dialect, params: dict) -> int:
+    """Compare each member's member_day checksum with the one score_bases took from the activity; rebuild the
+    member days of members that disagree. Leaves temp table score_rollup with each member's checksum and the
+    recent figures the stage rules need (active weeks, advocacy, recent score), read from the checked rollup.
+    Returns the member days written."""
+    advocacy, promoters = _rule_params(model, params)
+    contrib = _contrib(model, sql, params)
+    rollup = f"""
+        SELECT d.member_id, sum(d.n) AS n, sum(d.n_custom) AS n_custom, sum(d.w_custom) AS w_custom,
+               sum(d.promoters) AS promoters, sum(CAST(d.n AS bigint) * d.day) AS days,
+               sum(CAST(d.n AS bigint) * {sql.type_code('d.type', params)}) AS kinds,
+               {sql.weeks_active('d.day')} AS weeks,
+               sum(CASE WHEN d.day > :adv_from AND d.day <= :today AND (d.type IN ({advocacy}) {promoters})
+                        THEN 1 ELSE 0 END) AS adv,
+               sum(CASE WHEN d.day > :risk_from AND d.day <= :today THEN {contrib} ELSE 0.0 END) AS recent_base
+        FROM member_day d WHERE {{where}} GROUP BY d.member_id"""
+    _temp_as(session, "score_rollup", rollup.format(where="d.org_id = :org"), params)
+    _analyze(session, "score_bases", "score_rollup")
+    _temp(session, "score_whole", "member_id bigint")
+    session.execute(text("""
+        INSERT INTO score_whole
+        SELECT coalesce(b.member_id, r.member_id) FROM score_bases b FULL JOIN score_rollup r
+          ON r.member_id = b.member_id
+        WHERE b.member_id IS NULL OR r.member_id IS NULL OR r.n <> b.n OR r.n_custom <> b.n_custom
+           OR r.promoters <> b.promoters OR r.days <> b.days OR r.kinds <> b.kinds
+           OR abs(r.w_custom - b.w_custom) > 1e-9 * (1.0 + abs(b.w_custom))"""), params)
+    if not session.scalar(text("SELECT count(*) FROM score_whole")):
+        return 0
+    _analyze(session, "score_whole")
+    session.execute(text("DELETE FROM member_day WHERE member_id IN (SELECT member_id FROM score_whole)"))
+    written = session.execute(text(_rebuild_days_sql(
+        sql, "score_whole w JOIN activity a ON a.member_id = w.member_id")), params).rowcount or 0
+    session.execute(text("DELETE FROM score_rollup WHERE member_id IN (SELECT member_id FROM score_whole)"))
+    session.execute(text("INSERT INTO score_rollup " + rollup.format(
+        where="d.member_id IN (SELECT member_id FROM score_whole)")), params)
+    return written
+
+
+def _work_mem(session: Session) -> None:
+    """Enough memory for the per-member aggregates to stay in RAM (PostgreSQL's default 4 MB spills them to
+    disk); for this transaction only."""
+    if is_postgres(session):
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
 def daily(session: Session, org_id: int, as_of: datetime | None = None) -> RunResult:
@@ -440,9 +525,10 @@ def daily(session: Session, org_id: int, as_of: datetime | None = None) -> RunRe
     if stale:   # a new model or never scored: only a full recompute gives right numbers
         return full(session, org_id, as_of)
     _lock_members(session, "SELECT id FROM member WHERE org_id = :org", {"org": org_id})
-    result.members = _set_all(session, org_id)
-    result.stage_changes = _stage(session, org_id, model, as_of, with_risk=True)
+    _work_mem(session)
     _influence(session, org_id, as_of)
+    result.members = _set_all(session, org_id)
+    result.stage_changes = _stage(session, org_id, model, as_of, with_risk=True, influence=True)
     touch(session, org_id, scored_at=as_of, daily_at=as_of)
     return result
 
@@ -455,9 +541,13 @@ def _set_all(session: Session, org_id: int) -> int:
 
 # --- stages -------------------------------------------------------------------------------------------
 
-def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_risk: bool) -> int:
+def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_risk: bool, bases: str | None = None,
+           influence: bool = False) -> int:
     """Score, loyalty index and stage of the members in temp table score_set; returns stage changes.
-    Promote at once; demote only after `grace_days` below the bar (then straight to the stage earned)."""
+    Promote at once; demote only after `grace_days` below the bar (then straight to the stage earned).
+    bases "sum": B comes from temp table score_bases (and is stored), not from member.score_base; "full": also
+    the active weeks, advocacy and recent score come from temp table score_rollup (see full). influence: the
+    figures in temp table score_influence are stored too. Each member row is written once."""
     sql = Dialect(session)
     today = day_number(as_of)
     params: dict = {"agency": require_agency_id(), "org": org_id, "today": today,
@@ -476,31 +566,39 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
                stage_below_since = NULL, at_risk = false, influence = NULL, influence_raw = NULL, score_at = :now
         WHERE id IN (SELECT member_id FROM score_set)
           AND (is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL)"""), params)
-    _temp(session, "score_facts", "member_id bigint, e double precision, e_then double precision, cur integer, "
-                                   "below timestamp with time zone, q integer, new integer, new_below "
-                                   "timestamp with time zone, last_active timestamp with time zone")
+    _temp(session, "score_facts", "member_id bigint, base double precision, e double precision, "
+                                   "e_then double precision, cur integer, below timestamp with time zone, q integer, "
+                                   "new integer, new_below timestamp with time zone, "
+                                   "last_active timestamp with time zone, infl_raw double precision, "
+                                   "infl_pct double precision")
     recent = f"""
         SELECT d.member_id,
-               count(DISTINCT CASE WHEN d.day > :weeks_from THEN (:today - d.day) / 7 END) AS weeks,
+               {sql.weeks_active('d.day')} AS weeks,
                sum(CASE WHEN d.type IN ({advocacy}) {promoters} THEN 1 ELSE 0 END) AS adv,
-               sum(CASE WHEN d.day > :risk_from THEN {contrib} ELSE 0.0 END) AS recent_base
-        FROM member_day d JOIN score_set s ON s.member_id = d.member_id
-        WHERE d.day > :adv_from AND d.day <= :today
+               {f"sum(CASE WHEN d.day > :risk_from THEN {contrib} ELSE 0.0 END)" if with_risk else "0.0"}
+                 AS recent_base
+        FROM score_set s JOIN member_day d ON d.member_id = s.member_id AND d.day > :adv_from AND d.day <= :today
         GROUP BY d.member_id"""
+    base = "coalesce(b.base, 0.0)" if bases else "coalesce(m.score_base, 0.0)"
+    join_bases = "LEFT JOIN score_bases b ON b.member_id = m.id" if bases else ""
+    recent = f"({recent})" if bases != "full" else "score_rollup"
     session.execute(text(f"""
-        INSERT INTO score_facts (member_id, e, e_then, cur, below, q, last_active)
-        SELECT m.id, coalesce(m.score_base, 0.0) * :decay,
-               (coalesce(m.score_base, 0.0) - coalesce(r.recent_base, 0.0)) * :decay_then,
+        INSERT INTO score_facts (member_id, base, e, e_then, cur, below, q, last_active)
+        SELECT m.id, {base}, {base} * :decay, ({base} - coalesce(r.recent_base, 0.0)) * :decay_then,
                CASE m.stage WHEN 'newcomer' THEN 0 WHEN 'participant' THEN 1 WHEN 'active' THEN 2
                             WHEN 'loyal' THEN 3 WHEN 'advocate' THEN 4 END,
                m.stage_below_since,
-               CASE WHEN coalesce(m.score_base, 0.0) * :decay >= :t4 AND coalesce(r.adv, 0) > 0 THEN 4
-                    WHEN coalesce(m.score_base, 0.0) * :decay >= :t3 AND m.first_seen_at <= :tenure_cutoff THEN 3
-                    WHEN coalesce(m.score_base, 0.0) * :decay >= :t2 AND coalesce(r.weeks, 0) >= :need_weeks THEN 2
-                    WHEN coalesce(m.score_base, 0.0) * :decay >= :t1 THEN 1 ELSE 0 END,
+               CASE WHEN {base} * :decay >= :t4 AND coalesce(r.adv, 0) > 0 THEN 4
+                    WHEN {base} * :decay >= :t3 AND m.first_seen_at <= :tenure_cutoff THEN 3
+                    WHEN {base} * :decay >= :t2 AND coalesce(r.weeks, 0) >= :need_weeks THEN 2
+                    WHEN {base} * :decay >= :t1 THEN 1 ELSE 0 END,
                m.last_active_at
-        FROM member m JOIN score_set s ON s.member_id = m.id LEFT JOIN ({recent}) r ON r.member_id = m.id
+        FROM member m JOIN score_set s ON s.member_id = m.id {join_bases} LEFT JOIN {recent} r ON r.member_id = m.id
         WHERE NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.erased_at IS NULL"""), params)
+    if influence:
+        session.execute(text("""
+            UPDATE score_facts SET infl_raw = coalesce(i.raw, 0.0), infl_pct = coalesce(i.pct, 0.0)
+            FROM score_influence i WHERE i.member_id = score_facts.member_id"""))
     session.execute(text("""
         UPDATE score_facts SET
           new = CASE WHEN cur IS NULL OR q >= cur THEN q
@@ -517,40 +615,47 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
         WHERE f.cur IS NULL OR f.new <> f.cur"""), params).rowcount or 0
     risk = ("at_risk = (f.new >= 3 AND (f.last_active IS NULL OR f.last_active < :risk_cutoff "
             "OR f.e < 0.5 * f.e_then)),") if with_risk else "at_risk = (at_risk AND f.new >= 3),"
+    stored = (", score_base = f.base" if bases else "") + (
+        ", influence_raw = f.infl_raw, influence = f.infl_pct" if influence else "")
     session.execute(text(f"""
         UPDATE member SET score = f.e, score_at = :now, score_version = :v,
                loyalty_index = 100.0 * (1.0 - power(2.0, {sql.greatest}(-f.e / :t3, -1000.0))),
                stage_since = CASE WHEN f.cur IS NULL OR f.new <> f.cur THEN :now ELSE member.stage_since END,
                stage = {names}, {risk}
-               stage_below_since = f.new_below
+               stage_below_since = f.new_below {stored}
         FROM score_facts f WHERE member.id = f.member_id"""), params)
     return changes
 
 
 def _influence(session: Session, org_id: int, as_of: datetime) -> None:
     """Over 90 days: distinct members who replied to, reacted to or mentioned a member, what they received,
-    and reach log10(1 + followers); stored raw and as a percentile within the organisation."""
+    and reach log10(1 + followers); raw and as a percentile within the organisation, into temp table
+    score_influence (_stage stores them). Pairs (target, source) first: that aggregate runs in parallel, a
+    count(DISTINCT) would not."""
     sql = Dialect(session)
     params = {"org": org_id, "since": sql.ts(as_of - timedelta(days=INFLUENCE_DAYS)), "now": sql.ts(as_of)}
-    _temp(session, "score_influence", "member_id bigint, raw double precision")
-    session.execute(text("""
-        INSERT INTO score_influence
-        SELECT m.id, coalesce(r.sources, 0) + 0.2 * coalesce(r.received, 0)
-                     + 2.0 * log10(1.0 + coalesce(m.followers, 0))
+    _temp_as(session, "score_influence", """
+        SELECT m.id AS member_id,
+               CAST(coalesce(r.sources, 0) + 0.2 * coalesce(r.received, 0)
+                    + 2.0 * log10(1.0 + coalesce(m.followers, 0)) AS double precision) AS raw,
+               CAST(NULL AS double precision) AS pct
         FROM member m LEFT JOIN (
-            SELECT a.target_member_id AS member_id, count(DISTINCT a.member_id) AS sources, count(*) AS received
-            FROM activity a JOIN member src ON src.id = a.member_id
-            WHERE a.org_id = :org AND a.occurred_at >= :since AND a.occurred_at <= :now
-              AND a.target_member_id IS NOT NULL AND a.target_member_id <> a.member_id
-              AND NOT src.is_staff AND NOT src.is_bot
-            GROUP BY a.target_member_id) r ON r.member_id = m.id
+            SELECT p.target AS member_id, count(*) AS sources, sum(p.n) AS received
+            FROM (SELECT a.target_member_id AS target, a.member_id AS source, count(*) AS n
+                  FROM activity a
+                  WHERE a.org_id = :org AND a.occurred_at >= :since AND a.occurred_at <= :now
+                    AND a.target_member_id IS NOT NULL AND a.target_member_id <> a.member_id
+                  GROUP BY a.target_member_id, a.member_id) p
+            JOIN member src ON src.id = p.source
+            WHERE NOT src.is_staff AND NOT src.is_bot
+            GROUP BY p.target) r ON r.member_id = m.id
         WHERE m.org_id = :org AND NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL
-          AND m.erased_at IS NULL"""), params)
+          AND m.erased_at IS NULL""", params)
     session.execute(text("""
-        UPDATE member SET influence_raw = p.raw, influence = p.pct
-        FROM (SELECT member_id, raw, CASE WHEN raw > 0 THEN 100.0 * percent_rank() OVER (ORDER BY raw) ELSE 0.0 END
+        UPDATE score_influence SET pct = p.pct
+        FROM (SELECT member_id, CASE WHEN raw > 0 THEN 100.0 * percent_rank() OVER (ORDER BY raw) ELSE 0.0 END
               AS pct FROM score_influence) p
-        WHERE member.id = p.member_id"""))
+        WHERE score_influence.member_id = p.member_id"""))
 
 
 def touch(session: Session, org_id: int, **stamps: datetime) -> None:

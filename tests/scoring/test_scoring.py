@@ -303,3 +303,39 @@ def test_daily_metrics_keep_each_days_stage_snapshot(org):
     assert rows[today]["stages"]["participant"] == 1 and rows[today]["members"] == 1
     assert rows[scoring.day_number(NOW - timedelta(days=3))]["dau"] == 1
     assert rows[scoring.day_number(NOW - timedelta(days=3))]["by_type"] == {"review": 1}
+
+
+def test_full_recompute_checks_the_rollup_and_repairs_only_what_drifted(org):
+    """The full pass scores from the activity itself and rebuilds member days only where the rollup disagrees
+    with the activity (here: a lost day, a wrong count, a wrong type, a row of a member without activity)."""
+    a, o = org
+    rng = random.Random(3)
+    factories.ingest_into(a, o, [act(f"p{i % 9}", rng.choice(("message", "reply", "review")),
+                                     NOW - timedelta(days=rng.randint(0, 200), hours=rng.randint(0, 23)), f"s{i}")
+                                 for i in range(400)])
+    factories.ingest_into(a, o, [act("quiet", "join", NOW - timedelta(days=3), "q1", weight=0.0)])
+    run(a, o, "full")
+    with tenant_scope(a.id, o.id), job_session() as s:
+        good = sorted(s.execute(text("SELECT member_id, day, type, n, n_custom, w_custom, promoters FROM member_day"
+                                     )).all())
+        scores = {m.id: m.score for m in s.scalars(select(Member))}
+        assert scoring.full(s, o.id, NOW).member_days == 0             # consistent: nothing rewritten
+        victims = s.execute(text("SELECT member_id, day, type FROM member_day ORDER BY member_id, day LIMIT 3")).all()
+        s.execute(text("DELETE FROM member_day WHERE member_id = :m AND day = :d AND type = :t"),
+                  dict(zip("mdt", victims[0], strict=True)))
+        s.execute(text("UPDATE member_day SET n = n + 2 WHERE member_id = :m AND day = :d AND type = :t"),
+                  dict(zip("mdt", victims[1], strict=True)))
+        s.execute(text("UPDATE member_day SET type = 'post' WHERE member_id = :m AND day = :d AND type = :t"),
+                  dict(zip("mdt", victims[2], strict=True)))
+        quiet = s.scalar(select(Member.id).where(Member.display_name == "Quiet"))
+        s.execute(text("DELETE FROM activity WHERE member_id = :m"), {"m": quiet})    # its rollup row is stale now
+        s.commit()
+        repaired = scoring.full(s, o.id, NOW).member_days
+        s.commit()
+        after = sorted(s.execute(text("SELECT member_id, day, type, n, n_custom, w_custom, promoters FROM member_day"
+                                      )).all())
+        rescored = {m.id: m.score for m in s.scalars(select(Member))}
+    assert after == [r for r in good if r[0] != quiet]
+    assert 0 < repaired < len(good) / 2                  # only the drifted members' days were rebuilt
+    for member_id, score in scores.items():
+        assert rescored[member_id] == pytest.approx(0.0 if member_id == quiet else score, rel=1e-9, abs=1e-12)
