@@ -1,7 +1,7 @@
 """Organisation metrics: daily rollups in `org_day`, monthly stages in `member_month`, and the current summary.
 Set-based SQL; staff and bots are left out of every figure.
 
-Daily (each day of the window): DAU, WAU, MAU (members active in the 7 and 30 days ending that day), activity
+Daily (each day of the window): DAU, WAU, MAU (members active that day, and in the 7 and 30 days ending it), activity
 by type and by channel; today's row also keeps the members, stage distribution, at-risk count, the preset
 periods' KPIs and the monthly figures below (each past day keeps the snapshot its own pass took).
 
@@ -33,6 +33,7 @@ from .scoring import (
     day_number,
     day_start,
     state,
+    work_mem,
 )
 
 ELIGIBLE = ("NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.erased_at IS NULL")
@@ -121,6 +122,7 @@ def rollup(session: Session, org_id: int, days: int = 400, as_of: datetime | Non
     docstring); returns the number of days written."""
     as_of = as_of or utcnow()
     sql = Dialect(session)
+    work_mem(session)
     today = day_number(as_of)
     first = today - days
     params = {"org": org_id, "first": first, "today": today, "since": sql.ts(as_of - timedelta(days=days + 1))}
@@ -132,19 +134,14 @@ def rollup(session: Session, org_id: int, days: int = 400, as_of: datetime | Non
             GROUP BY d.day, d.type"""), params):
         data[day]["by_type"][kind] = int(n)
         data[day]["activities"] += int(n)
-    for day, dau in session.execute(text(f"""
-            SELECT d.day, count(DISTINCT d.member_id) FROM member_day d JOIN member m ON m.id = d.member_id
-            WHERE d.org_id = :org AND d.day > :first AND d.day <= :today AND {ELIGIBLE}
-            GROUP BY d.day"""), params):
-        data[day]["dau"] = dau
     for day, channel, n in session.execute(text(f"""
             SELECT {sql.day('a.occurred_at')}, a.channel, count(*) FROM activity a JOIN member m ON m.id = a.member_id
             WHERE a.org_id = :org AND a.occurred_at >= :since AND {ELIGIBLE}
             GROUP BY 1, 2"""), params):
         if day in data:
             data[day]["by_channel"][channel] = int(n)
-    for day, (wau, mau) in _rolling_active(session, org_id, first, today).items():
-        data[day].update(wau=wau, mau=mau)
+    for day, (dau, wau, mau) in _rolling_active(session, org_id, first, today).items():
+        data[day].update(dau=dau, wau=wau, mau=mau)
     snap = summary(session, org_id, as_of)
     member_months(session, org_id, as_of)
     # The dashboard's preset periods (7, 30, 90 days to today) read their KPIs from here instead of counting
@@ -176,31 +173,32 @@ def _empty_day() -> dict:
     return {"dau": 0, "wau": 0, "mau": 0, "activities": 0, "by_type": {}, "by_channel": {}}
 
 
-def _rolling_active(session: Session, org_id: int, first: int, today: int) -> dict[int, tuple[int, int]]:
-    """WAU and MAU of every day in (first, today]. Each active day d of a member counts them on the days
+def _rolling_active(session: Session, org_id: int, first: int, today: int) -> dict[int, tuple[int, int, int]]:
+    """DAU, WAU and MAU of every day in (first, today]. Each active day d of a member counts them on the days
     d .. min(d + window, their next active day) - 1: those spans never overlap, so a running sum of +1/−1
     events is the number of distinct members active in the window ending each day."""
     events = session.execute(text(f"""
         WITH days AS (
-            SELECT DISTINCT d.member_id, d.day FROM member_day d JOIN member m ON m.id = d.member_id
-            WHERE d.org_id = :org AND d.day > :lo AND d.day <= :today AND {ELIGIBLE}),
+            SELECT d.member_id, d.day FROM member_day d JOIN member m ON m.id = d.member_id
+            WHERE d.org_id = :org AND d.day > :lo AND d.day <= :today AND {ELIGIBLE}
+            GROUP BY d.member_id, d.day),
         spans AS (
-            SELECT day, lead(day) OVER (PARTITION BY member_id ORDER BY day) AS next FROM days)
-        SELECT day, 1, 1 FROM spans
-        UNION ALL SELECT CASE WHEN next IS NULL OR next > day + 7 THEN day + 7 ELSE next END, -1, 0 FROM spans
-        UNION ALL SELECT CASE WHEN next IS NULL OR next > day + 30 THEN day + 30 ELSE next END, 0, -1 FROM spans
-        """), {"org": org_id, "lo": first - 30, "today": today}).all()
-    delta: dict[int, list[int]] = {}
-    for day, w, m in events:
-        acc = delta.setdefault(day, [0, 0])
-        acc[0] += w
-        acc[1] += m
-    out, wau, mau = {}, 0, 0
+            SELECT day, lead(day) OVER (PARTITION BY member_id ORDER BY day) AS next FROM days),
+        edges AS (
+            SELECT day AS at, 1 AS d, 1 AS w, 1 AS m FROM spans
+            UNION ALL SELECT day + 1, -1, 0, 0 FROM spans
+            UNION ALL SELECT CASE WHEN next IS NULL OR next > day + 7 THEN day + 7 ELSE next END, 0, -1, 0 FROM spans
+            UNION ALL SELECT CASE WHEN next IS NULL OR next > day + 30 THEN day + 30 ELSE next END, 0, 0, -1
+                      FROM spans)
+        SELECT at, sum(d), sum(w), sum(m) FROM edges GROUP BY at"""),
+        {"org": org_id, "lo": first - 30, "today": today}).all()
+    delta = {at: (int(d), int(w), int(m)) for at, d, w, m in events}
+    out, dau, wau, mau = {}, 0, 0, 0
     for day in range(first - 30, today + 1):
-        w, m = delta.get(day, (0, 0))
-        wau, mau = wau + w, mau + m
+        d, w, m = delta.get(day, (0, 0, 0))
+        dau, wau, mau = dau + d, wau + w, mau + m
         if day > first:
-            out[day] = (wau, mau)
+            out[day] = (dau, wau, mau)
     return out
 
 
@@ -229,7 +227,11 @@ def member_months(session: Session, org_id: int, as_of: datetime | None = None) 
                      "ts": sql.ts(moment), "decay": _decay(model, moment),
                      "tenure": sql.ts(moment - timedelta(days=model.tenure_days))})
     session.execute(text("INSERT INTO month_ends VALUES (:k, :month, :lo, :t, :ts, :decay, :tenure)"), rows)
-    _analyze(session, "month_ends")
+    # Each day of the window → its month (k); a hash join on this beats date arithmetic on every rollup row.
+    _temp(session, "month_days", "day integer, k integer")
+    session.execute(text("INSERT INTO month_days VALUES (:day, :k)"),
+                    [{"day": day, "k": r["k"]} for r in rows for day in range(r["lo"], r["t"] + 1)])
+    _analyze(session, "month_ends", "month_days")
     params: dict = {"agency": require_agency_id(), "org": org_id, "first": first, "this": this,
                     "last_k": MONTHS - 2, "need_weeks": model.active_weeks, "weeks_days": WEEKS_WINDOW * 7,
                     "adv_days": ADVOCACY_DAYS, "first_day": rows[0]["lo"],
@@ -246,22 +248,27 @@ def member_months(session: Session, org_id: int, as_of: datetime | None = None) 
             SELECT m.id AS member_id, me.k, me.month, me.t_ts, me.decay, me.tenure_ts, m.first_seen_at
             FROM member m CROSS JOIN month_ends me WHERE m.org_id = :org AND {ELIGIBLE}),
         bucket AS (
-            SELECT d.member_id,
-                   {sql.greatest}({sql.month_of_day('d.day')} - :first, 0) AS k, sum({contrib}) AS c
-            FROM member_day d WHERE d.org_id = :org AND d.day < :this_lo
-            GROUP BY d.member_id, 2),
+            SELECT d.member_id, coalesce(md.k, 0) AS k, sum({contrib}) AS c,
+                   max(CASE WHEN md.k IS NULL THEN 0 ELSE 1 END) AS act
+            FROM member_day d LEFT JOIN month_days md ON md.day = d.day
+            WHERE d.org_id = :org AND d.day < :this_lo
+            GROUP BY d.member_id, coalesce(md.k, 0)),
         cum AS (
-            SELECT g.member_id, g.k, g.month, g.t_ts, g.tenure_ts, g.first_seen_at,
+            SELECT g.member_id, g.k, g.month, g.t_ts, g.tenure_ts, g.first_seen_at, coalesce(b.act, 0) AS act,
                    g.decay * sum(coalesce(b.c, 0.0)) OVER (PARTITION BY g.member_id ORDER BY g.k) AS e
             FROM grid g LEFT JOIN bucket b ON b.member_id = g.member_id AND b.k = g.k),
-        act AS (
-            SELECT DISTINCT d.member_id, {sql.month_of_day('d.day')} - :first AS k
-            FROM member_day d WHERE d.org_id = :org AND d.day >= :first_day AND d.day < :this_lo),
+        near AS (      -- a day counts towards the active weeks of its own month's end and the next one's only
+            SELECT d.member_id, d.day, md.k + o.x AS k
+            FROM member_day d JOIN month_days md ON md.day = d.day CROSS JOIN (SELECT 0 AS x UNION ALL SELECT 1) o
+            WHERE d.org_id = :org
+            UNION ALL
+            SELECT d.member_id, d.day, 0 FROM member_day d
+            WHERE d.org_id = :org AND d.day < :first_day AND d.day > :first_day - :weeks_days),
         weeks AS (
-            SELECT d.member_id, me.k, count(DISTINCT (me.t_day + 1 - d.day) / 7) AS w
-            FROM member_day d JOIN month_ends me ON d.day > me.t_day + 1 - :weeks_days AND d.day <= me.t_day
-            WHERE d.org_id = :org AND d.day > :first_day - :weeks_days AND d.day < :this_lo
-            GROUP BY d.member_id, me.k),
+            SELECT n.member_id, n.k, {sql.weeks_active('n.day', 'me.t_day + 1', 'me.t_day + 1 - :weeks_days')} AS w
+            FROM near n JOIN month_ends me ON me.k = n.k AND n.day > me.t_day + 1 - :weeks_days
+              AND n.day <= me.t_day
+            GROUP BY n.member_id, n.k),
         adv AS (
             SELECT DISTINCT d.member_id, me.k
             FROM member_day d JOIN month_ends me ON d.day > me.t_day + 1 - :adv_days AND d.day <= me.t_day
@@ -280,9 +287,8 @@ def member_months(session: Session, org_id: int, as_of: datetime | None = None) 
                    WHEN c.e >= :t3 AND c.first_seen_at <= c.tenure_ts THEN 'loyal'
                    WHEN c.e >= :t2 AND coalesce(w.w, 0) >= :need_weeks THEN 'active'
                    WHEN c.e >= :t1 THEN 'participant' ELSE 'newcomer' END),
-               CASE WHEN x.member_id IS NULL THEN false ELSE true END
+               CASE WHEN c.act = 1 THEN true ELSE false END
         FROM cum c
-        LEFT JOIN act x ON x.member_id = c.member_id AND x.k = c.k
         LEFT JOIN weeks w ON w.member_id = c.member_id AND w.k = c.k
         LEFT JOIN adv a ON a.member_id = c.member_id AND a.k = c.k
         LEFT JOIN rec r ON r.member_id = c.member_id AND r.k = c.k
