@@ -13,7 +13,7 @@ from tenants.config import ROOT, Settings, configure
 from tenants.context import clear_tenant
 from tenants.db import db, init_engine
 
-from .extensions import LOCALES, babel, csrf, limiter, login_manager, talisman
+from .extensions import LOCALES, babel, cache, csrf, limiter, login_manager, talisman
 
 CSP = {
     "default-src": "'self'",
@@ -47,6 +47,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
         RATELIMIT_STORAGE_URI=_limiter_storage(settings),
         RATELIMIT_KEY_PREFIX="communa",
+        # Rendered dashboard panels (web/org): shared by every web process through Redis when there is one.
+        CACHE_TYPE="RedisCache" if settings.redis_url else "SimpleCache",
+        CACHE_REDIS_URL=settings.redis_url,
+        CACHE_KEY_PREFIX="communa:cache:",
+        CACHE_DEFAULT_TIMEOUT=600,
         COMMUNA=settings,
     )
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) if _proxied() else app.wsgi_app
@@ -58,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    cache.init_app(app)
     talisman.init_app(
         app, force_https=False, content_security_policy=CSP, frame_options="DENY",
         strict_transport_security=True,  # Talisman only sends HSTS on https requests

@@ -105,3 +105,25 @@ def test_member_months_of_one_organisation_leave_the_others_alone(world):
     with system_scope() as s:
         after = dict(s.execute(text("SELECT org_id, count(*) FROM member_month GROUP BY org_id")).all())
     assert after == before
+
+
+def test_cached_panels_never_cross_organisations_or_readers_and_follow_the_scores(app, client, world):
+    a, coffee, tea = world
+    factories.person(a, "c@acme.test", "client", [coffee.id])
+    login(client, "o@acme.test")
+    first = client.get("/acme/coffee/?days=30").text
+    assert "C-Back" in first and "T-Back" not in first and 'href="/acme/coffee/members/' in first
+    other = client.get("/acme/tea/?days=30").text
+    assert "T-Back" in other and "C-Back" not in other
+    assert client.get("/acme/coffee/?days=30").text.count("C-Back") == first.count("C-Back")   # from the cache
+    # The client reads the same organisation and period after the owner: no links to the staff-only list.
+    with app.test_client() as reader:
+        login(reader, "c@acme.test")
+        seen = reader.get("/acme/coffee/?days=30").text
+        assert "C-Back" in seen and "/members/" not in seen
+        assert reader.get("/acme/tea/?days=30").status_code == 404
+    # New scores replace the cached panels.
+    with tenant_scope(a.id, coffee.id), job_session() as s:
+        ingest(s, coffee.id, [act("c-star", 1, "review", n) for n in range(30)])
+        scoring.full(s, coffee.id)
+    assert "C-Star" in client.get("/acme/coffee/?days=30").text

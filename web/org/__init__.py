@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 from sqlalchemy import select
 
 from tenants import orgs
@@ -11,6 +13,7 @@ from tenants.db import db
 from tenants.models import AgencyRole, OrgAccess, User
 from tenants.orgs import OrgError
 
+from ..extensions import cache
 from ..htmx import is_htmx, page, redirect_htmx
 from ..labels import stage_label
 from ..tenancy import actor, org_view
@@ -31,26 +34,58 @@ def _people_with_access() -> list[tuple[User, str]]:
 @org_view()
 def overview():
     """The organisation dashboard: KPIs for a period against the previous one, charts, member tables."""
-    from tenants import dashboard, metrics, scoring
+    from tenants import dashboard, scoring
     days = request.args.get("days", type=int)
     start, end = request.args.get("start"), request.args.get("end")
     custom = None           # True: a valid custom range; False: one given but not valid (said on the page)
     if start or end:
         custom = dashboard.custom_range(start, end) is not None
     p = dashboard.period(days, start, end)
-    kpi = dashboard.cached_kpis(db, g.org.id, p) or dashboard.kpis(db, g.org.id, p)
+    days = days if days in (7, 30, 90) else (None if custom else 30)
+    state = scoring.state(db, g.org.id)
+    panels = _panels(p, days, state)
+    if request.args.get("fragment") == "panels" and is_htmx():
+        return panels
+    return page("org/overview.html", "content", period=p, days=days, range_error=custom is False, panels=panels,
+                summary=_status(state), running=_running_score_job(),
+                people=_people_with_access() if not g.membership.is_client else [])
+
+
+def _panels(p, days: int | None, state) -> Markup:
+    """The dashboard's panels (KPIs, charts, tables), rendered once per organisation, period, language and kind
+    of reader, until the next scoring or metrics pass changes the numbers (or ten minutes pass): the page is
+    read far more often than they change. The key names the organisation itself (id and creation time), so
+    no two organisations can ever share an entry."""
+    from flask_babel import get_locale
+
+    from tenants.models import utcnow
+    stamps = (state.scored_at, state.metrics_at) if state else (None, None)
+    key = "dashboard:" + "|".join(str(part) for part in (
+        g.agency.id, g.org.id, g.org.created_at.isoformat(), g.membership.is_client, get_locale(), p.start, p.end,
+        days, *stamps, utcnow().date()))
+    html = cache.get(key)
+    if html is None:
+        html = render_block("org/overview.html", "panels", **_panel_context(p, days))
+        cache.set(key, html)
+    return Markup(html)  # noqa: S704 -- our own template, escaped when it was rendered
+
+
+def _panel_context(p, days: int | None) -> dict:
+    from tenants import dashboard, metrics, scoring
     chart = dashboard.series(db, g.org.id, p)
-    context = {
-        "period": p, "prev": p.previous(), "month_names": _month_names(chart["monthly"]),
-        "stage_names": {s: stage_label(s) for s in scoring.STAGES},
-        "days": days if days in (7, 30, 90) else (None if custom else 30), "range_error": custom is False,
-        "kpis": kpi, "change": dashboard.change, "summary": metrics.summary(db, g.org.id), "chart": chart,
+    return {
+        "period": p, "prev": p.previous(), "days": days, "chart": chart, "change": dashboard.change,
+        "kpis": dashboard.cached_kpis(db, g.org.id, p) or dashboard.kpis(db, g.org.id, p),
+        "summary": metrics.summary(db, g.org.id), "month_names": _month_names(chart["monthly"]),
+        "stage_names": {s: stage_label(s) for s in scoring.STAGES}, "stages": scoring.STAGES,
         "top": dashboard.top(db, g.org.id, "score"), "at_risk": dashboard.top(db, g.org.id, "at_risk"),
-        "influential": dashboard.top(db, g.org.id, "influence"), "stages": scoring.STAGES,
-        "running": _running_score_job(), "people": _people_with_access() if not g.membership.is_client else [],
+        "influential": dashboard.top(db, g.org.id, "influence"),
     }
-    block = "panels" if request.args.get("fragment") == "panels" else "content"
-    return page("org/overview.html", block, **context)
+
+
+def _status(state) -> dict:
+    """What the "scores computed …" line needs (the panels carry the totals)."""
+    return {"computed_at": state.scored_at.isoformat() if state and state.scored_at else None}
 
 
 def _month_names(monthly: dict | None) -> list[str]:
@@ -64,12 +99,13 @@ def _month_names(monthly: dict | None) -> list[str]:
 @org_view()
 def scoring_status():
     """The dashboard's "computing…" line: polls itself while a scoring job runs, then tells the panels."""
-    from tenants import metrics
+    from tenants import scoring
     if not is_htmx():
         return redirect(url_for("org.overview", agency_slug=g.agency.slug, org_slug=g.org.slug))
     run = _running_score_job()
     trigger = "scores-updated" if run is None and request.args.get("was") else None
-    return page("org/overview.html", "status", trigger=trigger, running=run, summary=metrics.summary(db, g.org.id))
+    return page("org/overview.html", "status", trigger=trigger, running=run,
+                summary=_status(scoring.state(db, g.org.id)))
 
 
 def _running_score_job():
@@ -117,7 +153,7 @@ def restore():
 @org_view(write=True)
 def recompute():
     """The dashboard's Recompute button: one full recompute; a second click joins the running one."""
-    from tenants import audit, metrics
+    from tenants import audit, scoring
     from workers.scoring import request_full
     run, started = request_full(db, g.org.id, current_user.id)
     if started:
@@ -126,4 +162,4 @@ def recompute():
     if not is_htmx():
         flash(_("Recomputing scores and metrics.") if started else _("A recompute is already running."), "info")
         return redirect(url_for("org.overview", agency_slug=g.agency.slug, org_slug=g.org.slug))
-    return page("org/overview.html", "status", running=run, summary=metrics.summary(db, g.org.id))
+    return page("org/overview.html", "status", running=run, summary=_status(scoring.state(db, g.org.id)))
