@@ -1,6 +1,7 @@
 """SQLAlchemy models. Tenant-owned models carry `agency_id` (and `org_id` where they belong to one)."""
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -66,8 +67,10 @@ class OrgOwned:
                              index=True)
 
 
+@functools.cache
 def tenant_tables() -> frozenset[str]:
-    return frozenset(t.name for t in Base.metadata.sorted_tables if "agency_id" in t.c)
+    """Tables that carry agency_id (asked on every ORM statement; the metadata is fixed once imported)."""
+    return frozenset(t.name for t in Base.metadata.tables.values() if "agency_id" in t.c)
 
 
 # --- global tables (no tenant) -----------------------------------------------------------------
