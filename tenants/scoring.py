@@ -11,8 +11,8 @@ Paths (each one transaction, serialised per organisation by an advisory lock on 
 halfway leaves nothing behind and two runs never interleave):
   incremental  drain `score_pending` (member days written with the activity, in the same transaction),
                rebuild those member days from `activity`, add (new − old) terms to B, re-stage those members
-  full         rebuild every member day of the organisation, B from scratch, re-stage everyone, at-risk and
-               influence
+  full         B of every member straight from the activity, the rollup checked against the activity (member
+               days rebuilt only for members whose checksum differs), re-stage everyone, at-risk, influence
   daily        no rebuild: re-stage everyone as scores decay, at-risk and influence (the nightly pass)
 """
 from __future__ import annotations
