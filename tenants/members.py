@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from .db import is_postgres
 from .models import Activity, Identity, Member, MemberDay, MemberMonth, MemberTag
+from .scoring import nps_sql
 
 SORTS = ("last_active", "name", "score", "activity", "influence")
 KINDS = ("people", "all", "staff", "bot", "at_risk")
@@ -111,13 +112,6 @@ def _active_in(lo: date | None, hi: date | None):
     return exists().where(*cond)
 
 
-def _nps_answer(pg: bool):
-    if pg:
-        return literal_column("CASE WHEN (activity.meta->>'nps') ~ '^[0-9]{1,2}$' "
-                              "THEN (activity.meta->>'nps')::int END")
-    return literal_column("CAST(json_extract(activity.meta, '$.nps') AS INTEGER)")
-
-
 def _segment(stmt, f: MemberFilter, pg: bool):
     if f.seen_from:
         stmt = stmt.where(Member.first_seen_at >= _midnight(f.seen_from))
@@ -135,7 +129,7 @@ def _segment(stmt, f: MemberFilter, pg: bool):
                                     *([MemberMonth.stage == f.from_stage] if f.from_stage != "none" else []))
             stmt = stmt.where(~before if f.from_stage == "none" else before)
     if f.nps in NPS_GROUPS:
-        answer = _nps_answer(pg)
+        answer = literal_column(nps_sql("activity.meta", pg))
         cond = [Activity.member_id == Member.id, Activity.type == "survey_answer", answer.between(0, 10)]
         if f.active_from:
             cond.append(Activity.occurred_at >= _midnight(f.active_from))

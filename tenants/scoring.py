@@ -202,15 +202,20 @@ class Dialect:
         return f"(CASE {col} {' '.join(parts)} ELSE 0 END)"
 
     def nps(self, meta: str) -> str:
-        if self.pg:
-            return f"CASE WHEN ({meta}->>'nps') ~ '^[0-9]{{1,2}}$' THEN ({meta}->>'nps')::int END"
-        return f"CAST(json_extract({meta}, '$.nps') AS INTEGER)"
+        return nps_sql(meta, self.pg)
 
     def ts(self, moment: datetime):
         """A timestamp parameter compared with stored ones (SQLite keeps naive UTC text)."""
         if self.pg:
             return moment
         return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def nps_sql(meta: str, pg: bool) -> str:
+    """A survey answer's 0-10 score from its meta JSON (NULL when it has none)."""
+    if pg:
+        return f"CASE WHEN ({meta}->>'nps') ~ '^[0-9]{{1,2}}$' THEN ({meta}->>'nps')::int END"
+    return f"CAST(json_extract({meta}, '$.nps') AS INTEGER)"
 
 
 def _weight_case(model: Model, params: dict, col: str = "d.type") -> str:
