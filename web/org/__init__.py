@@ -84,8 +84,9 @@ def _panel_context(p, days: int | None) -> dict:
 
 
 def _status(state) -> dict:
-    """What the "scores computed …" line needs (the panels carry the totals)."""
-    return {"computed_at": state.scored_at.isoformat() if state and state.scored_at else None}
+    """What the "scores computed …, metrics …" line needs (the panels carry the totals)."""
+    return {"computed_at": state.scored_at.isoformat() if state and state.scored_at else None,
+            "metrics_at": state.metrics_at.isoformat() if state and state.metrics_at else None}
 
 
 def _month_names(monthly: dict | None) -> list[str]:
