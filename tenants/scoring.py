@@ -343,10 +343,19 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
     _temp(session, "score_touched", "member_id bigint, day integer, lo timestamp with time zone, "
                                      "hi timestamp with time zone")
     _temp(session, "score_whole", "member_id bigint")
-    days = [{"m": m, "d": d, "lo": sql.ts(day_start(d)), "hi": sql.ts(day_start(d + 1))} for m, d in rows if d >= 0]
+    days = [(m, d) for m, d in rows if d >= 0]
     whole = sorted({m for m, d in rows if d < 0})
-    if days:
-        session.execute(text("INSERT INTO score_touched VALUES (:m, :d, :lo, :hi)"), days)
+    if days and sql.pg:      # one statement for the chunk, not one round trip per member day
+        import json
+        session.execute(text("""
+            INSERT INTO score_touched
+            SELECT (v->>0)::bigint, (v->>1)::int, TIMESTAMPTZ 'epoch' + (v->>1)::int * INTERVAL '1 day',
+                   TIMESTAMPTZ 'epoch' + ((v->>1)::int + 1) * INTERVAL '1 day'
+            FROM jsonb_array_elements(CAST(:rows AS jsonb)) v"""), {"rows": json.dumps(days)})
+    elif days:
+        session.execute(text("INSERT INTO score_touched VALUES (:m, :d, :lo, :hi)"),
+                        [{"m": m, "d": d, "lo": sql.ts(day_start(d)), "hi": sql.ts(day_start(d + 1))}
+                         for m, d in days])
     # Members scored with another model version (or never) are summed from scratch, like a merge. Each member
     # appears once in score_whole: the joins below would count a duplicate's activity twice.
     if whole:
@@ -577,29 +586,40 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
                                    "new integer, new_below timestamp with time zone, "
                                    "last_active timestamp with time zone, infl_raw double precision, "
                                    "infl_pct double precision")
-    recent = f"""
-        SELECT d.member_id,
-               {sql.weeks_active('d.day')} AS weeks,
-               sum(CASE WHEN d.type IN ({advocacy}) {promoters} THEN 1 ELSE 0 END) AS adv,
-               {f"sum(CASE WHEN d.day > :risk_from THEN {contrib} ELSE 0.0 END)" if with_risk else "0.0"}
-                 AS recent_base
-        FROM score_set s JOIN member_day d ON d.member_id = s.member_id AND d.day > :adv_from AND d.day <= :today
-        GROUP BY d.member_id"""
     base = "coalesce(b.base, 0.0)" if bases else "coalesce(m.score_base, 0.0)"
     join_bases = "LEFT JOIN score_bases b ON b.member_id = m.id" if bases else ""
-    recent = f"({recent})" if bases != "full" else "score_rollup"
+    if bases == "sum" and not with_risk:
+        # The incremental path: a few members, whose recent history is read only when their score makes it
+        # matter (active weeks at the "active" bar, advocacy at the "advocate" bar), through the rollup's key.
+        recent = ""
+        weeks = (f"(SELECT {sql.weeks_active('d.day')} FROM member_day d WHERE d.member_id = m.id "
+                 "AND d.day > :weeks_from AND d.day <= :today)")
+        advocate = (f"EXISTS (SELECT 1 FROM member_day d WHERE d.member_id = m.id AND d.day > :adv_from "
+                    f"AND d.day <= :today AND (d.type IN ({advocacy}) {promoters}))")
+        recent_base = "0.0"
+    else:
+        source = "score_rollup" if bases == "full" else f"""(
+            SELECT d.member_id, {sql.weeks_active('d.day')} AS weeks,
+                   sum(CASE WHEN d.type IN ({advocacy}) {promoters} THEN 1 ELSE 0 END) AS adv,
+                   sum(CASE WHEN d.day > :risk_from THEN {contrib} ELSE 0.0 END) AS recent_base
+            FROM score_set s JOIN member_day d ON d.member_id = s.member_id AND d.day > :adv_from
+              AND d.day <= :today
+            GROUP BY d.member_id)"""
+        recent = f"LEFT JOIN {source} r ON r.member_id = m.id"
+        weeks, advocate, recent_base = "coalesce(r.weeks, 0)", "coalesce(r.adv, 0) > 0", "coalesce(r.recent_base, 0.0)"
+    e = f"{base} * :decay"
     session.execute(text(f"""
         INSERT INTO score_facts (member_id, base, e, e_then, cur, below, q, last_active)
-        SELECT m.id, {base}, {base} * :decay, ({base} - coalesce(r.recent_base, 0.0)) * :decay_then,
+        SELECT m.id, {base}, {e}, ({base} - {recent_base}) * :decay_then,
                CASE m.stage WHEN 'newcomer' THEN 0 WHEN 'participant' THEN 1 WHEN 'active' THEN 2
                             WHEN 'loyal' THEN 3 WHEN 'advocate' THEN 4 END,
                m.stage_below_since,
-               CASE WHEN {base} * :decay >= :t4 AND coalesce(r.adv, 0) > 0 THEN 4
-                    WHEN {base} * :decay >= :t3 AND m.first_seen_at <= :tenure_cutoff THEN 3
-                    WHEN {base} * :decay >= :t2 AND coalesce(r.weeks, 0) >= :need_weeks THEN 2
-                    WHEN {base} * :decay >= :t1 THEN 1 ELSE 0 END,
+               CASE WHEN {e} >= :t4 AND {advocate} THEN 4
+                    WHEN {e} >= :t3 AND m.first_seen_at <= :tenure_cutoff THEN 3
+                    WHEN {e} >= :t2 AND {weeks} >= :need_weeks THEN 2
+                    WHEN {e} >= :t1 THEN 1 ELSE 0 END,
                m.last_active_at
-        FROM member m JOIN score_set s ON s.member_id = m.id {join_bases} LEFT JOIN {recent} r ON r.member_id = m.id
+        FROM member m JOIN score_set s ON s.member_id = m.id {join_bases} {recent}
         WHERE NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.erased_at IS NULL"""), params)
     if influence:
         session.execute(text("""
