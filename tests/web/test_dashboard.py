@@ -127,3 +127,15 @@ def test_cached_panels_never_cross_organisations_or_readers_and_follow_the_score
         ingest(s, coffee.id, [act("c-star", 1, "review", n) for n in range(30)])
         scoring.full(s, coffee.id)
     assert "C-Star" in client.get("/acme/coffee/?days=30").text
+
+
+def test_a_new_organisation_gets_a_dashboard_that_says_what_will_fill_it(client, world):
+    a, _coffee, _tea = world
+    factories.org(a, "Fresh")
+    login(client, "o@acme.test")
+    page = client.get("/acme/fresh/").text
+    assert 'data-testid="empty-org"' in page and "/acme/fresh/imports/" in page
+    assert "Monthly figures appear after the first metrics pass" in page
+    assert 'data-chart="cohorts"' not in page and "No activity in this period." in page
+    filled = client.get("/acme/coffee/").text
+    assert 'data-testid="empty-org"' not in filled and 'data-chart="cohorts"' in filled
