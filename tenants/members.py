@@ -43,6 +43,8 @@ class MemberFilter:
     from_stage: str | None = None       # "none": not a member at the end of the month before; None: any
     to_stage: str | None = None
     nps: str | None = None              # latest survey answer in the active range: promoter, passive, detractor
+    activity_type: str | None = None    # with the active range: did this kind of activity in it
+    activity_channel: str | None = None  # with the active range: was active on this channel in it
 
     def segment(self) -> dict[str, str]:
         """The dashboard segment as query parameters (to carry it from request to request)."""
@@ -53,6 +55,10 @@ class MemberFilter:
                 out["from_stage"] = self.from_stage
         if self.nps:
             out["nps"] = self.nps
+        if self.activity_type:
+            out["activity_type"] = self.activity_type
+        if self.activity_channel:
+            out["activity_channel"] = self.activity_channel
         return out
 
 
@@ -103,8 +109,10 @@ def _midnight(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
-def _active_in(lo: date | None, hi: date | None):
+def _active_in(lo: date | None, hi: date | None, kind: str | None = None):
     cond = [MemberDay.member_id == Member.id]
+    if kind:
+        cond.append(MemberDay.type == kind)
     if lo:
         cond.append(MemberDay.day >= _day(lo))
     if hi:
@@ -117,8 +125,15 @@ def _segment(stmt, f: MemberFilter, pg: bool):
         stmt = stmt.where(Member.first_seen_at >= _midnight(f.seen_from))
     if f.seen_to:
         stmt = stmt.where(Member.first_seen_at < _midnight(f.seen_to + timedelta(days=1)))
-    if f.active_from or f.active_to:
-        stmt = stmt.where(_active_in(f.active_from, f.active_to))
+    if f.active_from or f.active_to or f.activity_type:
+        stmt = stmt.where(_active_in(f.active_from, f.active_to, f.activity_type))
+    if f.activity_channel:
+        cond = [Activity.member_id == Member.id, Activity.channel == f.activity_channel]
+        if f.active_from:
+            cond.append(Activity.occurred_at >= _midnight(f.active_from))
+        if f.active_to:
+            cond.append(Activity.occurred_at < _midnight(f.active_to + timedelta(days=1)))
+        stmt = stmt.where(exists().where(*cond))
     if f.quiet_from or f.quiet_to:
         stmt = stmt.where(~_active_in(f.quiet_from, f.quiet_to))
     if f.month is not None and f.to_stage:

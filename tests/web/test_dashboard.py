@@ -139,3 +139,14 @@ def test_a_new_organisation_gets_a_dashboard_that_says_what_will_fill_it(client,
     assert 'data-chart="cohorts"' not in page and "No activity in this period." in page
     filled = client.get("/acme/coffee/").text
     assert 'data-testid="empty-org"' not in filled and 'data-chart="cohorts"' in filled
+
+
+def test_activity_type_and_channel_segments(client, world):
+    login(client, "m@acme.test")
+    day = NOW.date()
+    q = f"/acme/coffee/members/?active_from={day - timedelta(days=29)}&active_to={day}"
+    assert names(client.get(q + "&activity_type=survey_answer").text) == {"C-Fan"}
+    assert names(client.get(q + "&activity_type=message").text) == {"C-Back", "C-Gap", "C-New"}
+    assert names(client.get(q + "&activity_channel=telegram").text) == {"C-Back", "C-Gap", "C-New", "C-Fan"}
+    assert names(client.get(q + "&activity_channel=vk").text) == set()
+    assert "Activity: Survey answer" in client.get(q + "&activity_type=survey_answer").text

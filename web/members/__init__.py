@@ -50,6 +50,8 @@ def _segment(f: members.MemberFilter, a) -> members.MemberFilter:
         from_stage = a.get("from_stage")
         f.from_stage = from_stage if from_stage in STAGES or from_stage == "none" else None     # None: any
     f.nps = a.get("nps") if a.get("nps") in members.NPS_GROUPS else None
+    f.activity_type = a.get("activity_type") if a.get("activity_type") in ACTIVITY_TYPES else None
+    f.activity_channel = a.get("activity_channel") if a.get("activity_channel") in CHANNELS else None
     return f
 
 
@@ -68,7 +70,7 @@ def _segment_labels(f: members.MemberFilter) -> list[str]:
 
     from tenants.metrics import month_start
 
-    from ..labels import stage_label
+    from ..labels import activity_label, channel_label, stage_label
     out = []
     for label, lo, hi in ((_("First seen %(start)s – %(end)s"), f.seen_from, f.seen_to),
                           (_("Active %(start)s – %(end)s"), f.active_from, f.active_to),
@@ -87,6 +89,10 @@ def _segment_labels(f: members.MemberFilter) -> list[str]:
     if f.nps:
         out.append({"promoter": _("NPS promoters"), "passive": _("NPS passives"),
                     "detractor": _("NPS detractors")}[f.nps])
+    if f.activity_type:
+        out.append(_("Activity: %(type)s", type=activity_label(f.activity_type)))
+    if f.activity_channel:
+        out.append(_("Channel: %(channel)s", channel=channel_label(f.activity_channel)))
     return out
 
 

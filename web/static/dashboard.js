@@ -194,15 +194,19 @@
               var x = m.nps[ctx.dataIndex]; return x ? x.responses + " " + d.text.answers : ""; } } } } }) });
       }
     }
-    function bars(name, pairs) {
+    // A bar links to the members who did that kind of activity, or were active on that channel, in the period.
+    function bars(name, pairs, codes, param) {
       add(name, { type: "bar", data: { labels: pairs.map(function (p) { return p[0]; }), datasets: [{
           label: d.text.activities, data: pairs.map(function (p) { return p[1]; }),
           backgroundColor: PALETTE.slice(0, pairs.length) }] },
         options: Object.assign({}, common, { indexAxis: "y", plugins: { legend: { display: false } },
-          scales: { y: { ticks: { autoSkip: false } } } }) });
+          scales: { y: { ticks: { autoSkip: false } } } }, clickable(function (chart, e) {
+            var q = { active_from: d.labels[0], active_to: d.labels[d.labels.length - 1] };
+            q[param] = codes[e.index];
+            return link(d, q); })) });
     }
-    bars("types", d.types);
-    bars("channels", d.channels);
+    bars("types", d.types, d.type_codes, "activity_type");
+    bars("channels", d.channels, d.channel_codes, "activity_channel");
   }
 
   document.addEventListener("DOMContentLoaded", draw);
