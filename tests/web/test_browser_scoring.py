@@ -140,6 +140,16 @@ def test_dashboard_numbers_link_to_their_members(live_server, browser):  # noqa:
     expect(page.locator("[data-testid=segment]")).to_contain_text("First seen")
     assert _member_total(page) == n
 
+    # A bar of "activity by type" opens the members who did that in the period.
+    page.goto(dashboard)
+    page.wait_for_function("() => !!Chart.getChart(document.querySelector('[data-testid=chart-types]'))")
+    bar = page.evaluate("""() => { const c = Chart.getChart(document.querySelector('[data-testid=chart-types]'));
+        const p = c.getDatasetMeta(0).data[0].getCenterPoint(); return {x: p.x, y: p.y}; }""")
+    page.locator("[data-testid=chart-types]").click(position=bar)
+    page.wait_for_url("**/members/**activity_type=**")
+    expect(page.locator("[data-testid=segment]")).to_contain_text("Activity:")
+    assert _member_total(page) > 0
+
     # The movement matrix follows the month chosen; Russian month names and labels.
     page.goto(dashboard)
     select = page.locator("[data-movement-month]")
