@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .models import ADMIN_ROLES, AgencyRole, OrgAccess, Organisation
@@ -54,3 +54,19 @@ def visible_orgs(session: Session, m: Membership, archived: bool = False) -> lis
             return []
         stmt = stmt.where(Organisation.id.in_(m.org_ids or {-1}))
     return list(session.scalars(stmt))
+
+
+def nav_orgs(session: Session, m: Membership, current_id: int | None,
+             limit: int = 12) -> tuple[list[Organisation], int]:
+    """The sidebar's organisations: the first `limit` by name with the current one always among them, and how
+    many there are in all (an agency with 200 clients gets a short list and a link to all of them)."""
+    stmt = select(Organisation).where(Organisation.archived_at.is_(None))
+    if not m.is_admin:
+        stmt = stmt.where(Organisation.id.in_(m.org_ids or {-1}))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    shown = list(session.scalars(stmt.order_by(Organisation.name).limit(limit)))
+    if current_id and total > limit and all(o.id != current_id for o in shown):
+        current = session.scalar(stmt.where(Organisation.id == current_id))
+        if current is not None:
+            shown = sorted([*shown[:limit - 1], current], key=lambda o: o.name)
+    return shown, total

@@ -164,7 +164,9 @@ def _register_hooks(app: Flask) -> None:
 
     def nav_orgs():
         m = g.get("membership")
-        return access.visible_orgs(db, m) if m else []
+        if not m:
+            return [], 0
+        return access.nav_orgs(db, m, g.org.id if g.get("org") else None)
 
     app.jinja_env.globals.update(user_agencies=user_agencies, nav_orgs=nav_orgs, role_label=role_label,
                                  action_label=action_label, job_label=job_label, channel_label=channel_label,

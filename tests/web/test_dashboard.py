@@ -150,3 +150,19 @@ def test_activity_type_and_channel_segments(client, world):
     assert names(client.get(q + "&activity_channel=telegram").text) == {"C-Back", "C-Gap", "C-New", "C-Fan"}
     assert names(client.get(q + "&activity_channel=vk").text) == set()
     assert "Activity: Survey answer" in client.get(q + "&activity_type=survey_answer").text
+
+
+def test_the_sidebar_lists_a_dozen_organisations_and_links_to_all(app, client, world):
+    a, _coffee, _tea = world
+    for i in range(12):
+        factories.org(a, f"Zeta {i:02d}")           # 14 in all; "Zeta 11" sorts last
+    login(client, "o@acme.test")
+    page = client.get("/acme/coffee/").text
+    assert 'data-testid="nav-all-orgs"' in page and "All 14 organisations" in page
+    assert page.count('class="nav-link nav-org') == 12 and "Zeta 11" not in page
+    last = client.get("/acme/zeta-11/").text           # the current organisation is always in the list
+    assert "Zeta 11" in last and last.count('class="nav-link nav-org') == 12
+    with app.test_client() as manager:                  # a manager sees only the one assigned organisation
+        login(manager, "m@acme.test")
+        mine = manager.get("/acme/coffee/").text
+    assert mine.count('class="nav-link nav-org') == 1 and 'data-testid="nav-all-orgs"' not in mine
