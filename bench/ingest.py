@@ -59,12 +59,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(workers: int) -> tuple[subprocess.Popen, str]:
-    """The app under gunicorn on a free loopback port, with this process's environment; returns once
-    /healthz answers."""
+def start_gunicorn(workers: int, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """The app under gunicorn on a free loopback port, with `env` (default: this process's environment);
+    returns once /healthz answers. The benchmarks and tests/web/test_gunicorn.py use it."""
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-                               f"127.0.0.1:{port}", "web:create_app()"], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                               f"127.0.0.1:{port}", "web:create_app()"],
+                              env=dict(env or os.environ, PYTHONPATH=str(ROOT)),
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):

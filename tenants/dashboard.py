@@ -2,16 +2,15 @@
 the daily rollups, and the member tables. Set-based SQL; staff and bots are left out."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from .metrics import ELIGIBLE, nps, stickiness
+from .metrics import ELIGIBLE, day_data, nps, stickiness
 from .models import Member, utcnow
-from .scoring import Dialect
+from .scoring import EPOCH, Dialect, day_of, midnight
 
 
 @dataclass(frozen=True)
@@ -51,25 +50,19 @@ def custom_range(start: str | None, end: str | None, today: date | None = None) 
     return Period(max(a, b - timedelta(days=730)), b)
 
 
-def _day(d: date) -> int:
-    return (d - date(1970, 1, 1)).days
-
 
 def cached_kpis(session: Session, org_id: int, p: Period) -> dict | None:
     """KPIs of a preset period ending today, as the last metrics pass stored them (None if it has not)."""
     if p.days not in (7, 30, 90) or p.end != utcnow().date():
         return None
     data = session.scalar(text("SELECT data FROM org_day WHERE org_id = :org AND day = :day"),
-                          {"org": org_id, "day": _day(p.end)})
+                          {"org": org_id, "day": day_of(p.end)})
     if data is None:
         return None
-    data = data if isinstance(data, dict) else json.loads(data)
+    data = day_data(data)
     cached = (data.get("windows") or {}).get(str(p.days))
     return cached if cached and "returning" in cached["now"] else None     # older passes kept fewer KPIs
 
-
-def _moment(d: date) -> datetime:
-    return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
 def kpis(session: Session, org_id: int, p: Period, days: dict[int, dict] | None = None) -> dict:
@@ -80,9 +73,9 @@ def kpis(session: Session, org_id: int, p: Period, days: dict[int, dict] | None 
     sql = Dialect(session)
     prev = p.previous()
     before_prev = prev.previous()
-    params = {"org": org_id, "lo0": _day(before_prev.start), "lo1": _day(prev.start), "lo2": _day(p.start),
-              "hi": _day(p.end), "s1": sql.ts(_moment(prev.start)), "s2": sql.ts(_moment(p.start)),
-              "e2": sql.ts(_moment(p.end) + timedelta(days=1))}
+    params = {"org": org_id, "lo0": day_of(before_prev.start), "lo1": day_of(prev.start), "lo2": day_of(p.start),
+              "hi": day_of(p.end), "s1": sql.ts(midnight(prev.start)), "s2": sql.ts(midnight(p.start)),
+              "e2": sql.ts(midnight(p.end) + timedelta(days=1))}
     row = session.execute(text(f"""
         SELECT sum(x.a2), sum(x.a1),
                sum(CASE WHEN x.a2 = 1 AND x.a1 = 0 AND m.first_seen_at < :s2 THEN 1 ELSE 0 END),
@@ -105,16 +98,16 @@ def kpis(session: Session, org_id: int, p: Period, days: dict[int, dict] | None 
         FROM member m WHERE m.org_id = :org AND m.first_seen_at >= :s1 AND m.first_seen_at < :e2 AND {ELIGIBLE}"""),
         params).one()
     if days is None:
-        days = {d: (v if isinstance(v, dict) else json.loads(v)) for d, v in session.execute(text(
+        days = {d: day_data(v) for d, v in session.execute(text(
             "SELECT day, data FROM org_day WHERE org_id = :org AND day >= :lo1 AND day <= :hi"), params)}
     figures = [int(v or 0) for v in row]
     return {
         "now": {"active": figures[0], "returning": figures[2], "churned": figures[4], "activities": figures[6],
                 "new": new_now or 0, "stickiness": stickiness(days, params["lo2"], params["hi"]),
-                "nps": nps(session, org_id, _moment(p.start), _moment(p.end) + timedelta(days=1))},
+                "nps": nps(session, org_id, midnight(p.start), midnight(p.end) + timedelta(days=1))},
         "before": {"active": figures[1], "returning": figures[3], "churned": figures[5], "activities": figures[7],
                    "new": new_before or 0, "stickiness": stickiness(days, params["lo1"], params["lo2"] - 1),
-                   "nps": nps(session, org_id, _moment(prev.start), _moment(p.start))},
+                   "nps": nps(session, org_id, midnight(prev.start), midnight(p.start))},
     }
 
 
@@ -129,10 +122,10 @@ def series(session: Session, org_id: int, p: Period) -> dict:
     """Chart data from org_day: DAU, WAU and MAU per day, activity by type and by channel, and the monthly
     figures (stage distribution and movement, cohorts, NPS) of the latest pass."""
     rows = session.execute(text("SELECT day, data FROM org_day WHERE org_id = :org AND day >= :lo AND day <= :hi "
-                                "ORDER BY day"), {"org": org_id, "lo": _day(p.start), "hi": _day(p.end)}).all()
-    by_day = {d: (v if isinstance(v, dict) else json.loads(v)) for d, v in rows}
-    days = list(range(_day(p.start), _day(p.end) + 1))
-    labels = [(date(1970, 1, 1) + timedelta(days=d)).isoformat() for d in days]
+                                "ORDER BY day"), {"org": org_id, "lo": day_of(p.start), "hi": day_of(p.end)}).all()
+    by_day = {d: day_data(v) for d, v in rows}
+    days = list(range(day_of(p.start), day_of(p.end) + 1))
+    labels = [(EPOCH + timedelta(days=d)).isoformat() for d in days]
     types: dict[str, int] = {}
     channels: dict[str, int] = {}
     for v in by_day.values():
@@ -140,8 +133,9 @@ def series(session: Session, org_id: int, p: Period) -> dict:
             types[k] = types.get(k, 0) + n
         for k, n in (v.get("by_channel") or {}).items():
             channels[k] = channels.get(k, 0) + n
-    latest = by_day.get(days[-1]) if days[-1] in by_day and "monthly" in by_day[days[-1]] else _latest(session,
-                                                                                                       org_id)
+    latest = by_day.get(days[-1], {})
+    if "monthly" not in latest:        # the period ends before the last metrics pass: take that pass's row
+        latest = _latest(session, org_id) or {}
     return {
         "labels": labels,
         "dau": [by_day.get(d, {}).get("dau", 0) for d in days],
@@ -150,15 +144,14 @@ def series(session: Session, org_id: int, p: Period) -> dict:
         "activities": [by_day.get(d, {}).get("activities", 0) for d in days],
         "types": dict(sorted(types.items(), key=lambda kv: -kv[1])),
         "channels": dict(sorted(channels.items(), key=lambda kv: -kv[1])),
-        "monthly": (latest or {}).get("monthly"),
+        "monthly": latest.get("monthly"),
     }
 
 
 def _latest(session: Session, org_id: int) -> dict | None:
     """The newest org_day row (the last metrics pass), for the monthly figures."""
-    data = session.scalar(text("SELECT data FROM org_day WHERE org_id = :org ORDER BY day DESC LIMIT 1"),
-                          {"org": org_id})
-    return data if data is None or isinstance(data, dict) else json.loads(data)
+    return day_data(session.scalar(text("SELECT data FROM org_day WHERE org_id = :org ORDER BY day DESC LIMIT 1"),
+                                   {"org": org_id}))
 
 
 def top(session: Session, org_id: int, kind: str, limit: int = 8) -> list[Member]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from .db import is_postgres
 from .models import Activity, Identity, Member, MemberDay, MemberMonth, MemberTag
-from .scoring import nps_sql
+from .scoring import day_of, midnight, nps_sql
 
 SORTS = ("last_active", "name", "score", "activity", "influence")
 KINDS = ("people", "all", "staff", "bot", "at_risk")
@@ -101,38 +101,30 @@ def _search_ids(q: str):
     )
 
 
-def _day(d: date) -> int:
-    return (d - date(1970, 1, 1)).days
-
-
-def _midnight(d: date) -> datetime:
-    return datetime(d.year, d.month, d.day, tzinfo=UTC)
-
-
 def _active_in(lo: date | None, hi: date | None, kind: str | None = None):
     cond = [MemberDay.member_id == Member.id]
     if kind:
         cond.append(MemberDay.type == kind)
     if lo:
-        cond.append(MemberDay.day >= _day(lo))
+        cond.append(MemberDay.day >= day_of(lo))
     if hi:
-        cond.append(MemberDay.day <= _day(hi))
+        cond.append(MemberDay.day <= day_of(hi))
     return exists().where(*cond)
 
 
 def _segment(stmt, f: MemberFilter, pg: bool):
     if f.seen_from:
-        stmt = stmt.where(Member.first_seen_at >= _midnight(f.seen_from))
+        stmt = stmt.where(Member.first_seen_at >= midnight(f.seen_from))
     if f.seen_to:
-        stmt = stmt.where(Member.first_seen_at < _midnight(f.seen_to + timedelta(days=1)))
+        stmt = stmt.where(Member.first_seen_at < midnight(f.seen_to + timedelta(days=1)))
     if f.active_from or f.active_to or f.activity_type:
         stmt = stmt.where(_active_in(f.active_from, f.active_to, f.activity_type))
     if f.activity_channel:
         cond = [Activity.member_id == Member.id, Activity.channel == f.activity_channel]
         if f.active_from:
-            cond.append(Activity.occurred_at >= _midnight(f.active_from))
+            cond.append(Activity.occurred_at >= midnight(f.active_from))
         if f.active_to:
-            cond.append(Activity.occurred_at < _midnight(f.active_to + timedelta(days=1)))
+            cond.append(Activity.occurred_at < midnight(f.active_to + timedelta(days=1)))
         stmt = stmt.where(exists().where(*cond))
     if f.quiet_from or f.quiet_to:
         stmt = stmt.where(~_active_in(f.quiet_from, f.quiet_to))
@@ -147,9 +139,9 @@ def _segment(stmt, f: MemberFilter, pg: bool):
         answer = literal_column(nps_sql("activity.meta", pg))
         cond = [Activity.member_id == Member.id, Activity.type == "survey_answer", answer.between(0, 10)]
         if f.active_from:
-            cond.append(Activity.occurred_at >= _midnight(f.active_from))
+            cond.append(Activity.occurred_at >= midnight(f.active_from))
         if f.active_to:
-            cond.append(Activity.occurred_at < _midnight(f.active_to + timedelta(days=1)))
+            cond.append(Activity.occurred_at < midnight(f.active_to + timedelta(days=1)))
         latest = (select(answer).where(*cond).order_by(Activity.occurred_at.desc(), Activity.id.desc())
                   .limit(1).correlate(Member).scalar_subquery())
         low, high = NPS_GROUPS[f.nps]

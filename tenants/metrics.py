@@ -31,7 +31,9 @@ from .scoring import (
     _temp,
     current_model,
     day_number,
+    day_of,
     day_start,
+    midnight,
     state,
     work_mem,
 )
@@ -92,21 +94,33 @@ def nps(session: Session, org_id: int, start: datetime, end: datetime) -> dict:
     """Net Promoter Score of the survey answers in [start, end): each member's latest answer counts once;
     9-10 promoters, 0-6 detractors. score is None when nobody answered."""
     sql = Dialect(session)
-    row = session.execute(text(f"""
-        SELECT sum(CASE WHEN v >= 9 THEN 1 ELSE 0 END), sum(CASE WHEN v <= 6 THEN 1 ELSE 0 END), count(*)
-        FROM (SELECT {sql.nps('a.meta')} AS v,
-                     row_number() OVER (PARTITION BY a.member_id ORDER BY a.occurred_at DESC, a.id DESC) AS rn
+    row = session.execute(text(_nps_sql(sql)), {"org": org_id, "a": sql.ts(start), "b": sql.ts(end)}).one()
+    return _nps_figures(row[0] or 0, row[1] or 0, row[2] or 0)
+
+
+def _nps_sql(sql: Dialect, per: str | None = None) -> str:
+    """Promoters, detractors and answers in [:a, :b), each member's latest answer counted once — or once per
+    value of `per` (an expression of the activity `a`), then grouped by it (its value first in each row)."""
+    key, part, group = (f"{per} AS per, ", f", {per}", "per, ") if per else ("", "", "")
+    return f"""
+        SELECT {group}sum(CASE WHEN v >= 9 THEN 1 ELSE 0 END), sum(CASE WHEN v <= 6 THEN 1 ELSE 0 END), count(*)
+        FROM (SELECT {key}{sql.nps('a.meta')} AS v,
+                     row_number() OVER (PARTITION BY a.member_id{part} ORDER BY a.occurred_at DESC, a.id DESC) AS rn
               FROM activity a JOIN member m ON m.id = a.member_id
               WHERE a.org_id = :org AND a.type = 'survey_answer' AND a.occurred_at >= :a AND a.occurred_at < :b
                 AND {sql.nps('a.meta')} BETWEEN 0 AND 10 AND {ELIGIBLE}) x
-        WHERE rn = 1"""), {"org": org_id, "a": sql.ts(start), "b": sql.ts(end)}).one()
-    return _nps_figures(row[0] or 0, row[1] or 0, row[2] or 0)
+        WHERE rn = 1 {"GROUP BY per" if per else ""}"""
 
 
 def _nps_figures(promoters: int, detractors: int, responses: int) -> dict:
     score = round(100.0 * (promoters - detractors) / responses) if responses else None
     return {"score": score, "promoters": promoters, "detractors": detractors,
             "passives": responses - promoters - detractors, "responses": responses}
+
+
+def day_data(value) -> dict | None:
+    """An org_day.data value read with plain SQL: PostgreSQL hands back the JSON decoded, SQLite as text."""
+    return value if value is None or isinstance(value, dict) else json.loads(value)
 
 
 def stickiness(days: dict[int, dict], lo: int, hi: int) -> float | None:
@@ -158,7 +172,7 @@ def rollup(session: Session, org_id: int, days: int = 400, as_of: datetime | Non
     kept = ("members", "stages", "at_risk")
     for day, old in session.execute(text("SELECT day, data FROM org_day WHERE org_id = :org AND day > :first "
                                          "AND day < :today"), params):
-        old = old if isinstance(old, dict) else json.loads(old)
+        old = day_data(old)
         data[day].update({k: old[k] for k in kept if k in old})
     session.execute(text("DELETE FROM org_day WHERE org_id = :org AND day > :first AND day <= :today"), params)
     session.execute(text("INSERT INTO org_day (agency_id, org_id, day, data) VALUES (:a, :org, :day, :data)"),
@@ -221,9 +235,9 @@ def member_months(session: Session, org_id: int, as_of: datetime | None = None) 
                                  "tenure_ts timestamp with time zone")
     rows = []
     for k, month in enumerate(range(first, this)):
-        t_day = (month_end(month) - date(1970, 1, 1)).days
+        t_day = day_of(month_end(month))
         moment = day_start(t_day + 1)
-        rows.append({"k": k, "month": month, "lo": (month_start(month) - date(1970, 1, 1)).days, "t": t_day,
+        rows.append({"k": k, "month": month, "lo": day_of(month_start(month)), "t": t_day,
                      "ts": sql.ts(moment), "decay": _decay(model, moment),
                      "tenure": sql.ts(moment - timedelta(days=model.tenure_days))})
     session.execute(text("INSERT INTO month_ends VALUES (:k, :month, :lo, :t, :ts, :decay, :tenure)"), rows)
@@ -235,7 +249,7 @@ def member_months(session: Session, org_id: int, as_of: datetime | None = None) 
     params: dict = {"agency": require_agency_id(), "org": org_id, "first": first, "this": this,
                     "last_k": MONTHS - 2, "need_weeks": model.active_weeks, "weeks_days": WEEKS_WINDOW * 7,
                     "adv_days": ADVOCACY_DAYS, "first_day": rows[0]["lo"],
-                    "this_lo": (month_start(this) - date(1970, 1, 1)).days, "today": day_number(as_of)}
+                    "this_lo": day_of(month_start(this)), "today": day_number(as_of)}
     advocacy, promoters = _rule_params(model, params)
     contrib = _contrib(model, sql, params)
     session.execute(text("DELETE FROM member_month WHERE org_id = :org"), params)
@@ -339,16 +353,9 @@ def monthly(session: Session, org_id: int, as_of: datetime | None = None) -> dic
     cohorts = [[c, sizes[c], [retained.get(c, {}).get(k, 0) for k in range(this - c + 1)]]
                for c in sorted(sizes) if first <= c <= this]
     scores = {}
-    for month, promoters, detractors, responses in session.execute(text(f"""
-            SELECT month, sum(CASE WHEN v >= 9 THEN 1 ELSE 0 END), sum(CASE WHEN v <= 6 THEN 1 ELSE 0 END), count(*)
-            FROM (SELECT {sql.month_of_ts('a.occurred_at')} AS month, {sql.nps('a.meta')} AS v,
-                         row_number() OVER (PARTITION BY a.member_id, {sql.month_of_ts('a.occurred_at')}
-                                            ORDER BY a.occurred_at DESC, a.id DESC) AS rn
-                  FROM activity a JOIN member m ON m.id = a.member_id
-                  WHERE a.org_id = :org AND a.type = 'survey_answer' AND a.occurred_at >= :since
-                    AND {sql.nps('a.meta')} BETWEEN 0 AND 10 AND {ELIGIBLE}) x
-            WHERE rn = 1 GROUP BY month"""), {**params, "since": sql.ts(day_start(
-                (month_start(first) - date(1970, 1, 1)).days))}):
+    for month, promoters, detractors, responses in session.execute(
+            text(_nps_sql(sql, sql.month_of_ts("a.occurred_at"))),
+            {"org": org_id, "a": sql.ts(midnight(month_start(first))), "b": sql.ts(midnight(month_start(this + 1)))}):
         scores[month] = _nps_figures(promoters or 0, detractors or 0, responses or 0)
     return {"months": months, "labels": [month_label(m) for m in months], "stages": stages,
             "movement": movement, "cohorts": cohorts,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -38,6 +38,7 @@ ADVOCACY_TYPES = ("referral", "share", "content_created")
 WEEKS_WINDOW = 8          # "active in ≥ N of the last 8 weeks"
 ADVOCACY_DAYS = 180
 INFLUENCE_DAYS = 90
+EPOCH = date(1970, 1, 1)
 LOCK_KEY = 7301           # pg_advisory_xact_lock(LOCK_KEY, org_id): one scoring run per organisation
 
 
@@ -125,6 +126,16 @@ def day_number(moment: datetime) -> int:
 
 def day_start(day: int) -> datetime:
     return datetime.fromtimestamp(day * 86400, UTC)
+
+
+def day_of(d: date) -> int:
+    """The day number of a calendar date (days since 1970-01-01, as member_day and org_day count them)."""
+    return (d - EPOCH).days
+
+
+def midnight(d: date) -> datetime:
+    """The UTC moment a calendar date begins."""
+    return day_start(day_of(d))
 
 
 # --- model versions --------------------------------------------------------------------------------

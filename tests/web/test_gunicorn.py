@@ -3,10 +3,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,25 +12,10 @@ import pytest
 from .. import factories
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn(worker_env):
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
-                             "web:create_app()"], env=worker_env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
+    from bench.ingest import start_gunicorn
+    proc, base = start_gunicorn(3, worker_env)
     yield base
     proc.terminate()
     proc.wait(10)

@@ -16,6 +16,7 @@ from tenants.community import CommunityError
 from tenants.db import db
 from tenants.merge import MergeError
 from tenants.models import ACTIVITY_TYPES, CHANNELS, MemberMerge
+from tenants.scoring import STAGES
 from tenants.spreadsheet import safe_cell
 
 from ..htmx import page, redirect_htmx
@@ -23,7 +24,6 @@ from ..tenancy import actor, org_view
 
 bp = Blueprint("members", __name__, url_prefix="/<agency_slug>/<org_slug>/members")
 PAGE = 50
-STAGES = ("newcomer", "participant", "active", "loyal", "advocate")
 
 
 def _filter() -> members.MemberFilter:
