@@ -477,9 +477,12 @@ class MemberMonth(TenantOwned, OrgOwned, Base):
 
 class ScorePending(TenantOwned, OrgOwned, Base):
     """Member days whose rollup and score are out of date: written in the same transaction as the activity,
-    drained by the incremental scoring job. day = -1 means the member's whole history (after a merge)."""
+    drained by the incremental scoring job. day = -1 means the member's whole history (after a merge).
+    A lean queue (migration 0007): no foreign keys, the primary key its only index."""
     __tablename__ = "score_pending"
-    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(BigId, nullable=False)
+    org_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
