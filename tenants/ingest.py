@@ -342,12 +342,6 @@ _PG_STORE = """
         FROM jsonb_array_elements(CAST(:batch AS jsonb)) AS v
         ON CONFLICT (org_id, source_id) DO NOTHING
         RETURNING member_id, occurred_at),
-    counted AS (
-        UPDATE member m SET activity_count = m.activity_count + c.n, first_seen_at = LEAST(m.first_seen_at, c.first),
-               last_active_at = GREATEST(m.last_active_at, c.last)
-        FROM (SELECT member_id, count(*) AS n, min(occurred_at) AS first, max(occurred_at) AS last
-              FROM added GROUP BY member_id) c
-        WHERE m.id = c.member_id),
     queued AS (
         -- The scoring job re-scores exactly these member days (new members whole: a newcomer, perhaps only ever
         -- a target, starts at zero); written with the activity, so never lost.
@@ -357,22 +351,34 @@ _PG_STORE = """
             UNION SELECT unnest(CAST(:created AS bigint[])), -1) d
         ORDER BY member_id, day
         ON CONFLICT DO NOTHING)
-    SELECT count(*) FROM added"""
+    SELECT json_build_array(member_id, count(*), min(occurred_at), max(occurred_at)) FROM added
+    GROUP BY member_id ORDER BY member_id"""
+
+_PG_COUNT = """
+    UPDATE member m SET activity_count = m.activity_count + (v->>1)::int,
+           first_seen_at = LEAST(m.first_seen_at, (v->>2)::timestamptz),
+           last_active_at = GREATEST(m.last_active_at, (v->>3)::timestamptz)
+    FROM jsonb_array_elements(CAST(:counts AS jsonb)) AS v
+    WHERE m.id = (v->>0)::bigint"""
 
 
 def _pg_store(session: Session, agency_id: int, org_id: int, items: list[ActivityIn], members: dict,
               created: set[int]) -> int:
-    """Activities, member counters and the scoring queue in one statement, the rows as one JSON document:
-    nothing comes back to Python but the count."""
+    """Activities and the scoring queue in one statement, the rows as one JSON document; then the member
+    counters from what it really added (per member: count, first, last)."""
     batch = _json_rows([[members[a.member.key], members[a.target.key] if a.target else None, a.type, a.channel,
                          a.occurred_at, a.weight, a.source_id, a.meta or None] for a in items])
-    # Lock the members in id order first: concurrent batches (and scoring runs, which lock members before their
-    # queue rows, as here) touching the same busy members queue up rather than deadlock. NO KEY UPDATE, as the
-    # UPDATE itself takes: it leaves other batches' foreign-key checks (KEY SHARE) free to proceed.
-    session.execute(text("SELECT 1 FROM member WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id "
-                         "FOR NO KEY UPDATE"), {"ids": sorted({members[a.member.key] for a in items})})
-    return session.execute(text(_PG_STORE), {"agency": agency_id, "org": org_id, "batch": batch,
-                                             "created": sorted(created)}).scalar_one()
+    counts = session.execute(text(_PG_STORE), {"agency": agency_id, "org": org_id, "batch": batch,
+                                               "created": sorted(created)}).scalars().all()
+    if counts:
+        # Members are locked last, in id order, for as short a time as possible: the busiest members are in
+        # every batch, and a lock taken before the activity insert made concurrent batches wait for each other's
+        # whole statement. NO KEY UPDATE, as the UPDATE itself takes: other batches' foreign-key checks (KEY
+        # SHARE) go on. Scoring runs lock members too, then delete their queue rows; this order cannot deadlock.
+        session.execute(text("SELECT 1 FROM member WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id "
+                             "FOR NO KEY UPDATE"), {"ids": [c[0] for c in counts]})
+        session.execute(text(_PG_COUNT), {"counts": json.dumps(counts)})
+    return sum(c[1] for c in counts)
 
 
 def _store(session: Session, agency_id: int, org_id: int, items: list[ActivityIn], members: dict,

@@ -13,7 +13,7 @@ from sqlalchemy import and_, exists, func, literal_column, or_, select, union
 from sqlalchemy.orm import Session
 
 from .db import is_postgres
-from .models import Activity, Identity, Member, MemberDay, MemberMonth, MemberTag
+from .models import Activity, Identity, Member, MemberDay, MemberMonth, MemberSearch, MemberTag
 from .scoring import day_of, midnight, nps_sql
 
 SORTS = ("last_active", "name", "score", "activity", "influence")
@@ -90,12 +90,13 @@ def live_members():
 
 def _search_ids(q: str):
     """Members whose name, email, phone, handle or external id contains q: a union, so that each part can
-    use its own trigram index (an OR across the two tables could use none)."""
+    use its own trigram index (an OR across the two tables could use none). Names, emails and phones are read
+    from member_search, which holds their copies and trigram indexes."""
     needle = f"%{q.strip().lower()}%"
     return union(
-        select(Member.id).where(Member.sort_name.like(needle)),
-        select(Member.id).where(Member.email.like(needle)),
-        select(Member.id).where(Member.phone.like(needle)),
+        select(MemberSearch.member_id).where(MemberSearch.sort_name.like(needle)),
+        select(MemberSearch.member_id).where(MemberSearch.email.like(needle)),
+        select(MemberSearch.member_id).where(MemberSearch.phone.like(needle)),
         select(Identity.member_id).where(func.lower(Identity.handle).like(needle)),
         select(Identity.member_id).where(func.lower(Identity.external_id).like(needle)),
     )

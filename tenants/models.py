@@ -297,6 +297,16 @@ class Member(TenantOwned, OrgOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class MemberSearch(TenantOwned, OrgOwned, Base):
+    """A member's searchable text with its trigram indexes (migration 0008), kept by triggers on `member`: writes
+    to a member row that leave the text alone (counters, scores) then touch no trigram index."""
+    __tablename__ = "member_search"
+    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    sort_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+
+
 class MemberTag(TenantOwned, OrgOwned, Base):
     __tablename__ = "member_tag"
     __table_args__ = (UniqueConstraint("member_id", "tag", name="uq_member_tag_member_tag"),

@@ -13,7 +13,7 @@ from tenants.context import tenant_scope
 from tenants.db import job_session, system_scope
 from tenants.ingest import ActivityIn, IdentityRef, ingest
 from tenants.merge import merge, suggestions, unmerge
-from tenants.models import Activity, AuditLog, Identity, Member, MemberNote, MemberTag
+from tenants.models import Activity, AuditLog, Identity, Member, MemberNote, MemberSearch, MemberTag
 
 from .. import factories
 from ..conftest import login, post
@@ -101,6 +101,9 @@ def test_profile_edit_notes_attributes_and_timeline(client, org):
     assert bad.status_code == 422 and "Loyalty card must be one of the choices." in bad.text
     m = member("Anna K")
     assert (m.email, m.phone, m.city, m.followers) == ("anna@x.test", "+79991234567", "Kazan", 1200)
+    # Search reads member_search, which triggers on member keep in step with the edit.
+    for q, hits in (("anna k", 1), ("anna@x", 1), ("9991234567", 1), ("ann", 1), ("zzz", 0)):
+        assert client.get(f"/acme/coffee/members/?q={q}").text.count('name="ids"') == hits, q
     assert m.attributes == {"loyalty_card": "Gold", "birthday": "1990-04-02"}
     assert post(client, f"{url}/notes", {"body": "Met at the meetup"}, htmx=True).status_code == 200
     assert post(client, f"{url}/tags", {"tag": "Speaker"}, htmx=True).status_code == 200
@@ -208,6 +211,8 @@ def test_export_and_erase_leave_nothing_personal(client, org):
         assert s.scalar(select(func.count()).select_from(Identity).where(Identity.member_id == ann.id)) == 0
         assert s.scalar(select(func.count()).select_from(MemberNote)) == 0
         assert s.scalar(select(Activity.target_member_id).where(Activity.type == "reply")) is None
+        assert s.execute(select(MemberSearch.sort_name, MemberSearch.email, MemberSearch.phone)
+                         .where(MemberSearch.member_id == ann.id)).one() == ("", None, None)
         actions = set(s.scalars(select(AuditLog.action)))
     assert {"member_exported", "member_erased"} <= actions
     assert client.get(url).status_code == 404
