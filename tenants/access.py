@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from .models import ADMIN_ROLES, AgencyRole, OrgAccess, Organisation
@@ -39,11 +39,13 @@ class Membership:
 
 
 def membership(session: Session, user_id: int) -> Membership | None:
-    role = session.scalar(select(AgencyRole.role).where(AgencyRole.user_id == user_id))
-    if role is None:
+    """The user's role in the current agency and the organisations assigned to them, in one query."""
+    rows = session.execute(select(AgencyRole.role, OrgAccess.org_id).outerjoin(
+        OrgAccess, and_(OrgAccess.user_id == AgencyRole.user_id, OrgAccess.agency_id == AgencyRole.agency_id))
+        .where(AgencyRole.user_id == user_id)).all()
+    if not rows:
         return None
-    org_ids = set(session.scalars(select(OrgAccess.org_id).where(OrgAccess.user_id == user_id)))
-    return Membership(user_id=user_id, role=role, org_ids=org_ids)
+    return Membership(user_id=user_id, role=rows[0][0], org_ids={o for _r, o in rows if o is not None})
 
 
 def visible_orgs(session: Session, m: Membership, archived: bool = False) -> list[Organisation]:
@@ -63,8 +65,8 @@ def nav_orgs(session: Session, m: Membership, current_id: int | None,
     stmt = select(Organisation).where(Organisation.archived_at.is_(None))
     if not m.is_admin:
         stmt = stmt.where(Organisation.id.in_(m.org_ids or {-1}))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    shown = list(session.scalars(stmt.order_by(Organisation.name).limit(limit)))
+    rows = session.execute(stmt.add_columns(func.count().over()).order_by(Organisation.name).limit(limit)).all()
+    shown, total = [o for o, _n in rows], (rows[0][1] if rows else 0)
     if current_id and total > limit and all(o.id != current_id for o in shown):
         current = session.scalar(stmt.where(Organisation.id == current_id))
         if current is not None:

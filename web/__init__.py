@@ -146,7 +146,7 @@ def _register_hooks(app: Flask) -> None:
             "now": datetime.now(UTC),
         }
 
-    from tenants import access, team
+    from tenants import access
 
     from .labels import (
         action_label,
@@ -158,9 +158,7 @@ def _register_hooks(app: Flask) -> None:
         role_label,
         stage_label,
     )
-
-    def user_agencies():
-        return team.agencies_of(current_user.id) if current_user.is_authenticated else []
+    from .tenancy import user_agencies
 
     def nav_orgs():
         m = g.get("membership")

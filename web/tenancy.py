@@ -6,17 +6,16 @@ from functools import wraps
 
 from flask import abort, g
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from tenants import access, orgs
+from tenants import access, orgs, team
 from tenants.audit import Actor
 from tenants.context import set_tenant
 from tenants.db import db
-from tenants.models import Agency
 
 
 def _enter_agency(agency_slug: str) -> None:
-    agency = db.scalar(select(Agency).where(Agency.slug == agency_slug))
+    """The agency by its slug among the user's own (the list the agency switcher shows, read once per request)."""
+    agency = next((a for a, _role in user_agencies() if a.slug == agency_slug), None)
     if agency is None:
         abort(404)
     set_tenant(agency.id)
@@ -24,6 +23,13 @@ def _enter_agency(agency_slug: str) -> None:
     if m is None:
         abort(404)
     g.agency, g.membership = agency, m
+
+
+def user_agencies() -> list:
+    """Every agency the signed-in user belongs to, with the role (for the switcher too); once per request."""
+    if "user_agencies" not in g:
+        g.user_agencies = team.agencies_of(current_user.id) if current_user.is_authenticated else []
+    return g.user_agencies
 
 
 def agency_view(*roles: str) -> Callable:

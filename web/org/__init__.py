@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 
 from tenants import orgs
 from tenants.db import db
@@ -22,12 +22,14 @@ bp = Blueprint("org", __name__, url_prefix="/<agency_slug>/<org_slug>")
 
 
 def _people_with_access() -> list[tuple[User, str]]:
-    """Who works on or reads this organisation: assigned managers and clients (admins see all orgs)."""
-    rows = db.execute(select(User, OrgAccess.role).join(OrgAccess, OrgAccess.user_id == User.id)
-                      .where(OrgAccess.org_id == g.org.id).order_by(User.name)).all()
-    admins = db.execute(select(User, AgencyRole.role).join(AgencyRole, AgencyRole.user_id == User.id)
-                        .where(AgencyRole.role.in_(("owner", "admin"))).order_by(User.name)).all()
-    return [(u, r) for u, r in admins] + [(u, r) for u, r in rows]
+    """Who works on or reads this organisation: admins (they see all orgs), then assigned managers and clients;
+    one query."""
+    admins = select(AgencyRole.user_id, AgencyRole.role, literal(0).label("k")) \
+        .where(AgencyRole.role.in_(("owner", "admin")))
+    assigned = select(OrgAccess.user_id, OrgAccess.role, literal(1).label("k")).where(OrgAccess.org_id == g.org.id)
+    roles = union_all(admins, assigned).subquery()
+    return [(u, r) for u, r in db.execute(select(User, roles.c.role).join(roles, roles.c.user_id == User.id)
+                                          .order_by(roles.c.k, User.name))]
 
 
 @bp.route("/")
