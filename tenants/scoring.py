@@ -377,8 +377,9 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
           AND t.member_id NOT IN (SELECT member_id FROM score_whole)"""), {"v": model.version})
     session.execute(text("DELETE FROM score_touched WHERE member_id IN (SELECT member_id FROM score_whole)"))
     _analyze(session, "score_touched", "score_whole")
-    # Members first, then their queue rows: ingest takes the same two locks in the same order, so the two
-    # never deadlock (found by bench/ingest.py with scoring running beside the API).
+    # Members first, then their (committed) queue rows. Ingest inserts queue rows and locks members last; its
+    # uncommitted rows are invisible here and it never locks a queue row, so this run never waits for an
+    # ingest batch and the two cannot deadlock (a deadlock of an earlier order was found by bench/ingest.py).
     _lock_members(session, "SELECT member_id FROM score_touched UNION SELECT member_id FROM score_whole")
     _delete_pending(session, org_id, rows)
 
