@@ -65,9 +65,7 @@ def merge(session: Session, survivor: Member, merged: Member, actor: Actor) -> M
     attrs_taken = {k: v for k, v in (merged.attributes or {}).items() if k not in (survivor.attributes or {})}
     moved["attributes_taken"] = sorted(attrs_taken)
     survivor.attributes = {**(survivor.attributes or {}), **attrs_taken}
-    survivor.activity_count += merged.activity_count
-    survivor.first_seen_at = _min(survivor.first_seen_at, merged.first_seen_at)
-    survivor.last_active_at = _max(survivor.last_active_at, merged.last_active_at)
+    _restore_counts(session, survivor)      # exact now, even with activity the scoring job has not counted yet
     survivor.is_staff = survivor.is_staff or merged.is_staff
     survivor.is_bot = survivor.is_bot or merged.is_bot
     merged.merged_into_id = survivor.id
@@ -215,11 +213,3 @@ def dismiss(session: Session, org_id: int, a: Member, b: Member, user_id: int | 
 
 def _iso(value):
     return value.isoformat() if value else None
-
-
-def _min(a, b):
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _max(a, b):
-    return b if a is None else a if b is None else max(a, b)

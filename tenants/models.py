@@ -264,6 +264,9 @@ class Member(TenantOwned, OrgOwned, Base):
         Index("ix_member_org_name", "org_id", "sort_name", "id"),
         Index("ix_member_org_email", "org_id", "email"),
         Index("ix_member_org_phone", "org_id", "phone"),
+        # Deleting a member looks up who was merged into it (ON DELETE SET NULL); few rows are, so partial.
+        Index("ix_member_merged_into", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL"),
+              sqlite_where=text("merged_into_id IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
@@ -390,7 +393,9 @@ class MemberMerge(TenantOwned, OrgOwned, Base):
 class MergeDismissal(TenantOwned, OrgOwned, Base):
     """A merge suggestion someone rejected: the pair is not suggested again."""
     __tablename__ = "merge_dismissal"
-    __table_args__ = (UniqueConstraint("org_id", "member_a_id", "member_b_id", name="uq_merge_dismissal_pair"),)
+    __table_args__ = (UniqueConstraint("org_id", "member_a_id", "member_b_id", name="uq_merge_dismissal_pair"),
+                      Index("ix_merge_dismissal_member_a", "member_a_id"),
+                      Index("ix_merge_dismissal_member_b", "member_b_id"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_a_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"))
     member_b_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"))

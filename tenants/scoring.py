@@ -385,9 +385,9 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
 
     params: dict = {"agency": require_agency_id(), "org": org_id}
     contrib = _contrib(model, sql, params)
-    _temp(session, "score_delta", "member_id bigint, delta double precision")
+    _temp(session, "score_delta", "member_id bigint, delta double precision, dn bigint")
     session.execute(text(f"""
-        INSERT INTO score_delta SELECT d.member_id, -sum({contrib})
+        INSERT INTO score_delta SELECT d.member_id, -sum({contrib}), -sum(d.n)
         FROM score_touched t JOIN member_day d ON d.member_id = t.member_id AND d.day = t.day
         GROUP BY d.member_id"""), params)
     # Each statement starts from the small touched set and reaches member_day and activity by their
@@ -401,20 +401,38 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
     result.member_days += session.execute(text(_rebuild_days_sql(
         sql, "score_whole w JOIN activity a ON a.member_id = w.member_id")), params).rowcount or 0
     session.execute(text(f"""
-        INSERT INTO score_delta SELECT d.member_id, sum({contrib})
+        INSERT INTO score_delta SELECT d.member_id, sum({contrib}), sum(d.n)
         FROM score_touched t JOIN member_day d ON d.member_id = t.member_id AND d.day = t.day
         GROUP BY d.member_id"""), params)
-    # New bases: old + (new − old terms) for touched days, the whole sum for whole members. _stage writes them
-    # with the stage in one UPDATE of each member row (every member update rewrites all of its index entries).
-    _temp(session, "score_bases", "member_id bigint, base double precision")
+    # The earliest and latest activity of the touched days (activities are only ever added to a day).
+    _temp_as(session, "score_seen", """
+        SELECT t.member_id, min(a.occurred_at) AS first_at, max(a.occurred_at) AS last_at
+        FROM score_touched t JOIN activity a ON a.member_id = t.member_id AND a.occurred_at >= t.lo
+          AND a.occurred_at < t.hi
+        GROUP BY t.member_id""", {})
+    # New bases and counters: old + (new − old terms) for touched days, the whole sum for whole members. _stage
+    # writes them with the stage in one UPDATE of each member row (every member update rewrites all of its index
+    # entries; ingest leaves the member rows alone for this reason).
+    _temp(session, "score_bases", "member_id bigint, base double precision, n bigint, "
+                                  "first_at timestamp with time zone, last_at timestamp with time zone")
     session.execute(text("""
-        INSERT INTO score_bases SELECT t.member_id, coalesce(m.score_base, 0.0) + coalesce(s.delta, 0.0)
+        INSERT INTO score_bases
+        SELECT t.member_id, coalesce(m.score_base, 0.0) + coalesce(s.delta, 0.0),
+               m.activity_count + coalesce(s.dn, 0),
+               CASE WHEN m.first_seen_at IS NULL OR v.first_at < m.first_seen_at THEN v.first_at
+                    ELSE m.first_seen_at END,
+               CASE WHEN m.last_active_at IS NULL OR v.last_at > m.last_active_at THEN v.last_at
+                    ELSE m.last_active_at END
         FROM (SELECT DISTINCT member_id FROM score_touched) t JOIN member m ON m.id = t.member_id
-        LEFT JOIN (SELECT member_id, sum(delta) AS delta FROM score_delta GROUP BY member_id) s
-          ON s.member_id = t.member_id"""))
+        LEFT JOIN (SELECT member_id, sum(delta) AS delta, sum(dn) AS dn FROM score_delta GROUP BY member_id) s
+          ON s.member_id = t.member_id
+        LEFT JOIN score_seen v ON v.member_id = t.member_id"""))
     session.execute(text(f"""
         INSERT INTO score_bases SELECT w.member_id,
-               coalesce((SELECT sum({contrib}) FROM member_day d WHERE d.member_id = w.member_id), 0.0)
+               coalesce((SELECT sum({contrib}) FROM member_day d WHERE d.member_id = w.member_id), 0.0),
+               coalesce((SELECT sum(d.n) FROM member_day d WHERE d.member_id = w.member_id), 0),
+               (SELECT min(a.occurred_at) FROM activity a WHERE a.member_id = w.member_id),
+               (SELECT max(a.occurred_at) FROM activity a WHERE a.member_id = w.member_id)
         FROM score_whole w"""), params)
     _temp(session, "score_set", "member_id bigint")
     session.execute(text("INSERT INTO score_set SELECT member_id FROM score_touched "
@@ -480,7 +498,8 @@ def full(session: Session, org_id: int, as_of: datetime | None = None, progress=
                sum({weight} * power(2.0, {sql.greatest}(({day} - :epoch) / :half_life, -1000.0))) AS base,
                count(*) AS n, count(a.weight) AS n_custom, coalesce(sum(a.weight), 0.0) AS w_custom,
                coalesce(sum({promoter}), 0) AS promoters, sum({day}) AS days,
-               sum({sql.type_code('a.type', params)}) AS kinds
+               sum({sql.type_code('a.type', params)}) AS kinds,
+               min(a.occurred_at) AS first_at, max(a.occurred_at) AS last_at
         FROM activity a WHERE a.org_id = :org GROUP BY a.member_id""", params)
     progress(35, "rollups")
     result.member_days = _repair_rollup(session, org_id, model, sql, params)
@@ -572,9 +591,10 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
            influence: bool = False) -> int:
     """Score, loyalty index and stage of the members in temp table score_set; returns stage changes.
     Promote at once; demote only after `grace_days` below the bar (then straight to the stage earned).
-    bases "sum": B comes from temp table score_bases (and is stored), not from member.score_base; "full": also
-    the active weeks, advocacy and recent score come from temp table score_rollup (see full). influence: the
-    figures in temp table score_influence are stored too. Each member row is written once."""
+    bases "sum": B and the member's counters (n, first_at, last_at) come from temp table score_bases and are
+    stored; "full": also the active weeks, advocacy and recent score come from temp table score_rollup (see
+    full). influence: the figures in temp table score_influence are stored too. Each member row is written
+    once."""
     sql = Dialect(session)
     today = day_number(as_of)
     params: dict = {"agency": require_agency_id(), "org": org_id, "today": today,
@@ -587,17 +607,25 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
                     "now": sql.ts(as_of), "need_weeks": model.active_weeks, "v": model.version}
     advocacy, promoters = _rule_params(model, params)
     contrib = _contrib(model, sql, params)
-    # Members no longer scored: staff, bots, merged away, erased.
-    session.execute(text("""
+    # Members no longer scored: staff, bots, merged away, erased. Counters are kept all the same, except on an
+    # erased member's tombstone, which keeps the figures it had (its activity is gone; aggregates still count it).
+    counters = """, activity_count = CASE WHEN erased_at IS NOT NULL THEN activity_count
+                   ELSE coalesce((SELECT b.n FROM score_bases b WHERE b.member_id = member.id), 0) END,
+               first_seen_at = CASE WHEN erased_at IS NOT NULL THEN first_seen_at
+                   ELSE (SELECT b.first_at FROM score_bases b WHERE b.member_id = member.id) END,
+               last_active_at = CASE WHEN erased_at IS NOT NULL THEN last_active_at
+                   ELSE (SELECT b.last_at FROM score_bases b WHERE b.member_id = member.id) END"""
+    session.execute(text(f"""
         UPDATE member SET score = NULL, score_base = NULL, loyalty_index = NULL, stage = NULL, stage_since = NULL,
                stage_below_since = NULL, at_risk = false, influence = NULL, influence_raw = NULL, score_at = :now
+               {counters if bases else ""}
         WHERE id IN (SELECT member_id FROM score_set)
           AND (is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL)"""), params)
     _temp(session, "score_facts", "member_id bigint, base double precision, e double precision, "
                                    "e_then double precision, cur integer, below timestamp with time zone, q integer, "
                                    "new integer, new_below timestamp with time zone, "
                                    "last_active timestamp with time zone, infl_raw double precision, "
-                                   "infl_pct double precision")
+                                   "infl_pct double precision, n bigint, first_at timestamp with time zone")
     base = "coalesce(b.base, 0.0)" if bases else "coalesce(m.score_base, 0.0)"
     join_bases = "LEFT JOIN score_bases b ON b.member_id = m.id" if bases else ""
     if bases == "sum" and not with_risk:
@@ -620,17 +648,20 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
         recent = f"LEFT JOIN {source} r ON r.member_id = m.id"
         weeks, advocate, recent_base = "coalesce(r.weeks, 0)", "coalesce(r.adv, 0) > 0", "coalesce(r.recent_base, 0.0)"
     e = f"{base} * :decay"
+    # The counters as the bases left them (a member without activity has none in a full run).
+    n, first, last = ("coalesce(b.n, 0)", "b.first_at", "b.last_at") if bases else \
+        ("m.activity_count", "m.first_seen_at", "m.last_active_at")
     session.execute(text(f"""
-        INSERT INTO score_facts (member_id, base, e, e_then, cur, below, q, last_active)
+        INSERT INTO score_facts (member_id, base, e, e_then, cur, below, q, last_active, n, first_at)
         SELECT m.id, {base}, {e}, ({base} - {recent_base}) * :decay_then,
                CASE m.stage WHEN 'newcomer' THEN 0 WHEN 'participant' THEN 1 WHEN 'active' THEN 2
                             WHEN 'loyal' THEN 3 WHEN 'advocate' THEN 4 END,
                m.stage_below_since,
                CASE WHEN {e} >= :t4 AND {advocate} THEN 4
-                    WHEN {e} >= :t3 AND m.first_seen_at <= :tenure_cutoff THEN 3
+                    WHEN {e} >= :t3 AND {first} <= :tenure_cutoff THEN 3
                     WHEN {e} >= :t2 AND {weeks} >= :need_weeks THEN 2
                     WHEN {e} >= :t1 THEN 1 ELSE 0 END,
-               m.last_active_at
+               {last}, {n}, {first}
         FROM member m JOIN score_set s ON s.member_id = m.id {join_bases} {recent}
         WHERE NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.erased_at IS NULL"""), params)
     if influence:
@@ -653,7 +684,8 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
         WHERE f.cur IS NULL OR f.new <> f.cur"""), params).rowcount or 0
     risk = ("at_risk = (f.new >= 3 AND (f.last_active IS NULL OR f.last_active < :risk_cutoff "
             "OR f.e < 0.5 * f.e_then)),") if with_risk else "at_risk = (at_risk AND f.new >= 3),"
-    stored = (", score_base = f.base" if bases else "") + (
+    stored = (", score_base = f.base, activity_count = f.n, first_seen_at = f.first_at, "
+              "last_active_at = f.last_active" if bases else "") + (
         ", influence_raw = f.infl_raw, influence = f.infl_pct" if influence else "")
     session.execute(text(f"""
         UPDATE member SET score = f.e, score_at = :now, score_version = :v,

@@ -51,3 +51,11 @@ def ingest_into(a: Agency, o: Organisation, items: list):
     from tenants.ingest import ingest
     with tenant_scope(a.id, o.id), job_session() as s:
         return ingest(s, o.id, items)
+
+
+def settle(a: Agency, o: Organisation) -> None:
+    """Apply what ingest queued, as the scoring worker does after every batch (scores and member counters)."""
+    from tenants.scoring import incremental
+    with tenant_scope(a.id, o.id), job_session() as s:
+        while incremental(s, o.id).members:
+            s.commit()

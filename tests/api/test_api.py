@@ -95,6 +95,7 @@ def test_members_listing_filters_and_cursor_paging(client, env):
     acts = [item(f"m{i:02d}", f"s{i}") for i in range(25)]
     acts.append(item("m00", "extra", kind="post"))
     client.post("/api/v1/activities", json={"activities": acts}, headers=h)
+    factories.settle(env["a"], env["o1"])       # the scoring worker's turn: it keeps the members' counters
     seen, cursor = [], None
     while True:
         url = "/api/v1/members?limit=10" + (f"&cursor={cursor}" if cursor else "")

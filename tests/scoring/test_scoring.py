@@ -153,6 +153,10 @@ def test_staff_and_bots_are_left_out(org):
     run(a, o, "incremental")
     bot, ann = members(a, o)["bot"], members(a, o)["ann"]
     assert bot.stage is None and bot.score is None and bot.loyalty_index is None
+    factories.ingest_into(a, o, [act("bot", "message", NOW - timedelta(hours=2), "b3")])
+    run(a, o, "incremental")
+    bot = members(a, o)["bot"]
+    assert (bot.activity_count, bot.last_active_at) == (3, NOW - timedelta(hours=2))    # left out, still counted
     run(a, o, "full")
     ann = members(a, o)["ann"]
     assert ann.influence_raw == pytest.approx(0.0)      # a bot's reply is not influence
@@ -223,11 +227,26 @@ def test_incremental_equals_full_on_random_histories(seed):
         assert other.score == pytest.approx(m.score, rel=1e-9, abs=1e-12), name
         assert other.loyalty_index == pytest.approx(m.loyalty_index, rel=1e-9, abs=1e-9), name
         assert other.stage == m.stage, name
+    # Member counters follow the scores on both paths: exactly what the activity table says.
+    _assert_counters(a, inc)
+    _assert_counters(a, ful)
     # The full recompute over the incremental organisation changes no score either.
     before = {n: m.score for n, m in got_inc.items()}
     run(a, inc, "full")
     for name, m in members(a, inc).items():
         assert m.score == pytest.approx(before[name], rel=1e-9, abs=1e-12)
+    _assert_counters(a, inc)
+
+
+def _assert_counters(a, o) -> None:
+    """activity_count, first_seen_at and last_active_at of every member equal a count over its activity."""
+    with tenant_scope(a.id, o.id), job_session() as s:
+        truth = {m: (n, f, la) for m, n, f, la in s.execute(text(
+            "SELECT member_id, count(*), min(occurred_at), max(occurred_at) FROM activity "
+            "WHERE org_id = :o GROUP BY member_id"), {"o": o.id})}
+        for m in s.scalars(select(Member).where(Member.org_id == o.id)):
+            assert (m.activity_count, m.first_seen_at, m.last_active_at) == truth.get(m.id, (0, None, None)), \
+                m.display_name
 
 
 def test_runs_are_idempotent_and_leave_nothing_pending(org):

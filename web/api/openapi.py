@@ -52,7 +52,10 @@ MEMBER = {
         "followers": {"type": ["integer", "null"]},
         "is_staff": {"type": "boolean"},
         "is_bot": {"type": "boolean"},
-        "first_seen_at": {"type": ["string", "null"], "format": "date-time"},
+        "first_seen_at": {"type": ["string", "null"], "format": "date-time",
+                          "description": "Earliest activity; like last_active_at and activity_count, brought up "
+                                         "to date with the scores by the scoring job that follows each ingest "
+                                         "batch (normally within seconds)"},
         "last_active_at": {"type": ["string", "null"], "format": "date-time"},
         "activity_count": {"type": "integer"},
         "engagement_score": {"type": ["number", "null"],
