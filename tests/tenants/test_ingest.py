@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from tenants import scoring
 from tenants.context import tenant_scope
 from tenants.db import job_session, system_scope
 from tenants.ingest import ActivityIn, IdentityRef, ItemError, ingest, parse_activity
@@ -44,6 +45,14 @@ def test_ingest_creates_members_and_is_idempotent(org):
     with system_scope() as s:
         ann = s.scalar(select(Member).join(Identity, Identity.member_id == Member.id)
                        .where(Identity.external_id == "ann"))
+        # Ingest leaves member rows alone; the scoring job it queues brings the counters up to date with the score.
+        assert (ann.activity_count, ann.last_active_at) == (0, None)
+        ann_id = ann.id
+    with tenant_scope(a.id, o.id), job_session() as s:
+        while scoring.incremental(s, o.id).members:
+            s.commit()
+    with system_scope() as s:
+        ann = s.get(Member, ann_id)
         assert ann.activity_count == 2
         assert ann.first_seen_at == datetime(2026, 4, 1, 9, tzinfo=UTC)
         assert ann.last_active_at == datetime(2026, 5, 1, 10, tzinfo=UTC)
@@ -97,3 +106,38 @@ def test_source_ids_are_per_organisation(org):
 def test_parse_activity_explains_what_is_wrong(item, message):
     with pytest.raises(ItemError, match=message):
         parse_activity(item)
+
+
+def test_concurrent_batches_naming_the_same_new_people_create_each_once(org):
+    """Two writers (the API's gunicorn workers, an import's two connections) with overlapping new identities:
+    each person becomes one member, no batch waits for or deletes another's, every activity is kept."""
+    import threading
+    a, o = org
+    people = [f"p{i:03d}" for i in range(200)]
+    barrier, results, failures = threading.Barrier(2), [], []
+
+    def writer(tag: str) -> None:
+        try:
+            batch = [_act(p, f"{tag}{i}", target=people[(i + 1) % 200]) for i, p in enumerate(people)]
+            barrier.wait()
+            with tenant_scope(a.id, o.id), job_session() as s:
+                results.append(ingest(s, o.id, batch, members_first=True))
+        except BaseException as exc:      # reported by the main thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(tag,)) for tag in ("x", "y")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    assert sum(r.accepted for r in results) == 400
+    assert sum(r.members_created for r in results) == 200
+    with system_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Member)) == 200
+        assert s.scalar(select(func.count()).select_from(Identity)) == 200
+        assert s.scalar(select(func.count(func.distinct(Identity.member_id)))) == 200
+        assert s.scalar(select(func.count()).select_from(Activity)) == 400
+        # New members were queued whole for scoring in their own committed transaction.
+        queued = s.scalar(text("SELECT count(*) FROM score_pending WHERE day = -1"))
+    assert queued == 200

@@ -111,7 +111,7 @@ def _ingest_with_retry(valid: list):
     from sqlalchemy.exc import DBAPIError
     for attempt in (1, 2):
         try:
-            result = ingest(db, g.api_key.org_id, valid)
+            result = ingest(db, g.api_key.org_id, valid, members_first=True)
             db.commit()
             if result.accepted:
                 from workers.scoring import request_incremental
