@@ -277,16 +277,25 @@ def _temp_as(session: Session, name: str, select_sql: str, params: dict) -> None
     session.execute(text(f"CREATE TEMP TABLE {name}{suffix} AS {select_sql}"), params)
 
 
-def _rebuild_days_sql(sql: Dialect, source: str, where: str = "1 = 1") -> str:
-    """INSERT the member_day rows of the activities (alias a) that `source` (a FROM clause) yields."""
+DAY_COLUMNS = "agency_id, org_id, member_id, day, type, n, n_custom, w_custom, promoters"
+
+
+def _days_sql(sql: Dialect, source: str, where: str = "1 = 1", extra: str = "") -> str:
+    """SELECT the member_day rows (DAY_COLUMNS, then `extra`) of the activities (alias a) that `source` (a FROM
+    clause) yields."""
     return f"""
-        INSERT INTO member_day (agency_id, org_id, member_id, day, type, n, n_custom, w_custom, promoters)
-        SELECT :agency, :org, a.member_id, {sql.day('a.occurred_at')}, a.type, count(*), count(a.weight),
-               coalesce(sum(a.weight), 0.0),
-               sum(CASE WHEN a.type = 'survey_answer' AND {sql.nps('a.meta')} >= 9 THEN 1 ELSE 0 END)
+        SELECT :agency AS agency_id, :org AS org_id, a.member_id, {sql.day('a.occurred_at')} AS day, a.type,
+               count(*) AS n, count(a.weight) AS n_custom, coalesce(sum(a.weight), 0.0) AS w_custom,
+               sum(CASE WHEN a.type = 'survey_answer' AND {sql.nps('a.meta')} >= 9 THEN 1 ELSE 0 END) AS promoters
+               {extra}
         FROM {source}
         WHERE a.org_id = :org AND {where}
         GROUP BY a.member_id, {sql.day('a.occurred_at')}, a.type"""
+
+
+def _rebuild_days_sql(sql: Dialect, source: str, where: str = "1 = 1") -> str:
+    """INSERT the member_day rows of the activities (alias a) that `source` (a FROM clause) yields."""
+    return f"INSERT INTO member_day ({DAY_COLUMNS}) {_days_sql(sql, source, where)}"
 
 
 def _analyze(session: Session, *tables: str) -> None:
@@ -395,21 +404,19 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
     session.execute(text("DELETE FROM member_day WHERE (member_id, day) IN "
                          "(SELECT member_id, day FROM score_touched)"))
     session.execute(text("DELETE FROM member_day WHERE member_id IN (SELECT member_id FROM score_whole)"))
-    result.member_days += session.execute(text(_rebuild_days_sql(
+    # The touched days' rows go through a temp table that also keeps each day's earliest and latest activity,
+    # for first seen / last active (activities are only ever added to a day).
+    _temp_as(session, "score_days", _days_sql(
         sql, "score_touched t JOIN activity a ON a.member_id = t.member_id AND a.occurred_at >= t.lo "
-             "AND a.occurred_at < t.hi")), params).rowcount or 0
+             "AND a.occurred_at < t.hi", extra=", min(a.occurred_at) AS first_at, max(a.occurred_at) AS last_at"),
+        params)
+    result.member_days += session.execute(text(
+        f"INSERT INTO member_day ({DAY_COLUMNS}) SELECT {DAY_COLUMNS} FROM score_days")).rowcount or 0
     result.member_days += session.execute(text(_rebuild_days_sql(
         sql, "score_whole w JOIN activity a ON a.member_id = w.member_id")), params).rowcount or 0
     session.execute(text(f"""
-        INSERT INTO score_delta SELECT d.member_id, sum({contrib}), sum(d.n)
-        FROM score_touched t JOIN member_day d ON d.member_id = t.member_id AND d.day = t.day
+        INSERT INTO score_delta SELECT d.member_id, sum({contrib}), sum(d.n) FROM score_days d
         GROUP BY d.member_id"""), params)
-    # The earliest and latest activity of the touched days (activities are only ever added to a day).
-    _temp_as(session, "score_seen", """
-        SELECT t.member_id, min(a.occurred_at) AS first_at, max(a.occurred_at) AS last_at
-        FROM score_touched t JOIN activity a ON a.member_id = t.member_id AND a.occurred_at >= t.lo
-          AND a.occurred_at < t.hi
-        GROUP BY t.member_id""", {})
     # New bases and counters: old + (new − old terms) for touched days, the whole sum for whole members. _stage
     # writes them with the stage in one UPDATE of each member row (every member update rewrites all of its index
     # entries; ingest leaves the member rows alone for this reason).
@@ -426,14 +433,14 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
         FROM (SELECT DISTINCT member_id FROM score_touched) t JOIN member m ON m.id = t.member_id
         LEFT JOIN (SELECT member_id, sum(delta) AS delta, sum(dn) AS dn FROM score_delta GROUP BY member_id) s
           ON s.member_id = t.member_id
-        LEFT JOIN score_seen v ON v.member_id = t.member_id"""))
+        LEFT JOIN (SELECT member_id, min(first_at) AS first_at, max(last_at) AS last_at FROM score_days
+                   GROUP BY member_id) v ON v.member_id = t.member_id"""))
     session.execute(text(f"""
-        INSERT INTO score_bases SELECT w.member_id,
-               coalesce((SELECT sum({contrib}) FROM member_day d WHERE d.member_id = w.member_id), 0.0),
-               coalesce((SELECT sum(d.n) FROM member_day d WHERE d.member_id = w.member_id), 0),
+        INSERT INTO score_bases SELECT w.member_id, coalesce(sum({contrib}), 0.0), coalesce(sum(d.n), 0),
                (SELECT min(a.occurred_at) FROM activity a WHERE a.member_id = w.member_id),
                (SELECT max(a.occurred_at) FROM activity a WHERE a.member_id = w.member_id)
-        FROM score_whole w"""), params)
+        FROM score_whole w LEFT JOIN member_day d ON d.member_id = w.member_id
+        GROUP BY w.member_id"""), params)
     _temp(session, "score_set", "member_id bigint")
     session.execute(text("INSERT INTO score_set SELECT member_id FROM score_touched "
                          "UNION SELECT member_id FROM score_whole"))

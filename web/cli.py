@@ -170,18 +170,10 @@ def _run_import(agency: Agency, org, filename: str, content: bytes, upload_kind:
         run(run_id, agency.id)
     except Exception as exc:
         raise click.ClickException(f"import failed: {exc}") from exc
-    _wait_for_job_threads()
+    from workers import wait_for_local_jobs
+    wait_for_local_jobs()       # without Redis, the scoring the import requested runs on threads of this process
     with tenant_scope(agency.id, org.id), job_session() as s:
         return dict(s.get(JobRun, run_id).result or {})
-
-
-def _wait_for_job_threads() -> None:
-    """Without Redis, the scoring the import requested runs on threads of this process (workers.enqueue);
-    wait for them, or the process would end before members' scores and counters caught up."""
-    import threading
-    while pending := [t for t in threading.enumerate() if t.name.startswith("job-") and t.is_alive()]:
-        for t in pending:
-            t.join()
 
 
 def _print_counts(result: dict) -> None:

@@ -47,6 +47,18 @@ def enqueue(session: Session, kind: str, *, org_id: int | None = None, params: d
                              description=f"{kind} agency={agency_id} run={run.id}", failure_ttl=7 * 86400)
     else:
         from .runner import run as run_job
-        threading.Thread(target=run_job, args=(run.id, agency_id), name=f"job-{run.public_id}",
-                         daemon=True).start()
+        thread = threading.Thread(target=run_job, args=(run.id, agency_id), name=f"job-{run.public_id}",
+                                  daemon=True)
+        _local.append(thread)
+        thread.start()
     return run
+
+
+_local: list[threading.Thread] = []     # jobs started on threads of this process (no REDIS_URL)
+
+
+def wait_for_local_jobs() -> None:
+    """Block until every job this process started on a thread has finished, including jobs those jobs
+    started (a command-line import's scoring, which would otherwise die with the process)."""
+    while _local:
+        _local.pop().join()

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, text
 
-from tenants import scoring
 from tenants.context import tenant_scope
 from tenants.db import job_session, system_scope
 from tenants.ingest import ActivityIn, IdentityRef, ItemError, ingest, parse_activity
@@ -48,9 +47,7 @@ def test_ingest_creates_members_and_is_idempotent(org):
         # Ingest leaves member rows alone; the scoring job it queues brings the counters up to date with the score.
         assert (ann.activity_count, ann.last_active_at) == (0, None)
         ann_id = ann.id
-    with tenant_scope(a.id, o.id), job_session() as s:
-        while scoring.incremental(s, o.id).members:
-            s.commit()
+    factories.settle(a, o)
     with system_scope() as s:
         ann = s.get(Member, ann_id)
         assert ann.activity_count == 2
