@@ -78,6 +78,27 @@ def test_raw_sql_sees_only_the_tenant_set_in_the_transaction(settings, two_agenc
     engine.dispose()
 
 
+def test_policies_read_the_tenant_settings_once_per_query(settings, owner_engine, two_agencies):
+    """Every policy is the current predicate, and PostgreSQL runs its settings as InitPlans: a bare
+    current_setting() in a policy is evaluated for every row scanned."""
+    with owner_engine.connect() as conn:
+        policies = conn.execute(text("SELECT tablename, qual, with_check FROM pg_policies "
+                                     "WHERE policyname = 'tenant_isolation'")).all()
+    assert len(policies) >= 7
+    stale = [p.tablename for p in policies if "(SELECT" not in p.qual.upper().replace("( SELECT", "(SELECT")]
+    assert stale == []
+    a, _b, _a1, _b1 = two_agencies
+    engine = create_engine(settings.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("SELECT set_config('app.agency_id', :a, true)"), {"a": str(a.id)})
+        plan = "\n".join(conn.execute(text("EXPLAIN SELECT count(*) FROM organisation")).scalars())
+        assert conn.execute(text("SELECT name FROM organisation")).scalars().all() == ["Alpha One"]
+    engine.dispose()
+    assert "InitPlan" in plan
+    filters = [line for line in plan.splitlines() if "Filter" in line or "Cond" in line]
+    assert filters and not any("current_setting" in line for line in filters), plan
+
+
 # --- wall 2: ORM scoping ----------------------------------------------------------------------------
 
 def test_query_without_tenant_fails_closed(two_agencies):
