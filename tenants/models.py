@@ -340,7 +340,12 @@ class Activity(TenantOwned, OrgOwned, Base):
                       # NPS reads survey answers only: a small partial index instead of the whole period.
                       Index("ix_activity_org_survey", "org_id", "occurred_at",
                             postgresql_where=text("type = 'survey_answer'"),
-                            sqlite_where=text("type = 'survey_answer'")))
+                            sqlite_where=text("type = 'survey_answer'")),
+                      # Influence reads only activities aimed at someone, from the index alone (migration 0011).
+                      Index("ix_activity_org_targeted", "org_id", "occurred_at",
+                            postgresql_include=["member_id", "target_member_id", "agency_id"],
+                            postgresql_where=text("target_member_id IS NOT NULL"),
+                            sqlite_where=text("target_member_id IS NOT NULL")))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"))
     target_member_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("member.id", ondelete="SET NULL"),
