@@ -109,7 +109,14 @@ def _ensure_rls(session: Session, connection=None) -> None:
     key = _key(current_tenant())
     if session.info.get("rls") == key:
         return
+    # Beginning the transaction (after_begin) may set it: check again once there is a connection.
     conn = connection if connection is not None else session.connection()
+    if session.info.get("rls") == key:
+        return
+    if key == ("", "") and "rls" not in session.info:
+        # A transaction starts with both settings empty (they are only ever set transaction-local): no round trip.
+        session.info["rls"] = key
+        return
     conn.execute(
         text("SELECT set_config('app.agency_id', :a, true), set_config('app.system', :s, true)"),
         {"a": key[0], "s": key[1]},

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from .context import require_agency_id
 from .db import is_postgres
-from .models import ACTIVITY_TYPES, Member, OrgScore, ScoringModel, utcnow
+from .models import ACTIVITY_TYPES, JobRun, Member, Organisation, OrgScore, ScoringModel, utcnow
 
 STAGES = ("newcomer", "participant", "active", "loyal", "advocate")
 DEFAULT_WEIGHTS = {
@@ -747,6 +747,23 @@ def touch(session: Session, org_id: int, **stamps: datetime) -> None:
 
 def state(session: Session, org_id: int) -> OrgScore | None:
     return session.scalar(select(OrgScore).where(OrgScore.org_id == org_id))
+
+
+SCORE_JOBS = ("score_full", "score_daily")
+
+
+def state_and_running(session: Session, org_id: int) -> tuple[OrgScore | None, JobRun | None]:
+    """The organisation's scoring stamps and its queued or running recompute, if any: one query (the job row
+    is read only while there is one)."""
+    running = (select(JobRun.id).where(JobRun.org_id == org_id, JobRun.kind.in_(SCORE_JOBS),
+                                       JobRun.status.in_(("queued", "running")))
+               .order_by(JobRun.id.desc()).limit(1).scalar_subquery())
+    row = session.execute(select(OrgScore, running).select_from(Organisation)
+                          .outerjoin(OrgScore, OrgScore.org_id == Organisation.id)
+                          .where(Organisation.id == org_id)).first()
+    if row is None:
+        return None, None
+    return row[0], (session.get(JobRun, row[1]) if row[1] is not None else None)
 
 
 # --- preview and explanation -------------------------------------------------------------------------

@@ -4,10 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from . import audit, mail
+from .access import Membership
 from .accounts import AccountError, check_password, find_user, hash_password, normalise_email
 from .audit import Actor
 from .db import system_scope
@@ -209,8 +210,22 @@ def remove(session: Session, public_id: str, granter_role: str, actor: Actor) ->
 
 def agencies_of(user_id: int) -> list[tuple[Agency, str]]:
     """Every agency the user belongs to, with the role: for the agency switcher."""
+    return [(a, m.role) for a, m in memberships_of(user_id)]
+
+
+def memberships_of(user_id: int) -> list[tuple[Agency, Membership]]:
+    """Every agency the user belongs to with their standing in it (role, assigned organisations), by name: the
+    agency switcher and the first wall read it once per request, in one query."""
     with system_scope() as s:
-        rows = s.execute(select(Agency, AgencyRole.role).join(AgencyRole, AgencyRole.agency_id == Agency.id)
-                         .where(AgencyRole.user_id == user_id).order_by(Agency.name)).all()
+        rows = s.execute(select(Agency, AgencyRole.role, OrgAccess.org_id)
+                         .join(AgencyRole, AgencyRole.agency_id == Agency.id)
+                         .outerjoin(OrgAccess, and_(OrgAccess.user_id == AgencyRole.user_id,
+                                                    OrgAccess.agency_id == AgencyRole.agency_id))
+                         .where(AgencyRole.user_id == user_id).order_by(Agency.name, Agency.id)).all()
         s.expunge_all()
-        return [(a, r) for a, r in rows]
+    found: dict[int, tuple[Agency, Membership]] = {}
+    for agency, role, org_id in rows:
+        _a, m = found.setdefault(agency.id, (agency, Membership(user_id=user_id, role=role)))
+        if org_id is not None:
+            m.org_ids.add(org_id)
+    return list(found.values())

@@ -7,29 +7,31 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user, login_required
 
-from tenants import access, orgs, team
+from tenants import orgs, team
 from tenants.audit import Actor
 from tenants.context import set_tenant
 from tenants.db import db
 
 
 def _enter_agency(agency_slug: str) -> None:
-    """The agency by its slug among the user's own (the list the agency switcher shows, read once per request)."""
-    agency = next((a for a, _role in user_agencies() if a.slug == agency_slug), None)
-    if agency is None:
+    """The agency by its slug among the user's own, with the user's standing in it (the list the agency switcher
+    shows, read once per request)."""
+    found = next(((a, m) for a, m in _memberships() if a.slug == agency_slug), None)
+    if found is None:
         abort(404)
-    set_tenant(agency.id)
-    m = access.membership(db, current_user.id)
-    if m is None:
-        abort(404)
-    g.agency, g.membership = agency, m
+    set_tenant(found[0].id)
+    g.agency, g.membership = found
+
+
+def _memberships() -> list:
+    if "memberships" not in g:
+        g.memberships = team.memberships_of(current_user.id) if current_user.is_authenticated else []
+    return g.memberships
 
 
 def user_agencies() -> list:
     """Every agency the signed-in user belongs to, with the role (for the switcher too); once per request."""
-    if "user_agencies" not in g:
-        g.user_agencies = team.agencies_of(current_user.id) if current_user.is_authenticated else []
-    return g.user_agencies
+    return [(a, m.role) for a, m in _memberships()]
 
 
 def agency_view(*roles: str) -> Callable:

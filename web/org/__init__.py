@@ -44,12 +44,12 @@ def overview():
         custom = dashboard.custom_range(start, end) is not None
     p = dashboard.period(days, start, end)
     days = days if days in (7, 30, 90) else (None if custom else 30)
-    state = scoring.state(db, g.org.id)
+    state, running = scoring.state_and_running(db, g.org.id)
     panels = _panels(p, days, state)
     if request.args.get("fragment") == "panels" and is_htmx():
         return panels
     return page("org/overview.html", "content", period=p, days=days, range_error=custom is False, panels=panels,
-                summary=_status(state), running=_running_score_job(),
+                summary=_status(state), running=running,
                 people=_people_with_access() if not g.membership.is_client else [])
 
 
@@ -105,16 +105,9 @@ def scoring_status():
     from tenants import scoring
     if not is_htmx():
         return redirect(url_for("org.overview", agency_slug=g.agency.slug, org_slug=g.org.slug))
-    run = _running_score_job()
+    state, run = scoring.state_and_running(db, g.org.id)
     trigger = "scores-updated" if run is None and request.args.get("was") else None
-    return page("org/overview.html", "status", trigger=trigger, running=run,
-                summary=_status(scoring.state(db, g.org.id)))
-
-
-def _running_score_job():
-    from tenants.models import JobRun
-    return db.scalar(select(JobRun).where(JobRun.org_id == g.org.id, JobRun.kind.in_(("score_full", "score_daily")),
-                                          JobRun.status.in_(("queued", "running"))).order_by(JobRun.id.desc()))
+    return page("org/overview.html", "status", trigger=trigger, running=run, summary=_status(state))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
