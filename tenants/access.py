@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import ADMIN_ROLES, AgencyRole, OrgAccess, Organisation
+from .models import ADMIN_ROLES, Organisation
 
 
 @dataclass
@@ -36,16 +36,6 @@ class Membership:
     def can_work_in_org(self, org: Organisation) -> bool:
         """Write access to an org's community data: staff with access, never clients."""
         return not self.is_client and self.can_see_org(org)
-
-
-def membership(session: Session, user_id: int) -> Membership | None:
-    """The user's role in the current agency and the organisations assigned to them, in one query."""
-    rows = session.execute(select(AgencyRole.role, OrgAccess.org_id).outerjoin(
-        OrgAccess, and_(OrgAccess.user_id == AgencyRole.user_id, OrgAccess.agency_id == AgencyRole.agency_id))
-        .where(AgencyRole.user_id == user_id)).all()
-    if not rows:
-        return None
-    return Membership(user_id=user_id, role=rows[0][0], org_ids={o for _r, o in rows if o is not None})
 
 
 def visible_orgs(session: Session, m: Membership, archived: bool = False) -> list[Organisation]:
