@@ -159,10 +159,11 @@ def top(session: Session, org_id: int, kind: str, limit: int = 8) -> list[Member
     stmt = select(Member).where(Member.org_id == org_id, Member.is_staff.is_(False), Member.is_bot.is_(False),
                                 Member.merged_into_id.is_(None), Member.erased_at.is_(None))
     if kind == "at_risk":
-        stmt = stmt.where(Member.at_risk.is_(True)).order_by(Member.score.desc().nulls_last())
+        stmt = stmt.where(Member.at_risk.is_(True)).order_by(Member.score_base.desc().nulls_last())
     elif kind == "influence":
         stmt = stmt.where(Member.influence_raw > 0).order_by(Member.influence_raw.desc(), Member.id)
     else:
-        stmt = stmt.where(Member.score > 0).order_by(Member.score.desc(), Member.id)
+        # B ranks members as their current score does, and is what the index holds (migration 0012).
+        stmt = stmt.where(Member.score_base > 0).order_by(Member.score_base.desc(), Member.id)
     return list(session.scalars(stmt.limit(limit)))
 

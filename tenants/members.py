@@ -74,8 +74,8 @@ def _sort_key(sort: str):
     """(column, descending). Nullable columns sort NULLS LAST, matching their indexes."""
     if sort == "name":
         return Member.sort_name, False
-    if sort == "score":
-        return Member.score, True
+    if sort == "score":   # B ranks members as their current score does (migration 0012)
+        return Member.score_base, True
     if sort == "activity":
         return Member.activity_count, True
     if sort == "influence":
@@ -206,7 +206,7 @@ def page(session: Session, f: MemberFilter, limit: int = 50, cursor: str | None 
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        value = {"name": last.sort_name, "score": last.score, "activity": last.activity_count,
+        value = {"name": last.sort_name, "score": last.score_base, "activity": last.activity_count,
                  "influence": last.influence,
                  "last_active": last.last_active_at}[sort]
         next_cursor = encode_cursor([value, last.id])

@@ -231,3 +231,33 @@ def test_stage_filter(client, org):
     page = client.get("/acme/coffee/members/?stage=loyal").text
     assert page.count('name="ids"') == 1 and ">ann<" in page
     assert client.get("/acme/coffee/members/?stage=bogus").text.count('name="ids"') == 2
+
+
+def test_sort_by_score_ranks_by_current_score_and_pages_without_gaps(org):
+    """The list sorted by score follows each member's current score (B: the same ranking, and what the index
+    holds), across members scored at different moments, with keyset pages that repeat and miss nobody."""
+    from tenants import members as member_list
+    from tenants import scoring
+    a, o = org
+    # Member i writes i messages: the ranking is known. Ten more than a page.
+    load(a, o, [act("telegram", f"r{i:02d}", i * 100 + k, name=f"R{i:02d}") for i in range(1, 26) for k in range(i)])
+    # One member re-scored much later than the rest (their stored E is as of another moment).
+    load(a, o, [act("telegram", "r03", 5000, name="R03")])
+    with tenant_scope(a.id, o.id), job_session() as s:
+        scoring.full(s, o.id, as_of=T0 + timedelta(days=400))
+    load(a, o, [act("telegram", "r04", 6000, name="R04")])
+    seen, cursor = [], None
+    with tenant_scope(a.id, o.id), job_session() as s:
+        model = scoring.current_model(s, o.id)
+        while True:
+            page = member_list.page(s, member_list.MemberFilter(sort="score"), limit=10, cursor=cursor)
+            seen += [(m.display_name, m.score_base) for m in page.members]
+            if not page.next_cursor:
+                break
+            cursor = page.next_cursor
+        now = scoring._decay(model, T0 + timedelta(days=500))
+    names = [n for n, _b in seen]
+    assert len(names) == len(set(names)) == 25
+    current = [b * now for _n, b in seen]
+    assert current == sorted(current, reverse=True)
+    assert names[0] == "R25" and names[-1] == "R01"
