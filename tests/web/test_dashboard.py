@@ -167,3 +167,25 @@ def test_the_sidebar_lists_a_dozen_organisations_and_links_to_all(app, client, w
         login(manager, "m@acme.test")
         mine = manager.get("/acme/coffee/").text
     assert mine.count('class="nav-link nav-org') == 1 and 'data-testid="nav-all-orgs"' not in mine
+
+
+def test_who_works_on_the_organisation_lists_its_people_and_no_one_elses(app, client, world):
+    """The card names the agency's owners and admins and the people assigned to this organisation, with their
+    roles; not those of a sibling organisation or another agency; clients do not see it."""
+    a, coffee, tea = world
+    factories.person(a, "ad@acme.test", "admin")
+    factories.person(a, "tm@acme.test", "manager", [tea.id])
+    factories.person(a, "cl@acme.test", "client", [coffee.id])
+    factories.person(factories.agency("Delta", "o@delta.test"), "ad@delta.test", "admin")
+    login(client, "o@acme.test")
+    page = client.get("/acme/coffee/").text
+    card = page[page.index("Who works on this organisation"):]
+    card = card[:card.index("</section>")]
+    people = re.findall(r'<span class="who">([^<]+) <small class="muted">([^<]+)</small></span>'
+                        r'<span class="badge badge-(\w+)">', card)
+    assert sorted(people) == sorted([("Acme Owner", "o@acme.test", "owner"), ("Ad", "ad@acme.test", "admin"),
+                                     ("M", "m@acme.test", "manager"), ("Cl", "cl@acme.test", "client")])
+    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)})
+    login(client, "cl@acme.test")
+    page = client.get("/acme/coffee/").text
+    assert "Who works on this organisation" not in page and "o@acme.test" not in page
