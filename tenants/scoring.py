@@ -676,7 +676,9 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
     infl = ("i.raw", "i.pct", "LEFT JOIN score_influence i ON i.member_id = m.id") if influence else \
         ("CAST(NULL AS double precision)", "CAST(NULL AS double precision)", "")
     # One INSERT with the stage decision (promote at once; demote after the grace period): an UPDATE of every
-    # row of the temp table for the influence, and another for the decision, cost 35-60 ms a full run.
+    # row of the temp table for the influence, and another for the decision, cost 35-60 ms a full run. OFFSET 0
+    # keeps PostgreSQL from inlining x, which would evaluate q (and its sub-selects) once per mention.
+    fence = "OFFSET 0" if sql.pg else ""
     session.execute(text(f"""
         INSERT INTO score_facts (member_id, base, e, e_then, cur, below, q, last_active, n, first_at, infl_raw,
                                  infl_pct, new, new_below)
@@ -697,7 +699,8 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
                      {last} AS last_active, {n} AS n, {first} AS first_at, {infl[0]} AS infl_raw,
                      {infl[1]} AS infl_pct
               FROM member m JOIN score_set s ON s.member_id = m.id {join_bases} {recent} {infl[2]}
-              WHERE NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.erased_at IS NULL) x"""),
+              WHERE NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.erased_at IS NULL
+              {fence}) x"""),
         params)
     names = "CASE f.new WHEN 0 THEN 'newcomer' WHEN 1 THEN 'participant' WHEN 2 THEN 'active' " \
             "WHEN 3 THEN 'loyal' WHEN 4 THEN 'advocate' END"
