@@ -48,7 +48,7 @@ def load(dbname: str, agency_id: int, org_ids: list[int], members: int, activiti
         for n, org_id in enumerate(org_ids):
             buf = io.StringIO()
             for i in range(per_org_members):
-                buf.write(f"{agency_id}\t{org_id}\tb{n}x{i}\tMember {i}\tmember {i}\t{{}}\tf\tf\t0\t"
+                buf.write(f"{agency_id}\t{org_id}\tb{org_id}x{i}\tMember {i}\tmember {i}\t{{}}\tf\tf\t0\t"
                           f"{now.isoformat()}\n")
             with conn.cursor().copy("COPY member (agency_id, org_id, public_id, display_name, sort_name, attributes, "
                                     "is_staff, is_bot, activity_count, created_at) FROM STDIN") as copy:
