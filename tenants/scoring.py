@@ -640,7 +640,7 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
         UPDATE member SET score = NULL, score_base = NULL, loyalty_index = NULL, stage = NULL, stage_since = NULL,
                stage_below_since = NULL, at_risk = false, influence = NULL, influence_raw = NULL, score_at = :now
                {counters if bases else ""}
-        WHERE id IN (SELECT member_id FROM score_set)
+        WHERE org_id = :org AND id IN (SELECT member_id FROM score_set)
           AND (is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL)"""), params)
     _temp(session, "score_facts", "member_id bigint, base double precision, e double precision, "
                                    "e_then double precision, cur integer, below timestamp with time zone, q integer, "
