@@ -95,7 +95,7 @@ def kpis(session: Session, org_id: int, p: Period, days: dict[int, dict] | None 
     new_now, new_before = session.execute(text(f"""
         SELECT sum(CASE WHEN m.first_seen_at >= :s2 THEN 1 ELSE 0 END),
                sum(CASE WHEN m.first_seen_at < :s2 THEN 1 ELSE 0 END)
-        FROM member m WHERE m.org_id = :org AND m.first_seen_at >= :s1 AND m.first_seen_at < :e2 AND {ELIGIBLE}"""),
+        FROM member m WHERE {ELIGIBLE} AND m.first_seen_at >= :s1 AND m.first_seen_at < :e2"""),
         params).one()
     if days is None:
         days = {d: day_data(v) for d, v in session.execute(text(

@@ -80,11 +80,11 @@ def summary(session: Session, org_id: int, as_of: datetime | None = None) -> dic
                sum(CASE WHEN m.last_active_at >= :d7 THEN 1 ELSE 0 END),
                sum(CASE WHEN m.last_active_at >= :d30 THEN 1 ELSE 0 END),
                sum(CASE WHEN m.at_risk THEN 1 ELSE 0 END)
-        FROM member m WHERE m.org_id = :org AND {ELIGIBLE}"""),
+        FROM member m WHERE {ELIGIBLE}"""),
         {"org": org_id, "d7": sql.ts(as_of - timedelta(days=7)), "d30": sql.ts(as_of - timedelta(days=30))}).one()
     stages = dict.fromkeys(STAGES, 0)
     for stage, n in session.execute(text(f"""
-            SELECT m.stage, count(*) FROM member m WHERE m.org_id = :org AND {ELIGIBLE} AND m.stage IS NOT NULL
+            SELECT m.stage, count(*) FROM member m WHERE {ELIGIBLE} AND m.stage IS NOT NULL
             GROUP BY m.stage"""), {"org": org_id}):
         stages[stage] = n
     st = state(session, org_id)
@@ -264,7 +264,7 @@ def member_months(session: Session, org_id: int, as_of: datetime | None = None) 
         INSERT INTO member_month (agency_id, org_id, member_id, month, stage, active)
         WITH grid AS (
             SELECT m.id AS member_id, me.k, me.month, me.t_ts, me.decay, me.tenure_ts, m.first_seen_at
-            FROM member m CROSS JOIN month_ends me WHERE m.org_id = :org AND {ELIGIBLE}),
+            FROM member m CROSS JOIN month_ends me WHERE {ELIGIBLE}),
         bucket AS (
             SELECT d.member_id, coalesce(md.k, 0) AS k, sum({contrib}) AS c,
                    max(CASE WHEN md.k IS NULL THEN 0 ELSE 1 END) AS act
@@ -317,7 +317,7 @@ def member_months(session: Session, org_id: int, as_of: datetime | None = None) 
         SELECT :agency, :org, m.id, :this, m.stage,
                CASE WHEN EXISTS (SELECT 1 FROM member_day d WHERE d.member_id = m.id AND d.day >= :this_lo
                                  AND d.day <= :today) THEN true ELSE false END
-        FROM member m WHERE m.org_id = :org AND {ELIGIBLE}"""), params)
+        FROM member m WHERE {ELIGIBLE}"""), params)
     return session.scalar(text("SELECT count(*) FROM member_month WHERE org_id = :org"), params) or 0
 
 
@@ -345,7 +345,7 @@ def monthly(session: Session, org_id: int, as_of: datetime | None = None) -> dic
         movement.setdefault(str(month), []).append([before, after, n])
     sizes = dict(session.execute(text(f"""
         SELECT {sql.month_of_ts('m.first_seen_at')}, count(*) FROM member m
-        WHERE m.org_id = :org AND {ELIGIBLE} AND {sql.month_of_ts('m.first_seen_at')} >= :first GROUP BY 1"""),
+        WHERE {ELIGIBLE} AND {sql.month_of_ts('m.first_seen_at')} >= :first GROUP BY 1"""),
         params).all())
     retained: dict[int, dict[int, int]] = {}
     for cohort, month, n in session.execute(text(f"""

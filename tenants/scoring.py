@@ -673,8 +673,8 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
     # The counters as the bases left them (a member without activity has none in a full run).
     n, first, last = ("coalesce(b.n, 0)", "b.first_at", "b.last_at") if bases else \
         ("m.activity_count", "m.first_seen_at", "m.last_active_at")
-    infl = ("i.raw", "i.pct", "LEFT JOIN score_influence i ON i.member_id = m.id") if influence else \
-        ("CAST(NULL AS double precision)", "CAST(NULL AS double precision)", "")
+    infl_raw, infl_pct, join_infl = ("i.raw", "i.pct", "LEFT JOIN score_influence i ON i.member_id = m.id") \
+        if influence else ("CAST(NULL AS double precision)", "CAST(NULL AS double precision)", "")
     # One INSERT with the stage decision (promote at once; demote after the grace period): an UPDATE of every
     # row of the temp table for the influence, and another for the decision, cost 35-60 ms a full run. OFFSET 0
     # keeps PostgreSQL from inlining x, which would evaluate q (and its sub-selects) once per mention.
@@ -696,9 +696,9 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
                           WHEN {e} >= :t3 AND {first} <= :tenure_cutoff THEN 3
                           WHEN {e} >= :t2 AND {weeks} >= :need_weeks THEN 2
                           WHEN {e} >= :t1 THEN 1 ELSE 0 END AS q,
-                     {last} AS last_active, {n} AS n, {first} AS first_at, {infl[0]} AS infl_raw,
-                     {infl[1]} AS infl_pct
-              FROM member m JOIN score_set s ON s.member_id = m.id {join_bases} {recent} {infl[2]}
+                     {last} AS last_active, {n} AS n, {first} AS first_at, {infl_raw} AS infl_raw,
+                     {infl_pct} AS infl_pct
+              FROM member m JOIN score_set s ON s.member_id = m.id {join_bases} {recent} {join_infl}
               WHERE NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.erased_at IS NULL
               {fence}) x"""),
         params)
