@@ -261,14 +261,21 @@ class Member(TenantOwned, OrgOwned, Base):
     __table_args__ = (
         # Sorting by last activity and by score (score_base) uses DESC NULLS LAST indexes made in migrations 0003
         # and 0012; the table has fillfactor 50 so the daily rewrite of every row can stay on its page (0012).
+        # A member row is rewritten with each new score, with an entry in every index whose columns change
+        # (score_base, counters): so no index of its own on agency_id or org_id (every (org_id, ...) index
+        # serves the latter), and email and phone indexed only where present (migration 0013).
         Index("ix_member_org_activity", "org_id", "activity_count", "id"),
         Index("ix_member_org_name", "org_id", "sort_name", "id"),
-        Index("ix_member_org_email", "org_id", "email"),
-        Index("ix_member_org_phone", "org_id", "phone"),
+        Index("ix_member_org_email", "org_id", "email", postgresql_where=text("email IS NOT NULL"),
+              sqlite_where=text("email IS NOT NULL")),
+        Index("ix_member_org_phone", "org_id", "phone", postgresql_where=text("phone IS NOT NULL"),
+              sqlite_where=text("phone IS NOT NULL")),
         # Deleting a member looks up who was merged into it (ON DELETE SET NULL); few rows are, so partial.
         Index("ix_member_merged_into", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL"),
               sqlite_where=text("merged_into_id IS NOT NULL")),
     )
+    agency_id: Mapped[int] = mapped_column(BigId, ForeignKey("agency.id", ondelete="CASCADE"), nullable=False)
+    org_id: Mapped[int] = mapped_column(BigId, ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
     display_name: Mapped[str] = mapped_column(String(200), default="")
@@ -467,7 +474,8 @@ class MemberDay(TenantOwned, OrgOwned, Base):
     """Rollup: what one member did on one UTC day, per activity type. Weights are applied at scoring time,
     so a new scoring model needs no new rollup."""
     __tablename__ = "member_day"
-    __table_args__ = (Index("ix_member_day_org_day", "org_id", "day"),)
+    __table_args__ = (Index("ix_member_day_org_day", "org_id", "day"),
+                      Index("ix_member_day_member_type_day", "member_id", "type", "day"))
     # Rebuilt wholesale by the full recompute, so every avoided per-row cost counts: agency and organisation
     # carry no foreign keys or indexes of their own (the member's key cascades and (org_id, day) serves reads).
     agency_id: Mapped[int] = mapped_column(BigId, nullable=False)

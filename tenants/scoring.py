@@ -345,6 +345,7 @@ class RunResult:
     member_days: int = 0
     stage_changes: int = 0
     version: int = 0
+    more: bool = False        # incremental: the chunk was full, so more may be pending
 
     def as_dict(self) -> dict:
         return {"members": self.members, "member_days": self.member_days, "stage_changes": self.stage_changes,
@@ -352,10 +353,16 @@ class RunResult:
 
 
 def incremental(session: Session, org_id: int, as_of: datetime | None = None, chunk: int = 5_000) -> RunResult:
-    """Apply one chunk of pending member days. Call until it returns members == 0 (commit between calls)."""
+    """Apply one chunk of pending member days. Call while it returns `more` (commit between calls)."""
     as_of = as_of or utcnow()
-    _lock(session, org_id)
-    _few_rows(session)
+    if is_postgres(session):
+        return _incremental_pg(session, org_id, as_of, chunk)
+    return _incremental_sqlite(session, org_id, as_of, chunk)
+
+
+def _incremental_sqlite(session: Session, org_id: int, as_of: datetime, chunk: int) -> RunResult:
+    """The incremental step on the embedded database, through temp tables (SQLite has neither arrays nor
+    data-modifying CTEs; it has one writer at a time, so no locks either)."""
     model = current_model(session, org_id)
     sql, result = Dialect(session), RunResult(version=model.version)
     rows = session.execute(text("""
@@ -363,19 +370,13 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
         {"org": org_id, "n": chunk}).all()
     if not rows:
         return result
+    result.more = len(rows) == chunk
     _temp(session, "score_touched", "member_id bigint, day integer, lo timestamp with time zone, "
                                      "hi timestamp with time zone")
     _temp(session, "score_whole", "member_id bigint")
     days = [(m, d) for m, d in rows if d >= 0]
     whole = sorted({m for m, d in rows if d < 0})
-    if days and sql.pg:      # one statement for the chunk, not one round trip per member day
-        import json
-        session.execute(text("""
-            INSERT INTO score_touched
-            SELECT (v->>0)::bigint, (v->>1)::int, TIMESTAMPTZ 'epoch' + (v->>1)::int * INTERVAL '1 day',
-                   TIMESTAMPTZ 'epoch' + ((v->>1)::int + 1) * INTERVAL '1 day'
-            FROM jsonb_array_elements(CAST(:rows AS jsonb)) v"""), {"rows": json.dumps(days)})
-    elif days:
+    if days:
         session.execute(text("INSERT INTO score_touched VALUES (:m, :d, :lo, :hi)"),
                         [{"m": m, "d": d, "lo": sql.ts(day_start(d)), "hi": sql.ts(day_start(d + 1))}
                          for m, d in days])
@@ -388,12 +389,8 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
         WHERE (m.score_version IS NULL OR m.score_version <> :v OR m.score_base IS NULL)
           AND t.member_id NOT IN (SELECT member_id FROM score_whole)"""), {"v": model.version})
     session.execute(text("DELETE FROM score_touched WHERE member_id IN (SELECT member_id FROM score_whole)"))
-    _analyze(session, "score_touched", "score_whole")
-    # Members first, then their (committed) queue rows. Ingest inserts queue rows and locks members last; its
-    # uncommitted rows are invisible here and it never locks a queue row, so this run never waits for an
-    # ingest batch and the two cannot deadlock (a deadlock of an earlier order was found by bench/ingest.py).
-    _lock_members(session, "SELECT member_id FROM score_touched UNION SELECT member_id FROM score_whole")
-    _delete_pending(session, org_id, rows)
+    session.execute(text("DELETE FROM score_pending WHERE org_id = :org AND member_id = :m AND day = :d"),
+                    [{"org": org_id, "m": m, "d": d} for m, d in rows])
 
     params: dict = {"agency": require_agency_id(), "org": org_id}
     contrib = _contrib(model, sql, params)
@@ -402,21 +399,15 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
         INSERT INTO score_delta SELECT d.member_id, -sum({contrib}), -sum(d.n)
         FROM score_touched t JOIN member_day d ON d.member_id = t.member_id AND d.day = t.day
         GROUP BY d.member_id"""), params)
-    # Each statement starts from the small touched set and reaches member_day and activity by their
-    # (member, day) and (member, time) indexes: the work follows the new activity, not the history.
     session.execute(text("DELETE FROM member_day WHERE (member_id, day) IN "
                          "(SELECT member_id, day FROM score_touched)"))
     session.execute(text("DELETE FROM member_day WHERE member_id IN (SELECT member_id FROM score_whole)"))
     # The touched days' rows go through a temp table that also keeps each day's earliest and latest activity,
     # for first seen / last active (activities are only ever added to a day).
-    # Each touched day's activity through the (member, time) index. As a plain join PostgreSQL expects a member's
-    # whole history per day and may scan the organisation's activity instead (0.3-0.4 s at size S, not 20 ms);
-    # OFFSET 0 keeps the subquery a per-row index look-up.
-    in_day = "{a}.member_id = t.member_id AND {a}.occurred_at >= t.lo AND {a}.occurred_at < t.hi"
-    per_day = (f"score_touched t CROSS JOIN LATERAL (SELECT * FROM activity x WHERE {in_day.format(a='x')} "
-               "OFFSET 0) a") if sql.pg else f"score_touched t JOIN activity a ON {in_day.format(a='a')}"
     _temp_as(session, "score_days", _days_sql(
-        sql, per_day, extra=", min(a.occurred_at) AS first_at, max(a.occurred_at) AS last_at"), params)
+        sql, "score_touched t JOIN activity a ON a.member_id = t.member_id AND a.occurred_at >= t.lo "
+             "AND a.occurred_at < t.hi", extra=", min(a.occurred_at) AS first_at, max(a.occurred_at) AS last_at"),
+        params)
     result.member_days += session.execute(text(
         f"INSERT INTO member_day ({DAY_COLUMNS}) SELECT {DAY_COLUMNS} FROM score_days")).rowcount or 0
     result.member_days += session.execute(text(_rebuild_days_sql(
@@ -425,8 +416,7 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
         INSERT INTO score_delta SELECT d.member_id, sum({contrib}), sum(d.n) FROM score_days d
         GROUP BY d.member_id"""), params)
     # New bases and counters: old + (new − old terms) for touched days, the whole sum for whole members. _stage
-    # writes them with the stage in one UPDATE of each member row (every member update rewrites all of its index
-    # entries; ingest leaves the member rows alone for this reason).
+    # writes them with the stage in one UPDATE of each member row.
     _temp(session, "score_bases", "member_id bigint, base double precision, n bigint, "
                                   "first_at timestamp with time zone, last_at timestamp with time zone")
     session.execute(text("""
@@ -452,29 +442,106 @@ def incremental(session: Session, org_id: int, as_of: datetime | None = None, ch
     session.execute(text("INSERT INTO score_set SELECT member_id FROM score_touched "
                          "UNION SELECT member_id FROM score_whole"))
     result.members = session.scalar(text("SELECT count(*) FROM score_set")) or 0
-    _analyze(session, "score_set", "score_bases")
     result.stage_changes = _stage(session, org_id, model, as_of, with_risk=False, bases="sum")
     touch(session, org_id, scored_at=as_of)
     return result
 
 
-def _few_rows(session: Session) -> None:
-    """The incremental step reads a few members through indexes; its row estimates (a member's whole history
-    per touched day) made PostgreSQL JIT-compile its statements, 40-50 ms each. For this transaction only."""
-    if is_postgres(session):
-        session.execute(text("SET LOCAL jit = off"))
-
-
-def _delete_pending(session: Session, org_id: int, rows: list) -> None:
-    import json
-    if is_postgres(session):
-        session.execute(text("""
-            DELETE FROM score_pending p USING jsonb_array_elements(CAST(:rows AS jsonb)) v
-            WHERE p.org_id = :org AND p.member_id = (v->>0)::bigint AND p.day = (v->>1)::int"""),
-            {"org": org_id, "rows": json.dumps([list(r) for r in rows])})
-    else:
-        session.execute(text("DELETE FROM score_pending WHERE org_id = :org AND member_id = :m AND day = :d"),
-                        [{"org": org_id, "m": m, "d": d} for m, d in rows])
+def _incremental_pg(session: Session, org_id: int, as_of: datetime, chunk: int) -> RunResult:
+    """The incremental step in six statements, the working sets passed as arrays and between data-modifying
+    CTEs: temp tables, their ANALYZE and ~45 statements in all cost more than the work itself at one day of
+    activity (bench/scoring.py). The same results as the SQLite path: tests/scoring compares each with the full
+    recompute."""
+    # For this transaction only: JIT off, as the statements read a few members through indexes, but their row
+    # estimates (a member's whole history per touched day) made PostgreSQL JIT-compile them, 40-50 ms each; and
+    # key look-ups priced as the cached reads they are, or it hashes the organisation's members to join a few.
+    session.execute(text("SELECT set_config('jit', 'off', true), set_config('random_page_cost', '1.1', true), "
+                         "pg_advisory_xact_lock(:k, CAST(:org AS integer))"), {"k": LOCK_KEY, "org": org_id})
+    model = current_model(session, org_id)
+    result = RunResult(version=model.version)
+    # The chunk, and its members locked in id order as ingest locks them (members first, then their committed
+    # queue rows: ingest inserts queue rows and never locks one, so the two cannot deadlock). A member scored
+    # with another model version, or never, is summed from scratch ("whole"), as is a queue row's day -1.
+    rows = session.execute(text("""
+        WITH p AS (SELECT member_id, day FROM score_pending WHERE org_id = :org ORDER BY member_id, day LIMIT :n),
+             m AS MATERIALIZED (
+                 SELECT id, score_version IS DISTINCT FROM :v OR score_base IS NULL AS stale FROM member
+                 WHERE org_id = :org AND id IN (SELECT member_id FROM p) ORDER BY id FOR NO KEY UPDATE)
+        SELECT p.member_id, p.day, m.stale FROM p LEFT JOIN m ON m.id = p.member_id"""),
+        {"org": org_id, "n": chunk, "v": model.version}).all()
+    if not rows:
+        return result
+    result.more = len(rows) == chunk
+    whole_set = {m for m, d, stale in rows if stale is not None and (d < 0 or stale)}
+    whole = sorted(whole_set)
+    dayed = [(m, d) for m, d, stale in rows if stale is not None and d >= 0 and m not in whole_set]
+    params: dict = {"agency": require_agency_id(), "org": org_id, "wm": whole,
+                    "tm": [m for m, _ in dayed], "td": [d for _, d in dayed],
+                    "pm": [r[0] for r in rows], "pd": [r[1] for r in rows]}
+    sql = Dialect(session)
+    contrib = _contrib(model, sql, params)
+    touched = "unnest(CAST(:tm AS bigint[]), CAST(:td AS integer[])) AS t(member_id, day)"
+    # 1. The touched days' rows and whole members' rows out of the rollup, with the queue rows; the old terms of
+    # B come back per member.
+    old = {m: (b, n) for m, b, n in session.execute(text(f"""
+        WITH d AS (DELETE FROM member_day d USING {touched}
+                   WHERE d.member_id = t.member_id AND d.day = t.day AND d.org_id = :org
+                   RETURNING d.member_id, d.day, d.type, d.n, d.n_custom, d.w_custom),
+             w AS (DELETE FROM member_day WHERE member_id = ANY(CAST(:wm AS bigint[])) AND org_id = :org),
+             q AS (DELETE FROM score_pending p USING unnest(CAST(:pm AS bigint[]), CAST(:pd AS integer[])) AS v(m, d)
+                   WHERE p.org_id = :org AND p.member_id = v.m AND p.day = v.d)
+        SELECT d.member_id, sum({contrib}), CAST(sum(d.n) AS bigint) FROM d GROUP BY d.member_id"""), params)}
+    # 2. Those days rebuilt from the activity (each touched day through the (member, time) index; OFFSET 0 keeps
+    # it a per-day look-up, where a plain join may scan the organisation's activity), whole members' entire
+    # history; the new terms of B, counts and each member's earliest and latest activity come back. The days'
+    # bounds go in as timestamps: computed in SQL they stayed a filter, and each look-up read the member's whole
+    # history.
+    params.update(lo=[day_start(d) for _, d in dayed], hi=[day_start(d + 1) for _, d in dayed])
+    days = ("unnest(CAST(:tm AS bigint[]), CAST(:lo AS timestamptz[]), CAST(:hi AS timestamptz[])) "
+            "AS t(member_id, lo, hi)")
+    in_day = "x.member_id = t.member_id AND x.occurred_at >= t.lo AND x.occurred_at < t.hi"
+    extra = ", min(a.occurred_at) AS first_at, max(a.occurred_at) AS last_at"
+    per_day = f"{days} CROSS JOIN LATERAL (SELECT * FROM activity x WHERE {in_day} OFFSET 0) a"
+    per_member = "unnest(CAST(:wm AS bigint[])) AS w(member_id) JOIN activity a ON a.member_id = w.member_id"
+    fresh = _days_sql(sql, per_day, extra=extra) + " UNION ALL " + _days_sql(sql, per_member, extra=extra)
+    new = {}
+    for m, b, n, first, last, rows_written in session.execute(text(f"""
+            WITH d AS MATERIALIZED ({fresh}),
+                 ins AS (INSERT INTO member_day ({DAY_COLUMNS}) SELECT {DAY_COLUMNS} FROM d)
+            SELECT d.member_id, sum({contrib}), CAST(sum(d.n) AS bigint), min(d.first_at), max(d.last_at), count(*)
+            FROM d GROUP BY d.member_id"""), params):
+        new[m] = (b, n, first, last)
+        result.member_days += rows_written
+    # 3. Bases and counters, stage decisions, stage changes and member rows in one statement.
+    scored = sorted({m for m, _, stale in rows if stale is not None})
+    result.members = len(scored)
+    params.update(_stage_params(session, org_id, model, as_of)[0])
+    olds = [old.get(m, (0.0, 0)) for m in scored]
+    news = [new.get(m, (0.0, 0, None, None)) for m in scored]
+    params.update(sm=scored, sw=[m in whole_set for m in scored], sob=[o[0] for o in olds], son=[o[1] for o in olds],
+                  snb=[n[0] for n in news], snn=[n[1] for n in news], sf=[n[2] for n in news], sl=[n[3] for n in news])
+    facts = _facts_sql(sql, model, params, "sum", False, "member m JOIN b ON b.member_id = m.id")
+    result.stage_changes = session.execute(text(f"""
+        WITH s AS (SELECT * FROM unnest(CAST(:sm AS bigint[]), CAST(:sw AS boolean[]),
+                                        CAST(:sob AS double precision[]), CAST(:son AS bigint[]),
+                                        CAST(:snb AS double precision[]), CAST(:snn AS bigint[]),
+                                        CAST(:sf AS timestamptz[]), CAST(:sl AS timestamptz[]))
+                            AS s(member_id, whole, old_b, old_n, new_b, new_n, first_at, last_at)),
+             b AS MATERIALIZED (
+                 SELECT s.member_id,
+                        CASE WHEN s.whole THEN 0.0 ELSE coalesce(m.score_base, 0.0) - s.old_b END + s.new_b AS base,
+                        CASE WHEN s.whole THEN 0 ELSE m.activity_count - s.old_n END + s.new_n AS n,
+                        CASE WHEN s.whole THEN s.first_at ELSE least(m.first_seen_at, s.first_at) END AS first_at,
+                        CASE WHEN s.whole THEN s.last_at ELSE greatest(m.last_active_at, s.last_at) END AS last_at
+                 FROM s JOIN member m ON m.id = s.member_id AND m.org_id = :org),
+             f AS MATERIALIZED ({facts}),
+             changes AS ({_stage_change_sql().format(facts="f")} RETURNING 1),
+             scored AS ({_scored_sql(sql, False, "sum", False).format(facts="f")}),
+             unscored AS ({_unscored_sql("sum", "SELECT member_id FROM b").format(bases="b")}),
+             stamp AS (INSERT INTO org_score (agency_id, org_id, scored_at) VALUES (:agency, :org, :now)
+                       ON CONFLICT (org_id) DO UPDATE SET scored_at = excluded.scored_at)
+        SELECT count(*) FROM changes"""), params).scalar_one()
+    return result
 
 
 def _lock_members(session: Session, ids_sql: str, params: dict | None = None) -> None:
@@ -608,14 +675,8 @@ def _set_all(session: Session, org_id: int) -> int:
 
 # --- stages -------------------------------------------------------------------------------------------
 
-def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_risk: bool, bases: str | None = None,
-           influence: bool = False) -> int:
-    """Score, loyalty index and stage of the members in temp table score_set; returns stage changes.
-    Promote at once; demote only after `grace_days` below the bar (then straight to the stage earned).
-    bases "sum": B and the member's counters (n, first_at, last_at) come from temp table score_bases and are
-    stored; "full": also the active weeks, advocacy and recent score come from temp table score_rollup (see
-    full). influence: the figures in temp table score_influence are stored too. Each member row is written
-    once."""
+def _stage_params(session: Session, org_id: int, model: Model, as_of: datetime) -> tuple[dict, Dialect]:
+    """The parameters every stage statement binds."""
     sql = Dialect(session)
     today = day_number(as_of)
     params: dict = {"agency": require_agency_id(), "org": org_id, "today": today,
@@ -626,38 +687,38 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
                     "grace_cutoff": sql.ts(as_of - timedelta(days=model.grace_days)),
                     "risk_cutoff": sql.ts(as_of - timedelta(days=model.risk_days)),
                     "now": sql.ts(as_of), "need_weeks": model.active_weeks, "v": model.version}
+    return params, sql
+
+
+SCORED = "NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.erased_at IS NULL"
+STAGE_NAME = ("CASE {} WHEN 0 THEN 'newcomer' WHEN 1 THEN 'participant' WHEN 2 THEN 'active' "
+              "WHEN 3 THEN 'loyal' WHEN 4 THEN 'advocate' END")
+FACT_COLUMNS = ("member_id, base, e, e_then, cur, below, q, last_active, n, first_at, infl_raw, infl_pct, new, "
+                "new_below")
+
+
+def _facts_sql(sql: Dialect, model: Model, params: dict, bases: str | None, influence: bool,
+               members: str = "member m JOIN score_set s ON s.member_id = m.id") -> str:
+    """SELECT FACT_COLUMNS of the scored members among `members` (member m, and with `bases` the bases as b):
+    score, the stage earned (q) and the stage decided (new: promote at once; demote after the grace period).
+    bases "sum": B and the counters from b, the recent history read per member only where the score makes it
+    matter; "full": also the recent history from temp table score_rollup; None: B as stored."""
     advocacy, promoters = _rule_params(model, params)
     contrib = _contrib(model, sql, params)
-    # Members no longer scored: staff, bots, merged away, erased. Counters are kept all the same, except on an
-    # erased member's tombstone, which keeps the figures it had (its activity is gone; aggregates still count it).
-    counters = """, activity_count = CASE WHEN erased_at IS NOT NULL THEN activity_count
-                   ELSE coalesce((SELECT b.n FROM score_bases b WHERE b.member_id = member.id), 0) END,
-               first_seen_at = CASE WHEN erased_at IS NOT NULL THEN first_seen_at
-                   ELSE (SELECT b.first_at FROM score_bases b WHERE b.member_id = member.id) END,
-               last_active_at = CASE WHEN erased_at IS NOT NULL THEN last_active_at
-                   ELSE (SELECT b.last_at FROM score_bases b WHERE b.member_id = member.id) END"""
-    session.execute(text(f"""
-        UPDATE member SET score = NULL, score_base = NULL, loyalty_index = NULL, stage = NULL, stage_since = NULL,
-               stage_below_since = NULL, at_risk = false, influence = NULL, influence_raw = NULL, score_at = :now
-               {counters if bases else ""}
-        WHERE org_id = :org AND id IN (SELECT member_id FROM score_set)
-          AND (is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL)"""), params)
-    _temp(session, "score_facts", "member_id bigint, base double precision, e double precision, "
-                                   "e_then double precision, cur integer, below timestamp with time zone, q integer, "
-                                   "new integer, new_below timestamp with time zone, "
-                                   "last_active timestamp with time zone, infl_raw double precision, "
-                                   "infl_pct double precision, n bigint, first_at timestamp with time zone")
     base = "coalesce(b.base, 0.0)" if bases else "coalesce(m.score_base, 0.0)"
-    join_bases = "LEFT JOIN score_bases b ON b.member_id = m.id" if bases else ""
-    if bases == "sum" and not with_risk:
-        # The incremental path: a few members, whose recent history is read only when their score makes it
-        # matter (active weeks at the "active" bar, advocacy at the "advocate" bar), through the rollup's key.
+    if bases == "sum":
+        # A few members, whose recent history is read only when their score makes it matter (active weeks at
+        # the "active" bar, advocacy at the "advocate" bar), through the rollup's key.
         recent = ""
         weeks = (f"(SELECT {sql.weeks_active('d.day')} FROM member_day d WHERE d.member_id = m.id "
                  "AND d.day > :weeks_from AND d.day <= :today)")
         # A scalar sub-select, not EXISTS: PostgreSQL may run an EXISTS as one hashed scan of all member days.
-        advocate = (f"(SELECT 1 FROM member_day d WHERE d.member_id = m.id AND d.day > :adv_from "
-                    f"AND d.day <= :today AND (d.type IN ({advocacy}) {promoters}) LIMIT 1) IS NOT NULL")
+        # The signalling types spelled out, so the look-up reads only their entries by (member, type, day), not
+        # all 180 days of an advocate's rollup.
+        signals = advocacy + (", 'survey_answer'" if promoters else "")
+        advocate = (f"(SELECT 1 FROM member_day d WHERE d.member_id = m.id AND d.type IN ({signals}) "
+                    f"AND d.day > :adv_from AND d.day <= :today AND (d.type IN ({advocacy}) {promoters}) LIMIT 1) "
+                    "IS NOT NULL")
         recent_base = "0.0"
     else:
         source = "score_rollup" if bases == "full" else f"""(
@@ -675,19 +736,17 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
         ("m.activity_count", "m.first_seen_at", "m.last_active_at")
     infl_raw, infl_pct, join_infl = ("i.raw", "i.pct", "LEFT JOIN score_influence i ON i.member_id = m.id") \
         if influence else ("CAST(NULL AS double precision)", "CAST(NULL AS double precision)", "")
-    # One INSERT with the stage decision (promote at once; demote after the grace period): an UPDATE of every
-    # row of the temp table for the influence, and another for the decision, cost 35-60 ms a full run. OFFSET 0
-    # keeps PostgreSQL from inlining x, which would evaluate q (and its sub-selects) once per mention.
+    # The decision in the same statement: an UPDATE of every row of the temp table for the influence, and
+    # another for the decision, cost 35-60 ms a full run. OFFSET 0 keeps PostgreSQL from inlining x, which would
+    # evaluate q (and its sub-selects) once per mention.
     fence = "OFFSET 0" if sql.pg else ""
-    session.execute(text(f"""
-        INSERT INTO score_facts (member_id, base, e, e_then, cur, below, q, last_active, n, first_at, infl_raw,
-                                 infl_pct, new, new_below)
+    return f"""
         SELECT x.*,
                CASE WHEN x.cur IS NULL OR x.q >= x.cur THEN x.q
-                    WHEN x.below IS NOT NULL AND x.below <= :grace_cutoff THEN x.q ELSE x.cur END,
+                    WHEN x.below IS NOT NULL AND x.below <= :grace_cutoff THEN x.q ELSE x.cur END AS new,
                CASE WHEN x.cur IS NULL OR x.q >= x.cur THEN NULL
                     WHEN x.below IS NOT NULL AND x.below <= :grace_cutoff THEN NULL
-                    ELSE coalesce(x.below, :now) END
+                    ELSE coalesce(x.below, :now) END AS new_below
         FROM (SELECT m.id AS member_id, {base} AS base, {e} AS e, ({base} - {recent_base}) * :decay_then AS e_then,
                      CASE m.stage WHEN 'newcomer' THEN 0 WHEN 'participant' THEN 1 WHEN 'active' THEN 2
                                   WHEN 'loyal' THEN 3 WHEN 'advocate' THEN 4 END AS cur,
@@ -698,17 +757,21 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
                           WHEN {e} >= :t1 THEN 1 ELSE 0 END AS q,
                      {last} AS last_active, {n} AS n, {first} AS first_at, {infl_raw} AS infl_raw,
                      {infl_pct} AS infl_pct
-              FROM member m JOIN score_set s ON s.member_id = m.id {join_bases} {recent} {join_infl}
-              WHERE NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL AND m.erased_at IS NULL
-              {fence}) x"""),
-        params)
-    names = "CASE f.new WHEN 0 THEN 'newcomer' WHEN 1 THEN 'participant' WHEN 2 THEN 'active' " \
-            "WHEN 3 THEN 'loyal' WHEN 4 THEN 'advocate' END"
-    changes = session.execute(text(f"""
+              FROM {members} {recent} {join_infl}
+              WHERE {SCORED}
+              {fence}) x"""
+
+
+def _stage_change_sql() -> str:
+    """INSERT the stage changes of facts f."""
+    return f"""
         INSERT INTO stage_change (agency_id, org_id, member_id, from_stage, to_stage, score, changed_at)
-        SELECT :agency, :org, f.member_id, m.stage, {names}, f.e, :now
-        FROM score_facts f JOIN member m ON m.id = f.member_id
-        WHERE f.cur IS NULL OR f.new <> f.cur"""), params).rowcount or 0
+        SELECT :agency, :org, f.member_id, {STAGE_NAME.format("f.cur")}, {STAGE_NAME.format("f.new")}, f.e, :now
+        FROM {{facts}} f WHERE f.cur IS NULL OR f.new <> f.cur"""
+
+
+def _scored_sql(sql: Dialect, with_risk: bool, bases: str | None, influence: bool) -> str:
+    """UPDATE the scored members from facts f."""
     risk = ("at_risk = (f.new >= 3 AND (f.last_active IS NULL OR f.last_active < :risk_cutoff "
             "OR f.e < 0.5 * f.e_then)),") if with_risk else "at_risk = (at_risk AND f.new >= 3),"
     # B summed again from the same activity differs only in the last bits (the order of a parallel sum): the old
@@ -717,13 +780,55 @@ def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_ri
               "<= 1e-12 * abs(f.base) THEN member.score_base ELSE f.base END, activity_count = f.n, "
               "first_seen_at = f.first_at, last_active_at = f.last_active" if bases else "") + (
         ", influence_raw = f.infl_raw, influence = f.infl_pct" if influence else "")
-    session.execute(text(f"""
+    return f"""
         UPDATE member SET score = f.e, score_at = :now, score_version = :v,
                loyalty_index = 100.0 * (1.0 - power(2.0, {sql.greatest}(-f.e / :t3, -1000.0))),
                stage_since = CASE WHEN f.cur IS NULL OR f.new <> f.cur THEN :now ELSE member.stage_since END,
-               stage = {names}, {risk}
+               stage = {STAGE_NAME.format("f.new")}, {risk}
                stage_below_since = f.new_below {stored}
-        FROM score_facts f WHERE member.id = f.member_id"""), params)
+        FROM {{facts}} f WHERE member.id = f.member_id"""
+
+
+def _unscored_sql(bases: str | None, members: str) -> str:
+    """UPDATE the members among `members` (a SELECT of ids) who are no longer scored: staff, bots, merged away,
+    erased. Counters (from b) are kept all the same, except on an erased member's tombstone, which keeps the
+    figures it had (its activity is gone; aggregates still count it)."""
+    counters = """, activity_count = CASE WHEN erased_at IS NOT NULL THEN activity_count
+                   ELSE coalesce((SELECT b.n FROM {bases} b WHERE b.member_id = member.id), 0) END,
+               first_seen_at = CASE WHEN erased_at IS NOT NULL THEN first_seen_at
+                   ELSE (SELECT b.first_at FROM {bases} b WHERE b.member_id = member.id) END,
+               last_active_at = CASE WHEN erased_at IS NOT NULL THEN last_active_at
+                   ELSE (SELECT b.last_at FROM {bases} b WHERE b.member_id = member.id) END"""
+    return f"""
+        UPDATE member SET score = NULL, score_base = NULL, loyalty_index = NULL, stage = NULL, stage_since = NULL,
+               stage_below_since = NULL, at_risk = false, influence = NULL, influence_raw = NULL, score_at = :now
+               {counters if bases else ""}
+        WHERE org_id = :org AND id IN ({members})
+          AND (is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL)"""
+
+
+def _stage(session: Session, org_id: int, model: Model, as_of: datetime, with_risk: bool, bases: str | None = None,
+           influence: bool = False) -> int:
+    """Score, loyalty index and stage of the members in temp table score_set; returns stage changes.
+    Promote at once; demote only after `grace_days` below the bar (then straight to the stage earned).
+    bases "sum": B and the member's counters (n, first_at, last_at) come from temp table score_bases and are
+    stored; "full": also the active weeks, advocacy and recent score come from temp table score_rollup (see
+    full). influence: the figures in temp table score_influence are stored too. Each member row is written
+    once."""
+    params, sql = _stage_params(session, org_id, model, as_of)
+    session.execute(text(_unscored_sql(bases, "SELECT member_id FROM score_set").format(bases="score_bases")),
+                    params)
+    _temp(session, "score_facts", "member_id bigint, base double precision, e double precision, "
+                                   "e_then double precision, cur integer, below timestamp with time zone, q integer, "
+                                   "new integer, new_below timestamp with time zone, "
+                                   "last_active timestamp with time zone, infl_raw double precision, "
+                                   "infl_pct double precision, n bigint, first_at timestamp with time zone")
+    members = "member m JOIN score_set s ON s.member_id = m.id" + (
+        " LEFT JOIN score_bases b ON b.member_id = m.id" if bases else "")
+    session.execute(text(f"INSERT INTO score_facts ({FACT_COLUMNS}) "
+                         + _facts_sql(sql, model, params, bases, influence, members)), params)
+    changes = session.execute(text(_stage_change_sql().format(facts="score_facts")), params).rowcount or 0
+    session.execute(text(_scored_sql(sql, with_risk, bases, influence).format(facts="score_facts")), params)
     return changes
 
 

@@ -325,12 +325,12 @@ def score_incremental(ctx: JobContext) -> dict:
     while True:
         with job_session() as s:
             r = scoring.incremental(s, ctx.org_id)
-        if not r.members:
-            break
         total.members += r.members
         total.member_days += r.member_days
         total.stage_changes += r.stage_changes
-        total.version = r.version
+        total.version = r.version or total.version
+        if not r.more:
+            break
     return total.as_dict()
 
 

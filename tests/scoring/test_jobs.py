@@ -96,8 +96,9 @@ def test_worker_killed_mid_job_changes_nothing_and_the_rerun_converges(world, wo
     try:
         deadline = time.time() + 60
         while time.time() < deadline:      # wait until the job's transaction waits on our lock
-            waiting = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                      "AND query LIKE '%org_score%'").fetchone()[0]
+            # Blocked by our lock, not matched by query text: pg_stat_activity keeps only its first kilobyte.
+            waiting = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                                      (blocker.info.backend_pid,)).fetchone()[0]
             if waiting:
                 break
             time.sleep(0.05)
