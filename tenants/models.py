@@ -270,6 +270,10 @@ class Member(TenantOwned, OrgOwned, Base):
               sqlite_where=text("email IS NOT NULL")),
         Index("ix_member_org_phone", "org_id", "phone", postgresql_where=text("phone IS NOT NULL"),
               sqlite_where=text("phone IS NOT NULL")),
+        # The members a scoring pass clears rather than scores (scoring._unscored_sql): few, so partial.
+        Index("ix_member_org_unscored", "org_id",
+              postgresql_where=text("is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL"),
+              sqlite_where=text("is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL")),
         # Deleting a member looks up who was merged into it (ON DELETE SET NULL); few rows are, so partial.
         Index("ix_member_merged_into", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL"),
               sqlite_where=text("merged_into_id IS NOT NULL")),
