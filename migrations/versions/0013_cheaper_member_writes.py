@@ -12,7 +12,8 @@ only the entries of the signalling types.
 Each new score rewrites the member row, and since B and the counters are indexed, the rewrite adds an entry to
 every index of the table (not a HOT update): 80 µs a member with eleven indexes. Two held nothing another index
 did not: org_id alone (every (org_id, ...) index serves it) and agency_id alone (no query reads members by
-agency without the organisation; deleting an agency deletes its organisations, whose members go by org_id).
+agency without the organisation; deleting an agency, which the app never does, would scan the table once for
+its foreign key).
 Email and phone are looked up only by value, so only members with one need an entry.
 
 The full and daily passes clear the scores of the organisation's unscored members (staff, bots, merged away,
