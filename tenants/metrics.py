@@ -21,6 +21,7 @@ from .context import require_agency_id
 from .models import utcnow
 from .scoring import (
     ADVOCACY_DAYS,
+    ELIGIBLE,
     STAGES,
     WEEKS_WINDOW,
     Dialect,
@@ -38,11 +39,6 @@ from .scoring import (
     work_mem,
 )
 
-# A member counted in the organisation's figures (staff, bots, merged-away and erased members are not). The
-# organisation is spelled out even where the member is reached from its own activity: without it PostgreSQL
-# may hash every member of every organisation for the join (0.3 s a query with 800,000 members in the table).
-ELIGIBLE = ("m.org_id = :org AND NOT m.is_staff AND NOT m.is_bot AND m.merged_into_id IS NULL "
-            "AND m.erased_at IS NULL")
 MONTHS = 13     # this month and the twelve before it
 
 

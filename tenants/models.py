@@ -255,6 +255,11 @@ ACTIVITY_TYPES = (
 )
 
 
+# Members no score counts: staff, bots, merged away, erased. Queries spell it exactly so, to use the partial
+# index ix_member_org_unscored.
+UNSCORED_MEMBER = "is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL"
+
+
 class Member(TenantOwned, OrgOwned, Base):
     """A person in an organisation's community. Does not log in."""
     __tablename__ = "member"
@@ -271,9 +276,8 @@ class Member(TenantOwned, OrgOwned, Base):
         Index("ix_member_org_phone", "org_id", "phone", postgresql_where=text("phone IS NOT NULL"),
               sqlite_where=text("phone IS NOT NULL")),
         # The members a scoring pass clears rather than scores (scoring._unscored_sql): few, so partial.
-        Index("ix_member_org_unscored", "org_id",
-              postgresql_where=text("is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL"),
-              sqlite_where=text("is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL")),
+        Index("ix_member_org_unscored", "org_id", postgresql_where=text(UNSCORED_MEMBER),
+              sqlite_where=text(UNSCORED_MEMBER)),
         # Deleting a member looks up who was merged into it (ON DELETE SET NULL); few rows are, so partial.
         Index("ix_member_merged_into", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL"),
               sqlite_where=text("merged_into_id IS NOT NULL")),

@@ -328,7 +328,7 @@ def score_incremental(ctx: JobContext) -> dict:
         total.members += r.members
         total.member_days += r.member_days
         total.stage_changes += r.stage_changes
-        total.version = r.version or total.version
+        total.version = r.version
         if not r.more:
             break
     return total.as_dict()
