@@ -138,3 +138,34 @@ def test_scoring_job_of_one_agency_cannot_score_another(world):
         run(run_id, a.id)                  # the run belongs to agency b: agency a's scope cannot see it
     with system_scope() as s:
         assert s.scalar(select(func.count()).select_from(Member).where(Member.score.is_not(None))) == 0
+
+
+def test_incremental_of_one_organisation_touches_no_other(world):
+    """The incremental step reads its members by the organisation (and RLS by the agency): a queue row naming a
+    sibling organisation's or another agency's member, by a bug or tampering, is dropped and followed nowhere."""
+    a, o, b, other = world
+    sibling = factories.org(a, "Juice")
+    factories.ingest_into(a, sibling, _random_history(random.Random(6), 80, "z"))
+    with system_scope() as s:
+        foreign = s.scalars(select(Member.id).where(Member.org_id.in_((other.id, sibling.id)))).all()
+        s.execute(text("INSERT INTO score_pending (agency_id, org_id, member_id, day) VALUES (:a, :o, :m, 20500)"),
+                  [{"a": a.id, "o": o.id, "m": m} for m in foreign])
+        queued_elsewhere = s.scalar(select(func.count()).select_from(ScorePending)
+                                    .where(ScorePending.org_id.in_((other.id, sibling.id))))
+    assert foreign and queued_elsewhere
+    with tenant_scope(a.id, o.id), job_session() as s:
+        while scoring.incremental(s, o.id).more:
+            s.commit()
+    with system_scope() as s:
+        assert s.scalar(select(func.count()).select_from(ScorePending).where(ScorePending.org_id == o.id)) == 0
+        assert s.scalar(select(func.count()).select_from(ScorePending)
+                        .where(ScorePending.org_id.in_((other.id, sibling.id)))) == queued_elsewhere
+        assert s.scalar(select(func.count()).select_from(Member)
+                        .where(Member.org_id == o.id, Member.score.is_not(None))) > 0
+        assert s.scalar(select(func.count()).select_from(Member)
+                        .where(Member.id.in_(foreign), Member.score_at.is_not(None))) == 0
+        assert s.scalar(text("SELECT count(*) FROM member_day WHERE org_id <> :o OR member_id = ANY(:f)"),
+                        {"o": o.id, "f": foreign}) == 0
+        assert s.scalar(text("SELECT count(*) FROM stage_change WHERE org_id <> :o OR member_id = ANY(:f)"),
+                        {"o": o.id, "f": foreign}) == 0
+        assert s.scalar(select(func.count()).select_from(OrgScore).where(OrgScore.org_id != o.id)) == 0
