@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from .models import ADMIN_ROLES, Organisation
+from .models import ADMIN_ROLES, AgencyRole, OrgAccess, Organisation, User
 
 
 @dataclass
@@ -48,17 +48,37 @@ def visible_orgs(session: Session, m: Membership, archived: bool = False) -> lis
     return list(session.scalars(stmt))
 
 
+# The sidebar's and the dashboard's statements are built once: building them cost more than running them.
+_ACTIVE_ORGS = select(Organisation, func.count().over()).where(Organisation.archived_at.is_(None))
+_NAV_ALL = _ACTIVE_ORGS.order_by(Organisation.name).limit(bindparam("limit"))
+_NAV_ASSIGNED = (_ACTIVE_ORGS.where(Organisation.id.in_(bindparam("ids", expanding=True)))
+                 .order_by(Organisation.name).limit(bindparam("limit")))
+
+
 def nav_orgs(session: Session, m: Membership, current_id: int | None,
              limit: int = 12) -> tuple[list[Organisation], int]:
     """The sidebar's organisations: the first `limit` by name with the current one always among them, and how
     many there are in all (an agency with 200 clients gets a short list and a link to all of them)."""
-    stmt = select(Organisation).where(Organisation.archived_at.is_(None))
+    params: dict = {"limit": limit}
     if not m.is_admin:
-        stmt = stmt.where(Organisation.id.in_(m.org_ids or {-1}))
-    rows = session.execute(stmt.add_columns(func.count().over()).order_by(Organisation.name).limit(limit)).all()
+        params["ids"] = sorted(m.org_ids) or [-1]
+    rows = session.execute(_NAV_ALL if m.is_admin else _NAV_ASSIGNED, params).all()
     shown, total = [o for o, _n in rows], (rows[0][1] if rows else 0)
     if current_id and total > limit and all(o.id != current_id for o in shown):
-        current = session.scalar(stmt.where(Organisation.id == current_id))
-        if current is not None:
+        current = session.get(Organisation, current_id)
+        if current is not None and current.archived_at is None and (m.is_admin or current.id in m.org_ids):
             shown = sorted([*shown[:limit - 1], current], key=lambda o: o.name)
     return shown, total
+
+
+_ADMINS = select(AgencyRole.user_id, AgencyRole.role, literal(0).label("k")).where(AgencyRole.role.in_(ADMIN_ROLES))
+_ASSIGNED = select(OrgAccess.user_id, OrgAccess.role, literal(1).label("k")).where(OrgAccess.org_id == bindparam("org"))
+_ROLES = union_all(_ADMINS, _ASSIGNED).subquery()
+_PEOPLE = (select(User.name, User.email, _ROLES.c.role).join(_ROLES, _ROLES.c.user_id == User.id)
+           .order_by(_ROLES.c.k, User.name))
+
+
+def people_with_access(session: Session, org_id: int) -> list:
+    """Who works on or reads the organisation: owners and admins (they see every organisation), then its
+    assigned managers and clients; the columns the dashboard's card shows (name, email, role), in one query."""
+    return session.execute(_PEOPLE, {"org": org_id}).all()

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 
 from . import audit, mail
 from .audit import Actor
@@ -105,8 +105,12 @@ def open_session(session: Session, user: User, ip: str | None, user_agent: str |
     return key
 
 
+# Read on every request: built once (a get() with options builds its statement each time).
+_SIGNED_IN = select(LoginSession).where(LoginSession.id == bindparam("key"))    # the user comes joined
+
+
 def load_session(session: Session, key: str) -> User | None:
-    row = session.get(LoginSession, key, options=[joinedload(LoginSession.user)])   # one query per request
+    row = session.scalar(_SIGNED_IN, {"key": key})
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None
     seen = row.last_seen_at if row.last_seen_at.tzinfo else row.last_seen_at.replace(tzinfo=UTC)

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -136,7 +137,19 @@ def _after_end(session: Session, *_args) -> None:
     session.info.pop("rls", None)
 
 
+# Statements are immutable, and the hot ones are built once (module constants): remember each one's answer.
+_touches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _touches_tenant_tables(state) -> bool:
+    statement = state.statement
+    known = _touches.get(statement)
+    if known is None:
+        known = _touches[statement] = _reads_tenant_tables(state)
+    return known
+
+
+def _reads_tenant_tables(state) -> bool:
     if any(m.class_ is not None and issubclass(m.class_, TenantOwned) for m in state.all_mappers):
         return True
     names = tenant_tables()

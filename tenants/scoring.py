@@ -888,18 +888,18 @@ def state(session: Session, org_id: int) -> OrgScore | None:
 SCORE_JOBS = ("score_full", "score_daily")
 
 
-def state_and_running(session: Session, org_id: int) -> tuple[OrgScore | None, JobRun | None]:
-    """The organisation's scoring stamps and its queued or running recompute, if any: one query (the job row
-    is read only while there is one)."""
-    running = (select(JobRun.id).where(JobRun.org_id == org_id, JobRun.kind.in_(SCORE_JOBS),
+def org_and_state(session: Session, slug: str) -> tuple[Organisation, OrgScore | None, JobRun | None] | None:
+    """The organisation by its slug, its scoring stamps and its queued or running recompute, if any: one query
+    for what the dashboard and its status line need first (the job row is read only while there is one)."""
+    running = (select(JobRun.id).where(JobRun.org_id == Organisation.id, JobRun.kind.in_(SCORE_JOBS),
                                        JobRun.status.in_(("queued", "running")))
-               .order_by(JobRun.id.desc()).limit(1).scalar_subquery())
-    row = session.execute(select(OrgScore, running).select_from(Organisation)
+               .order_by(JobRun.id.desc()).limit(1).correlate(Organisation).scalar_subquery())
+    row = session.execute(select(Organisation, OrgScore, running)
                           .outerjoin(OrgScore, OrgScore.org_id == Organisation.id)
-                          .where(Organisation.id == org_id)).first()
+                          .where(Organisation.slug == slug)).first()
     if row is None:
-        return None, None
-    return row[0], (session.get(JobRun, row[1]) if row[1] is not None else None)
+        return None
+    return row[0], row[1], (session.get(JobRun, row[2]) if row[2] is not None else None)
 
 
 # --- preview and explanation -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from . import audit, mail
 from .access import Membership
 from .accounts import AccountError, check_password, find_user, hash_password, normalise_email
 from .audit import Actor
-from .db import system_scope
+from .db import is_postgres, system_scope
 from .ids import new_token, token_hash
 from .models import ROLES, Agency, AgencyRole, Invitation, OrgAccess, Organisation, User, utcnow
 
@@ -213,16 +213,23 @@ def agencies_of(user_id: int) -> list[tuple[Agency, str]]:
     return [(a, m.role) for a, m in memberships_of(user_id)]
 
 
-def memberships_of(user_id: int) -> list[tuple[Agency, Membership]]:
+def memberships_of(user_id: int, session: Session | None = None) -> list[tuple[Agency, Membership]]:
     """Every agency the user belongs to with their standing in it (role, assigned organisations), by name: the
-    agency switcher and the first wall read it once per request, in one query."""
-    with system_scope() as s:
-        rows = s.execute(select(Agency, AgencyRole.role, OrgAccess.org_id)
-                         .join(AgencyRole, AgencyRole.agency_id == Agency.id)
-                         .outerjoin(OrgAccess, and_(OrgAccess.user_id == AgencyRole.user_id,
-                                                    OrgAccess.agency_id == AgencyRole.agency_id))
-                         .where(AgencyRole.user_id == user_id).order_by(Agency.name, Agency.id)).all()
-        s.expunge_all()
+    agency switcher and the first wall read it once per request, in one query. On PostgreSQL, given the
+    request's `session` (bound to no tenant yet), the read runs in it through user_memberships() (migration
+    0014), which is system work for its own duration only; otherwise in a system session of its own."""
+    if session is not None and is_postgres(session):
+        grants = func.user_memberships(user_id).table_valued("agency_id", "role", "org_id").render_derived()
+        rows = session.execute(select(Agency, grants.c.role, grants.c.org_id)
+                               .join(grants, grants.c.agency_id == Agency.id).order_by(Agency.name, Agency.id)).all()
+    else:
+        with system_scope() as s:
+            rows = s.execute(select(Agency, AgencyRole.role, OrgAccess.org_id)
+                             .join(AgencyRole, AgencyRole.agency_id == Agency.id)
+                             .outerjoin(OrgAccess, and_(OrgAccess.user_id == AgencyRole.user_id,
+                                                        OrgAccess.agency_id == AgencyRole.agency_id))
+                             .where(AgencyRole.user_id == user_id).order_by(Agency.name, Agency.id)).all()
+            s.expunge_all()
     found: dict[int, tuple[Agency, Membership]] = {}
     for agency, role, org_id in rows:
         _a, m = found.setdefault(agency.id, (agency, Membership(user_id=user_id, role=role)))

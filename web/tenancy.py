@@ -7,7 +7,7 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user, login_required
 
-from tenants import orgs, team
+from tenants import orgs, scoring, team
 from tenants.audit import Actor
 from tenants.context import set_tenant
 from tenants.db import db
@@ -25,7 +25,7 @@ def _enter_agency(agency_slug: str) -> None:
 
 def _memberships() -> list:
     if "memberships" not in g:
-        g.memberships = team.memberships_of(current_user.id) if current_user.is_authenticated else []
+        g.memberships = team.memberships_of(current_user.id, db) if current_user.is_authenticated else []
     return g.memberships
 
 
@@ -48,14 +48,19 @@ def agency_view(*roles: str) -> Callable:
     return decorate
 
 
-def org_view(write: bool = False, admin: bool = False) -> Callable:
-    """A page of one organisation. `write`: staff only (clients get 404). `admin`: owners and admins."""
+def org_view(write: bool = False, admin: bool = False, scoring_state: bool = False) -> Callable:
+    """A page of one organisation. `write`: staff only (clients get 404). `admin`: owners and admins.
+    `scoring_state`: the page shows the scoring stamps and running recompute (g.scoring_state,
+    g.scoring_running), read with the organisation in one query."""
     def decorate(fn: Callable) -> Callable:
         @wraps(fn)
         @login_required
         def wrapper(agency_slug: str, org_slug: str, *args, **kwargs):
             _enter_agency(agency_slug)
-            org = orgs.by_slug(db, org_slug)
+            if scoring_state:
+                org, g.scoring_state, g.scoring_running = scoring.org_and_state(db, org_slug) or (None, None, None)
+            else:
+                org = orgs.by_slug(db, org_slug)
             m = g.membership
             if org is None or not m.can_see_org(org):
                 abort(404)

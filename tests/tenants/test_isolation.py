@@ -178,3 +178,90 @@ def test_set_tenant_refuses_to_change_agency(two_agencies):
         set_tenant(a.id, None)  # refining within the same agency is fine
         with pytest.raises(TenantScopeError):
             set_tenant(b.id)
+
+
+# --- the request's first reads ----------------------------------------------------------------------
+
+def test_user_memberships_answers_for_one_user_and_leaves_the_transaction_closed(settings, two_agencies):
+    """Migration 0014's function: the user's own grants in every agency, read as system work for its one query;
+    before and after it, the transaction sees what its own settings allow (nothing, with none)."""
+    a, b, a1, b1 = two_agencies
+    mia = factories.person(a, "mia@else.test", "manager", [a1.id])
+    factories.person(b, "mia@else.test", "client", [b1.id])
+    other = factories.person(a, "zed@else.test", "admin")
+    engine = create_engine(settings.database_url)
+    with engine.begin() as conn:
+        rows = conn.execute(text("SELECT agency_id, role, org_id FROM user_memberships(:u) ORDER BY agency_id"),
+                            {"u": mia.id}).all()
+        assert [tuple(r) for r in rows] == [(a.id, "manager", a1.id), (b.id, "client", b1.id)]
+        assert [tuple(r) for r in conn.execute(text("SELECT * FROM user_memberships(:u)"), {"u": other.id})] == [
+            (a.id, "admin", None)]
+        assert conn.execute(text("SELECT current_setting('app.system', true)")).scalar() in ("", None)
+        assert conn.execute(text("SELECT count(*) FROM agency_role")).scalar() == 0
+    with engine.begin() as conn:                   # inside system work, the setting stays on afterwards
+        conn.execute(text("SELECT set_config('app.system', 'on', true)"))
+        conn.execute(text("SELECT * FROM user_memberships(:u)"), {"u": mia.id}).all()
+        assert conn.execute(text("SELECT current_setting('app.system', true)")).scalar() == "on"
+    engine.dispose()
+
+
+def test_memberships_in_the_request_session_bind_no_tenant(two_agencies):
+    """The first wall reads the user's agencies in the request's session (PostgreSQL): the same answer as the
+    system session's, and the session can still enter the agency the user picks, with RLS closed until then."""
+    from tenants import team
+    a, b, a1, b1 = two_agencies
+    mia = factories.person(a, "mia@else.test", "manager", [a1.id])
+    factories.person(b, "mia@else.test", "client", [b1.id])
+    session = SessionFactory()
+    try:
+        found = team.memberships_of(mia.id, session)
+        assert [(ag.id, m.role, m.org_ids) for ag, m in found] == [
+            (ag.id, m.role, m.org_ids) for ag, m in team.memberships_of(mia.id)]
+        assert [(ag.id, m.role, m.org_ids) for ag, m in found] == [(a.id, "manager", {a1.id}),
+                                                                   (b.id, "client", {b1.id})]
+        assert "tenant" not in session.info
+        assert session.execute(text("SELECT count(*) FROM org_access")).scalar() == 0
+        with tenant_scope(b.id):
+            assert [o.name for o in session.scalars(select(Organisation))] == ["Beta One"]
+    finally:
+        session.close()
+
+
+def test_the_organisation_and_its_scoring_state_come_from_the_agency_in_scope(two_agencies):
+    """org_and_state() by slug: two agencies may both have an organisation called "Same"; each sees its own,
+    with its own stamps and its own running recompute, and a slug only the other agency has finds nothing."""
+    from tenants.models import JobRun, OrgScore, utcnow
+    from tenants.scoring import org_and_state
+    a, b, _a1, b1 = two_agencies
+    mine, theirs = factories.org(a, "Same"), factories.org(b, "Same")
+    assert mine.slug == theirs.slug
+    with tenant_scope(b.id), job_session() as s:
+        s.add(OrgScore(agency_id=b.id, org_id=theirs.id, scored_at=utcnow()))
+        s.add(JobRun(agency_id=b.id, org_id=theirs.id, kind="score_full", status="running"))
+    with tenant_scope(a.id), job_session() as s:
+        org, state, running = org_and_state(s, "same")
+        assert (org.id, state, running) == (mine.id, None, None)
+        assert org_and_state(s, b1.slug) is None
+        s.add(JobRun(agency_id=a.id, org_id=mine.id, kind="score_daily", status="queued"))
+        s.flush()
+        assert org_and_state(s, "same")[2].org_id == mine.id
+    with tenant_scope(b.id), job_session() as s:
+        org, state, running = org_and_state(s, "same")
+        assert (org.id, state.org_id, running.org_id, running.kind) == (theirs.id, theirs.id, theirs.id, "score_full")
+
+
+def test_a_statement_built_once_fails_closed_every_time(two_agencies):
+    """The scoping hook remembers, per statement, whether it reads tenant tables; the answer for a statement
+    reused across requests (access._PEOPLE reads agency_role through a subquery) is still "refuse without a
+    tenant", on the first run and the second."""
+    from tenants import access
+    a, _b, a1, _b1 = two_agencies
+    for _ in range(2):
+        session = SessionFactory()
+        try:
+            with pytest.raises(TenantScopeError):
+                access.people_with_access(session, a1.id)
+        finally:
+            session.close()
+    with tenant_scope(a.id, a1.id), job_session() as s:
+        assert [p.email for p in access.people_with_access(s, a1.id)] == [a.owner_email]

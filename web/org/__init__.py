@@ -6,11 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
-from sqlalchemy import literal, select, union_all
 
-from tenants import orgs
+from tenants import access, orgs
 from tenants.db import db
-from tenants.models import AgencyRole, OrgAccess, User
 from tenants.orgs import OrgError
 
 from ..extensions import cache
@@ -21,23 +19,11 @@ from ..tenancy import actor, org_view
 bp = Blueprint("org", __name__, url_prefix="/<agency_slug>/<org_slug>")
 
 
-def _people_with_access() -> list:
-    """Who works on or reads this organisation: admins (they see all orgs), then assigned managers and clients;
-    one query, of the columns the card shows (name, email, role): whole User objects cost a third of a cached
-    dashboard request's database layer."""
-    admins = select(AgencyRole.user_id, AgencyRole.role, literal(0).label("k")) \
-        .where(AgencyRole.role.in_(("owner", "admin")))
-    assigned = select(OrgAccess.user_id, OrgAccess.role, literal(1).label("k")).where(OrgAccess.org_id == g.org.id)
-    roles = union_all(admins, assigned).subquery()
-    return db.execute(select(User.name, User.email, roles.c.role).join(roles, roles.c.user_id == User.id)
-                      .order_by(roles.c.k, User.name)).all()
-
-
 @bp.route("/")
-@org_view()
+@org_view(scoring_state=True)
 def overview():
     """The organisation dashboard: KPIs for a period against the previous one, charts, member tables."""
-    from tenants import dashboard, scoring
+    from tenants import dashboard
     days = request.args.get("days", type=int)
     start, end = request.args.get("start"), request.args.get("end")
     custom = None           # True: a valid custom range; False: one given but not valid (said on the page)
@@ -45,13 +31,13 @@ def overview():
         custom = dashboard.custom_range(start, end) is not None
     p = dashboard.period(days, start, end)
     days = days if days in (7, 30, 90) else (None if custom else 30)
-    state, running = scoring.state_and_running(db, g.org.id)
+    state, running = g.scoring_state, g.scoring_running
     panels = _panels(p, days, state)
     if request.args.get("fragment") == "panels" and is_htmx():
         return panels
     return page("org/overview.html", "content", period=p, days=days, range_error=custom is False, panels=panels,
                 summary=_status(state), running=running,
-                people=_people_with_access() if not g.membership.is_client else [])
+                people=access.people_with_access(db, g.org.id) if not g.membership.is_client else [])
 
 
 def _panels(p, days: int | None, state) -> Markup:
@@ -100,13 +86,12 @@ def _month_names(monthly: dict | None) -> list[str]:
 
 
 @bp.route("/scoring-status")
-@org_view()
+@org_view(scoring_state=True)
 def scoring_status():
     """The dashboard's "computing…" line: polls itself while a scoring job runs, then tells the panels."""
-    from tenants import scoring
     if not is_htmx():
         return redirect(url_for("org.overview", agency_slug=g.agency.slug, org_slug=g.org.slug))
-    state, run = scoring.state_and_running(db, g.org.id)
+    state, run = g.scoring_state, g.scoring_running
     trigger = "scores-updated" if run is None and request.args.get("was") else None
     return page("org/overview.html", "status", trigger=trigger, running=run, summary=_status(state))
 
