@@ -110,7 +110,12 @@ _SIGNED_IN = select(LoginSession).where(LoginSession.id == bindparam("key"))    
 
 
 def load_session(session: Session, key: str) -> User | None:
-    row = session.scalar(_SIGNED_IN, {"key": key})
+    return session_user(session, session.scalar(_SIGNED_IN, {"key": key}))
+
+
+def session_user(session: Session, row: LoginSession | None) -> User | None:
+    """The user of a sign-in session row, if it is still good (not revoked, user active, not idle too long);
+    marks it seen every few minutes."""
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None
     seen = row.last_seen_at if row.last_seen_at.tzinfo else row.last_seen_at.replace(tzinfo=UTC)

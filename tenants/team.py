@@ -4,16 +4,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import outerjoin as orm_outerjoin
 
 from . import audit, mail
 from .access import Membership
-from .accounts import AccountError, check_password, find_user, hash_password, normalise_email
+from .accounts import (
+    AccountError,
+    check_password,
+    find_user,
+    hash_password,
+    load_session,
+    normalise_email,
+    session_user,
+)
 from .audit import Actor
 from .db import is_postgres, system_scope
 from .ids import new_token, token_hash
-from .models import ROLES, Agency, AgencyRole, Invitation, OrgAccess, Organisation, User, utcnow
+from .models import ROLES, Agency, AgencyRole, Invitation, LoginSession, OrgAccess, Organisation, User, utcnow
 
 INVITATION_TTL = timedelta(days=7)
 
@@ -230,9 +239,35 @@ def memberships_of(user_id: int, session: Session | None = None) -> list[tuple[A
                                                         OrgAccess.agency_id == AgencyRole.agency_id))
                              .where(AgencyRole.user_id == user_id).order_by(Agency.name, Agency.id)).all()
             s.expunge_all()
+    return _by_agency(user_id, rows)
+
+
+def _by_agency(user_id: int, rows) -> list[tuple[Agency, Membership]]:
     found: dict[int, tuple[Agency, Membership]] = {}
     for agency, role, org_id in rows:
         _a, m = found.setdefault(agency.id, (agency, Membership(user_id=user_id, role=role)))
         if org_id is not None:
             m.org_ids.add(org_id)
     return list(found.values())
+
+
+# A sign-in session with its user and the user's grants: every signed-in page asks this first.
+_GRANTS = func.user_memberships(LoginSession.user_id).table_valued("agency_id", "role", "org_id").render_derived()
+_SIGNED_IN_WITH_GRANTS = (
+    select(LoginSession, Agency, _GRANTS.c.role, _GRANTS.c.org_id)
+    .select_from(orm_outerjoin(orm_outerjoin(LoginSession, _GRANTS, true()), Agency, Agency.id == _GRANTS.c.agency_id))
+    .where(LoginSession.id == bindparam("key")).order_by(Agency.name, Agency.id))
+
+
+def signed_in(session: Session, key: str) -> tuple[User, list[tuple[Agency, Membership]] | None] | None:
+    """The user of a sign-in session key, and on PostgreSQL their memberships (as memberships_of gives them)
+    read in the same query; None when the session is not good. On SQLite the memberships are left for
+    memberships_of (None)."""
+    if not is_postgres(session):
+        user = load_session(session, key)
+        return (user, None) if user else None
+    rows = session.execute(_SIGNED_IN_WITH_GRANTS, {"key": key}).all()
+    user = session_user(session, rows[0][0]) if rows else None
+    if user is None:
+        return None
+    return user, _by_agency(user.id, [(a, role, org_id) for _s, a, role, org_id in rows if a is not None])

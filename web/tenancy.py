@@ -24,8 +24,11 @@ def _enter_agency(agency_slug: str) -> None:
 
 
 def _memberships() -> list:
+    # Loading the user (the first use of current_user) brings the memberships along on PostgreSQL.
+    if "memberships" not in g and not current_user.is_authenticated:
+        g.memberships = []
     if "memberships" not in g:
-        g.memberships = team.memberships_of(current_user.id, db) if current_user.is_authenticated else []
+        g.memberships = team.memberships_of(current_user.id, db)
     return g.memberships
 
 

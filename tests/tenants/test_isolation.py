@@ -265,3 +265,38 @@ def test_a_statement_built_once_fails_closed_every_time(two_agencies):
             session.close()
     with tenant_scope(a.id, a1.id), job_session() as s:
         assert [p.email for p in access.people_with_access(s, a1.id)] == [a.owner_email]
+
+
+def test_the_sign_in_session_brings_its_users_memberships_and_no_one_elses(two_agencies):
+    """team.signed_in(): the user of a good sign-in session with their memberships in the same query (what the
+    first wall then uses); another user's grants never come along; a revoked session or a user with no
+    agency left gives what it should; the session stays bound to no tenant and RLS stays closed."""
+    from tenants import accounts, team
+    from tenants.models import User
+    a, b, a1, b1 = two_agencies
+    mia = factories.person(a, "mia@else.test", "manager", [a1.id])
+    factories.person(b, "mia@else.test", "client", [b1.id])
+    factories.person(b, "zed@else.test", "manager", [b1.id])
+    lone = factories.person(a, "lone@else.test", "admin")
+    with system_scope() as s:
+        keys = {u.email: accounts.open_session(s, s.get(User, u.id), "127.0.0.1", "test") for u in (mia, lone)}
+        with tenant_scope(a.id), job_session() as t:
+            t.execute(text("DELETE FROM agency_role WHERE user_id = :u"), {"u": lone.id})
+    session = SessionFactory()
+    try:
+        user, found = team.signed_in(session, keys["mia@else.test"])
+        assert user.id == mia.id
+        assert [(ag.id, m.role, m.org_ids) for ag, m in found] == [(a.id, "manager", {a1.id}),
+                                                                   (b.id, "client", {b1.id})]
+        assert [(ag.id, m.role, m.org_ids) for ag, m in found] == [
+            (ag.id, m.role, m.org_ids) for ag, m in team.memberships_of(mia.id)]
+        assert "tenant" not in session.info
+        assert session.execute(text("SELECT count(*) FROM agency_role")).scalar() == 0
+        user, found = team.signed_in(session, keys["lone@else.test"])
+        assert (user.id, found) == (lone.id, [])
+        assert team.signed_in(session, "no-such-key") is None
+        accounts.revoke_session(session, keys["mia@else.test"])
+        session.commit()
+        assert team.signed_in(session, keys["mia@else.test"]) is None
+    finally:
+        session.close()

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import request, session
+from flask import g, request, session
 from flask_login import UserMixin, login_user, logout_user
 
-from tenants import accounts, audit
+from tenants import accounts, audit, team
 from tenants.audit import Actor
 from tenants.db import db
 from tenants.models import User
@@ -24,8 +24,15 @@ class SignedInUser(UserMixin):
 
 
 def load_signed_in(key: str) -> SignedInUser | None:
-    user = accounts.load_session(db, key)
-    return SignedInUser(user, key) if user else None
+    """Flask-Login's user loader. On PostgreSQL the user's memberships come in the same query and wait in
+    g for the first wall (web/tenancy.py)."""
+    found = team.signed_in(db, key)
+    if found is None:
+        return None
+    user, memberships = found
+    if memberships is not None:
+        g.memberships = memberships
+    return SignedInUser(user, key)
 
 
 def sign_in(user: User) -> None:
