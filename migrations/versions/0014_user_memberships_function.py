@@ -29,7 +29,7 @@ def upgrade() -> None:
     op.execute("""
         CREATE FUNCTION user_memberships(p_user_id bigint)
         RETURNS TABLE (agency_id bigint, role varchar, org_id bigint)
-        LANGUAGE plpgsql STABLE
+        LANGUAGE plpgsql VOLATILE  -- it changes a setting, if only for its own query
         AS $$
         DECLARE
             was text := coalesce(current_setting('app.system', true), '');
@@ -43,6 +43,7 @@ def upgrade() -> None:
             PERFORM set_config('app.system', was, true);
         END
         $$""")
+
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
