@@ -66,7 +66,7 @@ def nav_orgs(session: Session, m: Membership, current_id: int | None,
     shown, total = [o for o, _n in rows], (rows[0][1] if rows else 0)
     if current_id and total > limit and all(o.id != current_id for o in shown):
         current = session.get(Organisation, current_id)
-        if current is not None and current.archived_at is None and (m.is_admin or current.id in m.org_ids):
+        if current is not None and not current.is_archived and m.can_see_org(current):
             shown = sorted([*shown[:limit - 1], current], key=lambda o: o.name)
     return shown, total
 

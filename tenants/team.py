@@ -222,23 +222,17 @@ def agencies_of(user_id: int) -> list[tuple[Agency, str]]:
     return [(a, m.role) for a, m in memberships_of(user_id)]
 
 
-def memberships_of(user_id: int, session: Session | None = None) -> list[tuple[Agency, Membership]]:
-    """Every agency the user belongs to with their standing in it (role, assigned organisations), by name: the
-    agency switcher and the first wall read it once per request, in one query. On PostgreSQL, given the
-    request's `session` (bound to no tenant yet), the read runs in it through user_memberships() (migration
-    0014), which is system work for its own duration only; otherwise in a system session of its own."""
-    if session is not None and is_postgres(session):
-        grants = func.user_memberships(user_id).table_valued("agency_id", "role", "org_id").render_derived()
-        rows = session.execute(select(Agency, grants.c.role, grants.c.org_id)
-                               .join(grants, grants.c.agency_id == Agency.id).order_by(Agency.name, Agency.id)).all()
-    else:
-        with system_scope() as s:
-            rows = s.execute(select(Agency, AgencyRole.role, OrgAccess.org_id)
-                             .join(AgencyRole, AgencyRole.agency_id == Agency.id)
-                             .outerjoin(OrgAccess, and_(OrgAccess.user_id == AgencyRole.user_id,
-                                                        OrgAccess.agency_id == AgencyRole.agency_id))
-                             .where(AgencyRole.user_id == user_id).order_by(Agency.name, Agency.id)).all()
-            s.expunge_all()
+def memberships_of(user_id: int) -> list[tuple[Agency, Membership]]:
+    """Every agency the user belongs to with their standing in it (role, assigned organisations), by name, in
+    a system session of its own. The first wall and the agency switcher need it on every page: on PostgreSQL
+    `signed_in` brings it with the sign-in session instead."""
+    with system_scope() as s:
+        rows = s.execute(select(Agency, AgencyRole.role, OrgAccess.org_id)
+                         .join(AgencyRole, AgencyRole.agency_id == Agency.id)
+                         .outerjoin(OrgAccess, and_(OrgAccess.user_id == AgencyRole.user_id,
+                                                    OrgAccess.agency_id == AgencyRole.agency_id))
+                         .where(AgencyRole.user_id == user_id).order_by(Agency.name, Agency.id)).all()
+        s.expunge_all()
     return _by_agency(user_id, rows)
 
 
@@ -251,7 +245,8 @@ def _by_agency(user_id: int, rows) -> list[tuple[Agency, Membership]]:
     return list(found.values())
 
 
-# A sign-in session with its user and the user's grants: every signed-in page asks this first.
+# A sign-in session with its user and the user's grants, read in the request's own transaction before any
+# tenant is bound: user_memberships() (migration 0014) is system work for its own query only.
 _GRANTS = func.user_memberships(LoginSession.user_id).table_valued("agency_id", "role", "org_id").render_derived()
 _SIGNED_IN_WITH_GRANTS = (
     select(LoginSession, Agency, _GRANTS.c.role, _GRANTS.c.org_id)

@@ -24,11 +24,10 @@ def _enter_agency(agency_slug: str) -> None:
 
 
 def _memberships() -> list:
-    # Loading the user (the first use of current_user) brings the memberships along on PostgreSQL.
-    if "memberships" not in g and not current_user.is_authenticated:
-        g.memberships = []
     if "memberships" not in g:
-        g.memberships = team.memberships_of(current_user.id, db)
+        authenticated = current_user.is_authenticated   # loading the user brings them along on PostgreSQL
+        if "memberships" not in g:
+            g.memberships = team.memberships_of(current_user.id) if authenticated else []
     return g.memberships
 
 

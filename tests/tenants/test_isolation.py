@@ -205,28 +205,6 @@ def test_user_memberships_answers_for_one_user_and_leaves_the_transaction_closed
     engine.dispose()
 
 
-def test_memberships_in_the_request_session_bind_no_tenant(two_agencies):
-    """The first wall reads the user's agencies in the request's session (PostgreSQL): the same answer as the
-    system session's, and the session can still enter the agency the user picks, with RLS closed until then."""
-    from tenants import team
-    a, b, a1, b1 = two_agencies
-    mia = factories.person(a, "mia@else.test", "manager", [a1.id])
-    factories.person(b, "mia@else.test", "client", [b1.id])
-    session = SessionFactory()
-    try:
-        found = team.memberships_of(mia.id, session)
-        assert [(ag.id, m.role, m.org_ids) for ag, m in found] == [
-            (ag.id, m.role, m.org_ids) for ag, m in team.memberships_of(mia.id)]
-        assert [(ag.id, m.role, m.org_ids) for ag, m in found] == [(a.id, "manager", {a1.id}),
-                                                                   (b.id, "client", {b1.id})]
-        assert "tenant" not in session.info
-        assert session.execute(text("SELECT count(*) FROM org_access")).scalar() == 0
-        with tenant_scope(b.id):
-            assert [o.name for o in session.scalars(select(Organisation))] == ["Beta One"]
-    finally:
-        session.close()
-
-
 def test_the_organisation_and_its_scoring_state_come_from_the_agency_in_scope(two_agencies):
     """org_and_state() by slug: two agencies may both have an organisation called "Same"; each sees its own,
     with its own stamps and its own running recompute, and a slug only the other agency has finds nothing."""
@@ -292,6 +270,8 @@ def test_the_sign_in_session_brings_its_users_memberships_and_no_one_elses(two_a
             (ag.id, m.role, m.org_ids) for ag, m in team.memberships_of(mia.id)]
         assert "tenant" not in session.info
         assert session.execute(text("SELECT count(*) FROM agency_role")).scalar() == 0
+        with tenant_scope(b.id):          # and the session can still enter the agency the user picks
+            assert [o.name for o in session.scalars(select(Organisation))] == ["Beta One"]
         user, found = team.signed_in(session, keys["lone@else.test"])
         assert (user.id, found) == (lone.id, [])
         assert team.signed_in(session, "no-such-key") is None
