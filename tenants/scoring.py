@@ -190,6 +190,8 @@ class Dialect:
         self.pg = is_postgres(session)
         self.greatest = "greatest" if self.pg else "max"
         self.least = "least" if self.pg else "min"
+        # Ends a sub-select PostgreSQL must not fold into the query around it (SQLite has no OFFSET alone).
+        self.fence = "OFFSET 0" if self.pg else ""
 
     def day(self, col: str) -> str:
         if self.pg:   # date arithmetic: extract(epoch) is numeric since PostgreSQL 14, and slow
@@ -249,12 +251,12 @@ def nps_sql(meta: str, pg: bool) -> str:
 # are most of the activity). PostgreSQL tries the WHENs one by one for every row; in alphabetical order
 # ("message" sixth, "reaction" tenth) the CASE took 12 ms of a 60 ms pass over 100,000 activities, in this one 5.
 COMMON_FIRST = ("message", "reaction", "reply", "post", "share", "review", "content_created", "survey_answer")
+_RANK = {kind: i for i, kind in enumerate(COMMON_FIRST)}
 
 
 def _weight_case(model: Model, params: dict, col: str = "d.type") -> str:
     """The model's weight of activity type `col`, as SQL; types weighted 0 fall to the ELSE."""
-    order = {kind: i for i, kind in enumerate(COMMON_FIRST)}
-    weighted = sorted(((k, w) for k, w in model.weights.items() if w), key=lambda kw: (order.get(kw[0], 99), kw[0]))
+    weighted = sorted(((k, w) for k, w in model.weights.items() if w), key=lambda kw: (_RANK.get(kw[0], 99), kw[0]))
     parts = []
     for i, (kind, weight) in enumerate(weighted):
         params[f"wt{i}"], params[f"ww{i}"] = kind, float(weight)
@@ -599,7 +601,6 @@ def full(session: Session, org_id: int, as_of: datetime | None = None, progress=
     promoter = f"CASE WHEN a.type = 'survey_answer' THEN CASE WHEN {sql.nps('a.meta')} >= 9 THEN 1 END END"
     # The day once per activity: PostgreSQL computes a repeated expression again, and OFFSET 0 keeps it from
     # folding the sub-select back in (the UTC date of a timestamp is a sixth of this pass).
-    fence = "OFFSET 0" if sql.pg else ""
     # CREATE TABLE AS, not INSERT … SELECT: PostgreSQL scans in parallel only for the former.
     _temp_as(session, "score_bases", f"""
         SELECT a.member_id,
@@ -609,7 +610,7 @@ def full(session: Session, org_id: int, as_of: datetime | None = None, progress=
                sum({sql.type_code('a.type', params)}) AS kinds,
                min(a.occurred_at) AS first_at, max(a.occurred_at) AS last_at
         FROM (SELECT a.member_id, a.type, a.weight, a.meta, a.occurred_at, {sql.day("a.occurred_at")} AS day
-              FROM activity a WHERE a.org_id = :org {fence}) a
+              FROM activity a WHERE a.org_id = :org {sql.fence}) a
         GROUP BY a.member_id""", params)
     progress(35, "rollups")
     result.member_days = _repair_rollup(session, org_id, model, sql, params)
@@ -749,7 +750,6 @@ def _facts_sql(sql: Dialect, model: Model, params: dict, bases: str | None, infl
     # The decision in the same statement: an UPDATE of every row of the temp table for the influence, and
     # another for the decision, cost 35-60 ms a full run. OFFSET 0 keeps PostgreSQL from inlining x, which would
     # evaluate q (and its sub-selects) once per mention.
-    fence = "OFFSET 0" if sql.pg else ""
     return f"""
         SELECT x.*,
                CASE WHEN x.cur IS NULL OR x.q >= x.cur THEN x.q
@@ -769,7 +769,7 @@ def _facts_sql(sql: Dialect, model: Model, params: dict, bases: str | None, infl
                      {infl_pct} AS infl_pct
               FROM {members} {recent} {join_infl}
               WHERE {ELIGIBLE}
-              {fence}) x"""
+              {sql.fence}) x"""
 
 
 def _stage_change_sql() -> str:
