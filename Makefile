@@ -21,6 +21,7 @@ run: install
 
 test: install services browser
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 install: $(STAMP) web/static/vendor/htmx.min.js translations/ru/LC_MESSAGES/messages.mo
@@ -59,6 +60,7 @@ browser:
 
 lint:
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 
 # Re-extract messages after changing user-facing strings, then translate the new ones in the .po.
 messages:

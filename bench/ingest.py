@@ -104,18 +104,19 @@ def main() -> None:
     os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
     import redis
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
-    from tenants.config import Settings, configure
-    from tenants.db import init_engine
-    from tenants.migrate import upgrade
+    from tenants.core.config import Settings, configure
+    from tenants.core.db import init_engine
+    from tenants.core.migrate import upgrade
     settings = Settings.from_env()
     configure(settings)
     upgrade(settings)
     init_engine(settings.database_url)
-    from tenants import accounts, apikeys, orgs
-    from tenants.audit import Actor
-    from tenants.context import tenant_scope
-    from tenants.db import job_session
-    agency = accounts.create_agency("Bench", "Bench", "bench@bench.test", "bench-password-1").agency
+    from tenants.accounts import users
+    from tenants.agency import apikeys, orgs
+    from tenants.core.audit import Actor
+    from tenants.core.context import tenant_scope
+    from tenants.core.db import job_session
+    agency = users.create_agency("Bench", "Bench", "bench@bench.test", "bench-password-1").agency
 
     def new_org(name: str):
         with tenant_scope(agency.id), job_session() as s:
@@ -131,7 +132,7 @@ def main() -> None:
 
     # --- floor: COPY into the activity table, members already resolved ---------------------------
     floor_org = new_org("Floor")
-    from tenants.ingest import IdentityRef, resolve_members
+    from tenants.community.ingest import IdentityRef, resolve_members
     with tenant_scope(agency.id, floor_org), job_session() as s:
         mapping, _ = resolve_members(s, floor_org, [IdentityRef("telegram", str(m)) for m in range(args.members)])
     ids = {int(ext): mid for (_c, ext), mid in mapping.items()}
@@ -190,8 +191,9 @@ def main() -> None:
     assert sum(accepted) == n, (sum(accepted), n)
 
     # --- CSV job ----------------------------------------------------------------------------------
-    from tenants import jobs as job_service
-    from tenants.models import JobRun, Upload
+    from tenants.agency import jobs as job_service
+    from tenants.agency.models import JobRun
+    from tenants.community.models import Upload
     from workers.runner import run
 
     def job(org_id: int, filename: str, content: bytes, upload_kind: str, kind: str, params: dict) -> float:
@@ -244,7 +246,7 @@ def drop_database(dbname: str) -> None:
     if os.environ.get("REDIS_URL", "").endswith("/13"):
         import redis
         redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
-    from tenants.db import get_engine
+    from tenants.core.db import get_engine
     get_engine().dispose()
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")

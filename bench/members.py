@@ -42,18 +42,19 @@ def main() -> None:
     dbname, app_url, owner_url = setup_database()
     os.environ.update(DATABASE_URL=app_url, MIGRATIONS_DATABASE_URL=owner_url, SECRET_KEY="bench")
     os.environ.pop("REDIS_URL", None)
-    from tenants.config import Settings
-    from tenants.migrate import upgrade
+    from tenants.core.config import Settings
+    from tenants.core.migrate import upgrade
     upgrade(Settings.from_env())
     from web import create_app
     app = create_app()
-    from tenants import accounts, orgs
-    from tenants.audit import Actor
-    from tenants.community import add_tag
-    from tenants.context import tenant_scope
-    from tenants.db import job_session
-    from tenants.ingest import ActivityIn, IdentityRef, ingest
-    agency = accounts.create_agency("Bench", "Bench", "bench@bench.test", "bench-password-1").agency
+    from tenants.accounts import users
+    from tenants.agency import orgs
+    from tenants.community.ingest import ActivityIn, IdentityRef, ingest
+    from tenants.community.profile import add_tag
+    from tenants.core.audit import Actor
+    from tenants.core.context import tenant_scope
+    from tenants.core.db import job_session
+    agency = users.create_agency("Bench", "Bench", "bench@bench.test", "bench-password-1").agency
     with tenant_scope(agency.id), job_session() as s:
         org = orgs.create(s, "Big Community", Actor(email="bench"))
         s.flush()
@@ -72,7 +73,7 @@ def main() -> None:
             if base % 50000 == 0:
                 from sqlalchemy import select
 
-                from tenants.models import Member
+                from tenants.community.models import Member
                 add_tag(s, list(s.scalars(select(Member.id).where(Member.org_id == org_id).limit(2000))), "vip")
     print(f"loaded {args.members} members in {time.perf_counter() - t0:.0f} s")
     with psycopg.connect(ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname, autocommit=True) as c:

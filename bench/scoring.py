@@ -145,18 +145,20 @@ def main() -> None:
 def run(args, dbname: str, n_orgs: int, members: int, activities: int) -> None:
     from sqlalchemy import text
 
-    from tenants import accounts, orgs, scoring
-    from tenants.audit import Actor
-    from tenants.config import Settings, configure
-    from tenants.context import tenant_scope
-    from tenants.db import init_engine, job_session
-    from tenants.ingest import ActivityIn, IdentityRef, ingest
+    from tenants import scoring
+    from tenants.accounts import users
+    from tenants.agency import orgs
+    from tenants.community.ingest import ActivityIn, IdentityRef, ingest
+    from tenants.core.audit import Actor
+    from tenants.core.config import Settings, configure
+    from tenants.core.context import tenant_scope
+    from tenants.core.db import init_engine, job_session
     settings = Settings.from_env()
     configure(settings)
-    from tenants.migrate import upgrade
+    from tenants.core.migrate import upgrade
     upgrade(settings)
     init_engine(settings.database_url)
-    agency = accounts.create_agency("Bench", "Bench", "bench@bench.test", "bench-password-1").agency
+    agency = users.create_agency("Bench", "Bench", "bench@bench.test", "bench-password-1").agency
     with tenant_scope(agency.id), job_session() as s:
         org_list = [orgs.create(s, f"Org {i}", Actor(email="bench")) for i in range(n_orgs)]
         s.flush()
@@ -260,9 +262,9 @@ def run(args, dbname: str, n_orgs: int, members: int, activities: int) -> None:
     # --- dashboard under load --------------------------------------------------------------------------
     if not args.no_dashboard:
         with tenant_scope(agency.id, org_id), job_session() as s:
-            from tenants import metrics
+            from tenants.metrics import rollups
             t0 = time.perf_counter()
-            metrics.rollup(s, org_id)
+            rollups.rollup(s, org_id)
             s.commit()
             results.append(("metrics pass (daily rollup, month-end stages)", (time.perf_counter() - t0) * 1000,
                             "nightly and after each recompute; not a target"))

@@ -1,16 +1,16 @@
-"""Alembic environment: the same migrations build SQLite and PostgreSQL."""
+"""Alembic environment: migrations run on PostgreSQL as the schema owner (MIGRATIONS_DATABASE_URL)."""
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from tenants.models import Base
+from tenants.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+                      literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -18,8 +18,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite")
+        context.configure(connection=connection, target_metadata=target_metadata)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

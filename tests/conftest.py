@@ -15,8 +15,8 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
-from tenants.config import Settings
-from tenants.migrate import upgrade
+from tenants.core.config import Settings
+from tenants.core.migrate import upgrade
 
 os.environ.setdefault("COMMUNA_JOB_MODULES", "tests.support.jobs")
 ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -49,7 +49,7 @@ def settings():
     )
     upgrade(s)
     yield s
-    from tenants.db import get_engine
+    from tenants.core.db import get_engine
     with contextlib.suppress(RuntimeError):
         get_engine().dispose()
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
@@ -87,8 +87,8 @@ def clean(request, app, settings, owner_engine):
     """Empty tables and Redis db before every test (TRUNCATE is not subject to RLS)."""
     from redis import Redis
 
-    from tenants.models import Base
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    from tenants.schema import metadata
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with owner_engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     Redis.from_url(settings.redis_url).flushdb()

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tenants import accounts, orgs
-from tenants.audit import Actor
-from tenants.context import tenant_scope
-from tenants.db import job_session, system_scope
-from tenants.models import AgencyRole, OrgAccess, Organisation, User
+from tenants.accounts import users
+from tenants.accounts.models import AgencyRole, User
+from tenants.agency import orgs
+from tenants.agency.models import OrgAccess, Organisation
+from tenants.core.audit import Actor
+from tenants.core.context import tenant_scope
+from tenants.core.db import job_session, system_scope
 
 from .conftest import PASSWORD
 
@@ -20,7 +22,7 @@ class Agency:
 
 
 def agency(name: str, owner_email: str) -> Agency:
-    result = accounts.create_agency(name, name + " Owner", owner_email, PASSWORD)
+    result = users.create_agency(name, name + " Owner", owner_email, PASSWORD)
     return Agency(result.agency.id, result.agency.slug, owner_email)
 
 
@@ -34,9 +36,9 @@ def org(a: Agency, name: str) -> Organisation:
 
 def person(a: Agency, email: str, role: str, org_ids: list[int] = ()) -> User:
     with system_scope() as s:
-        user = accounts.find_user(s, email)
+        user = users.find_user(s, email)
         if user is None:
-            user = User(email=email, name=email.split("@")[0].title(), password_hash=accounts.hash_password(PASSWORD))
+            user = User(email=email, name=email.split("@")[0].title(), password_hash=users.hash_password(PASSWORD))
             s.add(user)
             s.flush()
         s.add(AgencyRole(agency_id=a.id, user_id=user.id, role=role))
@@ -48,7 +50,7 @@ def person(a: Agency, email: str, role: str, org_ids: list[int] = ()) -> User:
 
 
 def ingest_into(a: Agency, o: Organisation, items: list):
-    from tenants.ingest import ingest
+    from tenants.community.ingest import ingest
     with tenant_scope(a.id, o.id), job_session() as s:
         return ingest(s, o.id, items)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tenants.config import ROOT
+from tenants.core.config import ROOT
 
 
 def test_scoring_benchmark_size_s_runs(worker_env):

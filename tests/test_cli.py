@@ -4,10 +4,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from tenants.db import system_scope
-from tenants.models import Activity, Agency, AgencyRole, Member, Organisation, User
+from tenants.accounts.models import Agency, AgencyRole, User
+from tenants.agency.models import Organisation
+from tenants.community.models import Activity, Member
+from tenants.core.db import system_scope
 
 
 def _cli(env, *args) -> subprocess.CompletedProcess:
@@ -48,17 +50,6 @@ def test_seed_demo_is_idempotent_and_prints_logins(worker_env):
     assert _cli(worker_env, "seed-demo", "--members", "150").returncode == 0
     with system_scope() as s:
         assert s.scalar(select(func.count()).select_from(Activity)) == activities
-
-
-def test_same_migrations_build_sqlite(tmp_path, worker_env):
-    env = dict(worker_env, DATABASE_URL=f"sqlite:///{tmp_path}/c.db")
-    env.pop("MIGRATIONS_DATABASE_URL")
-    assert _cli(env, "db", "upgrade").returncode == 0
-    assert _cli(env, "seed-demo", "--members", "50").returncode == 0
-    engine = create_engine(f"sqlite:///{tmp_path}/c.db")
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM organisation")).scalar() == 3
-    engine.dispose()
 
 
 def test_import_commands_print_the_same_counts_as_the_result_page(tmp_path, worker_env):

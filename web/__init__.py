@@ -9,9 +9,9 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tenants.config import ROOT, Settings, configure
-from tenants.context import clear_tenant
-from tenants.db import db, init_engine
+from tenants.core.config import ROOT, Settings, configure
+from tenants.core.context import clear_tenant
+from tenants.core.db import db, init_engine
 
 from .extensions import LOCALES, babel, cache, csrf, limiter, login_manager, talisman
 
@@ -146,7 +146,7 @@ def _register_hooks(app: Flask) -> None:
             "now": datetime.now(UTC),
         }
 
-    from tenants import access
+    from tenants.agency import access
 
     from .labels import (
         action_label,

@@ -7,10 +7,11 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user, login_required
 
-from tenants import orgs, scoring, team
-from tenants.audit import Actor
-from tenants.context import set_tenant
-from tenants.db import db
+from tenants import scoring
+from tenants.agency import orgs, team
+from tenants.core.audit import Actor
+from tenants.core.context import set_tenant
+from tenants.core.db import db
 
 
 def _enter_agency(agency_slug: str) -> None:

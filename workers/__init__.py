@@ -8,14 +8,17 @@ from __future__ import annotations
 import logging
 import threading
 
+from redis import Redis
+from rq import Queue
 from sqlalchemy.orm import Session
 
-from tenants import jobs as job_service
-from tenants.config import get_settings
-from tenants.context import require_agency_id
-from tenants.models import JobRun
+from tenants.agency import jobs as job_service
+from tenants.agency.models import JobRun
+from tenants.core.config import get_settings
+from tenants.core.context import require_agency_id
 
 from .registry import JOBS, load
+from .runner import run as run_job
 
 log = logging.getLogger("communa.workers")
 QUEUE_NAME = "communa"
@@ -23,13 +26,11 @@ JOB_TIMEOUT = 60 * 60
 
 
 def redis_connection():
-    from redis import Redis
     url = get_settings().redis_url
     return Redis.from_url(url) if url else None
 
 
 def queue():
-    from rq import Queue
     return Queue(QUEUE_NAME, connection=redis_connection(), default_timeout=JOB_TIMEOUT)
 
 
@@ -46,7 +47,6 @@ def enqueue(session: Session, kind: str, *, org_id: int | None = None, params: d
         queue().enqueue_call("workers.runner.run", args=(run.id, agency_id), job_id=f"jobrun-{run.public_id}",
                              description=f"{kind} agency={agency_id} run={run.id}", failure_ttl=7 * 86400)
     else:
-        from .runner import run as run_job
         thread = threading.Thread(target=run_job, args=(run.id, agency_id), name=f"job-{run.public_id}",
                                   daemon=True)
         _local.append(thread)

@@ -17,8 +17,9 @@ def job(kind: str) -> Callable[[Callable], Callable]:
 
 def load() -> None:
     """Import the modules that register jobs. COMMUNA_JOB_MODULES adds more (tests use it)."""
-    if "audit_export" in JOBS and not os.environ.get("COMMUNA_JOB_MODULES"):
+    if JOBS and not os.environ.get("COMMUNA_JOB_MODULES"):
         return
-    importlib.import_module("workers.jobs")
+    for area in ("agency", "imports", "scoring"):
+        importlib.import_module(f"workers.jobs.{area}")
     for name in filter(None, (os.environ.get("COMMUNA_JOB_MODULES") or "").split(",")):
         importlib.import_module(name.strip())

@@ -5,10 +5,10 @@ import logging
 import traceback
 from dataclasses import dataclass
 
-from tenants import jobs as job_service
-from tenants.context import TenantScopeError, tenant_scope
-from tenants.db import SessionFactory, job_session
-from tenants.models import JobRun
+from tenants.agency import jobs as job_service
+from tenants.agency.models import JobRun
+from tenants.core.context import TenantScopeError, tenant_scope
+from tenants.core.db import job_session
 
 from .registry import JOBS, load
 
@@ -48,11 +48,8 @@ def run(run_id: int, agency_id: int) -> dict | None:
                 result = fn(ctx, **params)
         except Exception as exc:
             log.exception("job %s (%s) failed", run_id, kind)
-            session = SessionFactory()
-            try:
-                job_service.fail(session, run_id, f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=5)}")
-            finally:
-                session.close()
+            with job_session() as s:
+                job_service.fail(s, run_id, f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=5)}")
             raise
         with job_session() as s:
             job_service.finish(s, run_id, result)

@@ -6,16 +6,22 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select, update
 
-from tenants import accounts
-from tenants.context import tenant_scope
-from tenants.db import job_session, system_scope
-from tenants.models import Agency
+from tenants.accounts import users
+from tenants.accounts.models import Agency
+from tenants.agency import jobs
+from tenants.agency.models import JobRun, Organisation
+from tenants.core.base import utcnow
+from tenants.core.context import tenant_scope
+from tenants.core.db import job_session, system_scope
 
 from . import enqueue, redis_connection
+from .scoring import request_daily, request_full
 
 log = logging.getLogger("communa.scheduler")
 
@@ -40,7 +46,7 @@ def _per_agency(kind: str) -> Callable[[], int]:
 
 def _purge_accounts() -> int:
     with job_session() as s:
-        counts = accounts.purge_expired(s)
+        counts = users.purge_expired(s)
     log.info("purged %s", counts)
     return sum(counts.values())
 
@@ -48,7 +54,6 @@ def _purge_accounts() -> int:
 def _per_org(request: Callable) -> Callable[[], int]:
     """One job per active organisation of every agency (each in its own tenant scope)."""
     def fan_out() -> int:
-        from tenants.models import Organisation
         with system_scope() as s:
             pairs = list(s.execute(select(Organisation.agency_id, Organisation.id)
                                    .where(Organisation.archived_at.is_(None))))
@@ -60,19 +65,17 @@ def _per_org(request: Callable) -> Callable[[], int]:
 
 
 def _full(session, org_id: int) -> None:
-    from .scoring import request_full
     request_full(session, org_id)
 
 
 def _daily(session, org_id: int) -> None:
-    from .scoring import request_daily
     request_daily(session, org_id)
 
 
 SCHEDULES = (
-    Schedule("score_full", 1, _per_org(_full)),           # nightly: rebuild rollups and scores
-    Schedule("score_daily", 5, _per_org(_daily)),         # stages follow decay; at-risk; today's metrics
-    Schedule("agency_cleanup", 2, _per_agency("agency_cleanup")),
+    Schedule(jobs.SCORE_FULL, 1, _per_org(_full)),           # nightly: rebuild rollups and scores
+    Schedule(jobs.SCORE_DAILY, 5, _per_org(_daily)),         # stages follow decay; at-risk; today's metrics
+    Schedule(jobs.AGENCY_CLEANUP, 2, _per_agency(jobs.AGENCY_CLEANUP)),
     Schedule("purge_accounts", 2, _purge_accounts),
 )
 
@@ -80,13 +83,6 @@ SCHEDULES = (
 def reap_dead_jobs(grace_seconds: int = 120) -> int:
     """JobRuns still queued or running whose RQ job failed, was stopped or vanished (a killed worker) are
     marked failed, so their progress bar stops and says so. Safe to run from every scheduler at once."""
-    from datetime import timedelta
-
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job, JobStatus
-    from sqlalchemy import update
-
-    from tenants.models import JobRun, utcnow
     conn = redis_connection()
     cutoff = utcnow() - timedelta(seconds=grace_seconds)
     reaped = 0

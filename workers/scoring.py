@@ -4,19 +4,19 @@ from __future__ import annotations
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from tenants.db import is_postgres
-from tenants.models import JobRun
+from tenants.agency import jobs
+from tenants.agency.models import JobRun
+from tenants.core import locks
 
 from . import enqueue
 
-INCREMENTAL, FULL, DAILY = "score_incremental", "score_full", "score_daily"
-ENQUEUE_LOCK = 7302
+INCREMENTAL, FULL, DAILY = jobs.SCORE_INCREMENTAL, jobs.SCORE_FULL, jobs.SCORE_DAILY
 
 
 def waiting(session: Session, org_id: int, kind: str, statuses: tuple[str, ...]) -> JobRun | None:
-    if is_postgres(session):   # two requests at once: the second waits here, then finds the first's run
-        session.execute(text("SELECT pg_advisory_xact_lock(:k, CAST(:org AS integer))"),
-                        {"k": ENQUEUE_LOCK, "org": org_id})
+    # Two requests at once: the second waits here, then finds the first's run.
+    session.execute(text("SELECT pg_advisory_xact_lock(:k, CAST(:org AS integer))"),
+                    {"k": locks.JOB_REQUEST, "org": org_id})
     return session.scalar(select(JobRun).where(JobRun.org_id == org_id, JobRun.kind == kind,
                                                JobRun.status.in_(statuses)).order_by(JobRun.id.desc()).limit(1))
 

@@ -18,14 +18,9 @@ depends_on = None
 def upgrade() -> None:
     op.drop_index("ix_member_org_last_active", table_name="member")
     op.create_index("ix_member_org_activity", "member", ["org_id", "activity_count", "id"])
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE INDEX ix_member_org_active_desc ON member (org_id, last_active_at DESC NULLS LAST, id DESC)")
-        op.execute("CREATE INDEX ix_member_org_score_desc ON member (org_id, score DESC NULLS LAST, id DESC)")
-        op.execute("CREATE INDEX ix_member_phone_trgm ON member USING gin (phone gin_trgm_ops)")
-    else:
-        op.create_index("ix_member_org_active_desc", "member", ["org_id", "last_active_at", "id"])
-
-
+    op.execute("CREATE INDEX ix_member_org_active_desc ON member (org_id, last_active_at DESC NULLS LAST, id DESC)")
+    op.execute("CREATE INDEX ix_member_org_score_desc ON member (org_id, score DESC NULLS LAST, id DESC)")
+    op.execute("CREATE INDEX ix_member_phone_trgm ON member USING gin (phone gin_trgm_ops)")
 def downgrade() -> None:
     for index in ("ix_member_org_active_desc", "ix_member_org_score_desc", "ix_member_phone_trgm"):
         op.execute(f"DROP INDEX IF EXISTS {index}")

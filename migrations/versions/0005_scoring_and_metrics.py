@@ -10,7 +10,7 @@ member (see tenants/scoring.py).
 import sqlalchemy as sa
 from alembic import op
 
-from tenants import rls
+from tenants.core import rls
 
 revision = '0005'
 down_revision = '0004'
@@ -20,11 +20,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('org_day',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('day', sa.Integer(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('agency_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('agency_id', sa.BigInteger(), nullable=False),
+    sa.Column('org_id', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_org_day_agency_id_agency'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], name=op.f('fk_org_day_org_id_organisation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_org_day')),
@@ -35,13 +35,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_org_day_org_id'), ['org_id'], unique=False)
 
     op.create_table('org_score',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('scored_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('full_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('daily_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('metrics_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('agency_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('agency_id', sa.BigInteger(), nullable=False),
+    sa.Column('org_id', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_org_score_agency_id_agency'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], name=op.f('fk_org_score_org_id_organisation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_org_score')),
@@ -52,14 +52,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_org_score_org_id'), ['org_id'], unique=False)
 
     op.create_table('scoring_model',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('settings', sa.JSON(), nullable=False),
     sa.Column('epoch_day', sa.Integer(), nullable=False),
-    sa.Column('created_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_by_id', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('agency_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('agency_id', sa.BigInteger(), nullable=False),
+    sa.Column('org_id', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_scoring_model_agency_id_agency'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_scoring_model_created_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], name=op.f('fk_scoring_model_org_id_organisation'), ondelete='CASCADE'),
@@ -71,15 +71,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_scoring_model_org_id'), ['org_id'], unique=False)
 
     op.create_table('member_day',
-    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('member_id', sa.BigInteger(), nullable=False),
     sa.Column('day', sa.Integer(), nullable=False),
     sa.Column('type', sa.String(length=32), nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
     sa.Column('n_custom', sa.Integer(), nullable=False),
     sa.Column('w_custom', sa.Double(), nullable=False),
     sa.Column('promoters', sa.Integer(), nullable=False),
-    sa.Column('agency_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('agency_id', sa.BigInteger(), nullable=False),
+    sa.Column('org_id', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_member_day_member_id_member'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('member_id', 'day', 'type', name=op.f('pk_member_day'))
     )
@@ -87,10 +87,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_member_day_org_day', ['org_id', 'day'], unique=False)
 
     op.create_table('score_pending',
-    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('member_id', sa.BigInteger(), nullable=False),
     sa.Column('day', sa.Integer(), nullable=False),
-    sa.Column('agency_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('agency_id', sa.BigInteger(), nullable=False),
+    sa.Column('org_id', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_score_pending_agency_id_agency'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_score_pending_member_id_member'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], name=op.f('fk_score_pending_org_id_organisation'), ondelete='CASCADE'),
@@ -101,14 +101,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_score_pending_org_id'), ['org_id'], unique=False)
 
     op.create_table('stage_change',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('member_id', sa.BigInteger(), nullable=False),
     sa.Column('from_stage', sa.String(length=16), nullable=True),
     sa.Column('to_stage', sa.String(length=16), nullable=True),
     sa.Column('score', sa.Double(), nullable=True),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('agency_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('agency_id', sa.BigInteger(), nullable=False),
+    sa.Column('org_id', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_stage_change_agency_id_agency'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_stage_change_member_id_member'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], name=op.f('fk_stage_change_org_id_organisation'), ondelete='CASCADE'),

@@ -10,7 +10,7 @@ survey answers for NPS.
 import sqlalchemy as sa
 from alembic import op
 
-from tenants import rls
+from tenants.core import rls
 
 revision = '0006'
 down_revision = '0005'
@@ -20,12 +20,12 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('member_month',
-    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('member_id', sa.BigInteger(), nullable=False),
     sa.Column('month', sa.Integer(), nullable=False),
     sa.Column('stage', sa.String(length=16), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('agency_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('agency_id', sa.BigInteger(), nullable=False),
+    sa.Column('org_id', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_member_month_member_id_member'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('member_id', 'month', name=op.f('pk_member_month'))
     )
@@ -33,7 +33,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_member_month_org_month', ['org_id', 'month'], unique=False)
     rls.enable(op, 'member_month')
     op.create_index('ix_activity_org_survey', 'activity', ['org_id', 'occurred_at'],
-                    postgresql_where=sa.text("type = 'survey_answer'"), sqlite_where=sa.text("type = 'survey_answer'"))
+                    postgresql_where=sa.text("type = 'survey_answer'"))
 
 
 def downgrade() -> None:

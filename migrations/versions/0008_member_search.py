@@ -12,14 +12,14 @@ the trigram indexes live there, written only when the text really changes.
 import sqlalchemy as sa
 from alembic import op
 
-from tenants import rls
+from tenants.core import rls
 
 revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
 
-BigId = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
+BigId = sa.BigInteger()
 
 PG_FUNCTIONS = """
 CREATE FUNCTION member_search_added() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -71,27 +71,17 @@ def upgrade() -> None:
     rls.enable(op, 'member_search')
     op.execute("INSERT INTO member_search (member_id, agency_id, org_id, sort_name, email, phone) "
                "SELECT id, agency_id, org_id, sort_name, email, phone FROM member")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(PG_FUNCTIONS)
-        for index in ("ix_member_name_trgm", "ix_member_email_trgm", "ix_member_phone_trgm"):
-            op.execute(f"DROP INDEX IF EXISTS {index}")
-        for column in ("sort_name", "email", "phone"):
-            op.execute(f"CREATE INDEX ix_member_search_{column}_trgm ON member_search "
-                       f"USING gin ({column} gin_trgm_ops)")
-    else:
-        for statement in SQLITE_TRIGGERS:
-            op.execute(statement)
-
-
+    op.execute(PG_FUNCTIONS)
+    for index in ("ix_member_name_trgm", "ix_member_email_trgm", "ix_member_phone_trgm"):
+        op.execute(f"DROP INDEX IF EXISTS {index}")
+    for column in ("sort_name", "email", "phone"):
+        op.execute(f"CREATE INDEX ix_member_search_{column}_trgm ON member_search "
+                   f"USING gin ({column} gin_trgm_ops)")
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER member_search_added ON member")
-        op.execute("DROP TRIGGER member_search_changed ON member")
-        op.execute("DROP FUNCTION member_search_added(), member_search_changed()")
-        op.execute("CREATE INDEX ix_member_name_trgm ON member USING gin (sort_name gin_trgm_ops)")
-        op.execute("CREATE INDEX ix_member_email_trgm ON member USING gin (email gin_trgm_ops)")
-        op.execute("CREATE INDEX ix_member_phone_trgm ON member USING gin (phone gin_trgm_ops)")
-    else:
-        op.execute("DROP TRIGGER member_search_added")
-        op.execute("DROP TRIGGER member_search_changed")
+    op.execute("DROP TRIGGER member_search_added ON member")
+    op.execute("DROP TRIGGER member_search_changed ON member")
+    op.execute("DROP FUNCTION member_search_added(), member_search_changed()")
+    op.execute("CREATE INDEX ix_member_name_trgm ON member USING gin (sort_name gin_trgm_ops)")
+    op.execute("CREATE INDEX ix_member_email_trgm ON member USING gin (email gin_trgm_ops)")
+    op.execute("CREATE INDEX ix_member_phone_trgm ON member USING gin (phone gin_trgm_ops)")
     op.drop_table('member_search')

@@ -24,8 +24,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index('ix_member_merged_into', 'member', ['merged_into_id'],
-                    postgresql_where=sa.text('merged_into_id IS NOT NULL'),
-                    sqlite_where=sa.text('merged_into_id IS NOT NULL'))
+                    postgresql_where=sa.text('merged_into_id IS NOT NULL'))
     op.create_index('ix_merge_dismissal_member_a', 'merge_dismissal', ['member_a_id'])
     op.create_index('ix_merge_dismissal_member_b', 'merge_dismissal', ['member_b_id'])
     op.execute("""

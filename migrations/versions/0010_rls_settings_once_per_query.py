@@ -11,7 +11,7 @@ per query and passed to parallel workers as a parameter. What the policies allow
 import sqlalchemy as sa
 from alembic import op
 
-from tenants import rls
+from tenants.core import rls
 
 revision = '0010'
 down_revision = '0009'
@@ -24,8 +24,6 @@ OLD = ("(agency_id = NULLIF(current_setting('app.agency_id', true), '')::bigint 
 
 def _alter(predicate: str) -> None:
     bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
     for (table,) in bind.execute(sa.text(rls.tables_sql())).all():
         op.execute(rls.alter_sql(table, predicate))
 

@@ -21,8 +21,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_index('ix_activity_org_targeted', 'activity', ['org_id', 'occurred_at'],
                     postgresql_include=['member_id', 'target_member_id', 'agency_id'],
-                    postgresql_where=sa.text('target_member_id IS NOT NULL'),
-                    sqlite_where=sa.text('target_member_id IS NOT NULL'))
+                    postgresql_where=sa.text('target_member_id IS NOT NULL'))
 
 
 def downgrade() -> None:

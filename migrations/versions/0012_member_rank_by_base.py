@@ -23,16 +23,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX IF EXISTS ix_member_org_score_desc")
-        op.execute("CREATE INDEX ix_member_org_base_desc ON member (org_id, score_base DESC NULLS LAST, id DESC)")
-        op.execute("ALTER TABLE member SET (fillfactor = 50)")
-    else:
-        op.create_index("ix_member_org_base_desc", "member", ["org_id", "score_base", "id"])
-
-
+    op.execute("DROP INDEX IF EXISTS ix_member_org_score_desc")
+    op.execute("CREATE INDEX ix_member_org_base_desc ON member (org_id, score_base DESC NULLS LAST, id DESC)")
+    op.execute("ALTER TABLE member SET (fillfactor = 50)")
 def downgrade() -> None:
     op.execute("DROP INDEX IF EXISTS ix_member_org_base_desc")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER TABLE member RESET (fillfactor)")
-        op.execute("CREATE INDEX ix_member_org_score_desc ON member (org_id, score DESC NULLS LAST, id DESC)")
+    op.execute("ALTER TABLE member RESET (fillfactor)")
+    op.execute("CREATE INDEX ix_member_org_score_desc ON member (org_id, score DESC NULLS LAST, id DESC)")

@@ -34,14 +34,13 @@ UNSCORED = "is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT
 
 def upgrade() -> None:
     op.create_index("ix_member_day_member_type_day", "member_day", ["member_id", "type", "day"])
-    op.create_index("ix_member_org_unscored", "member", ["org_id"], postgresql_where=sa.text(UNSCORED),
-                    sqlite_where=sa.text(UNSCORED))
+    op.create_index("ix_member_org_unscored", "member", ["org_id"], postgresql_where=sa.text(UNSCORED))
     op.drop_index("ix_member_org_id", "member")
     op.drop_index("ix_member_agency_id", "member")
     for column in ("email", "phone"):
         op.drop_index(f"ix_member_org_{column}", "member")
         op.create_index(f"ix_member_org_{column}", "member", ["org_id", column],
-                        postgresql_where=sa.text(f"{column} IS NOT NULL"), sqlite_where=sa.text(f"{column} IS NOT NULL"))
+                        postgresql_where=sa.text(f"{column} IS NOT NULL"))
 
 
 def downgrade() -> None:

@@ -24,8 +24,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
     op.execute("""
         CREATE FUNCTION user_memberships(p_user_id bigint)
         RETURNS TABLE (agency_id bigint, role varchar, org_id bigint)
@@ -46,6 +44,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
     op.execute("DROP FUNCTION user_memberships(bigint)")

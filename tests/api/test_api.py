@@ -4,11 +4,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
-from tenants import apikeys
-from tenants.audit import Actor
-from tenants.context import tenant_scope
-from tenants.db import job_session, system_scope
-from tenants.models import Activity, ApiKey, Member, utcnow
+from tenants.agency import apikeys
+from tenants.agency.models import ApiKey
+from tenants.community.models import Activity, Member
+from tenants.core.audit import Actor
+from tenants.core.base import utcnow
+from tenants.core.context import tenant_scope
+from tenants.core.db import job_session, system_scope
 
 from .. import factories
 

@@ -7,8 +7,8 @@ import sys
 
 from sqlalchemy import select
 
-from tenants.db import system_scope
-from tenants.models import JobRun
+from tenants.agency.models import JobRun
+from tenants.core.db import system_scope
 
 from ..conftest import csrf_of
 

@@ -10,8 +10,9 @@ import time
 
 from sqlalchemy import func, select
 
-from tenants.db import system_scope
-from tenants.models import Activity, JobRun, Member, MemberTag
+from tenants.agency.models import JobRun
+from tenants.community.models import Activity, Member, MemberTag
+from tenants.core.db import system_scope
 
 from .helpers import last_run, start, upload, work
 

@@ -5,8 +5,9 @@ import json
 
 from sqlalchemy import func, select
 
-from tenants.db import system_scope
-from tenants.models import Activity, Identity, Member, Organisation
+from tenants.agency.models import Organisation
+from tenants.community.models import Activity, Identity, Member
+from tenants.core.db import system_scope
 
 from .helpers import last_run, upload, work
 

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tenants.audit import Actor
-from tenants.context import tenant_scope
-from tenants.db import job_session, system_scope
-from tenants.ingest import ActivityIn, IdentityRef, ingest
-from tenants.merge import merge, suggestions, unmerge
-from tenants.models import Activity, AuditLog, Identity, Member, MemberNote, MemberSearch, MemberTag
+from tenants.community.ingest import ActivityIn, IdentityRef, ingest
+from tenants.community.merge import merge, suggestions, unmerge
+from tenants.community.models import Activity, Identity, Member, MemberNote, MemberSearch, MemberTag
+from tenants.core.audit import Actor
+from tenants.core.context import tenant_scope
+from tenants.core.db import job_session, system_scope
+from tenants.core.models import AuditLog
 
 from .. import factories
 from ..conftest import login, post
@@ -139,7 +140,7 @@ def test_merge_and_unmerge_round_trip_keeps_every_activity(org):
         assert set(s.scalars(select(Identity.channel).where(Identity.member_id == ann.id))) == {"telegram", "vk"}
         assert set(s.scalars(select(MemberTag.tag).where(MemberTag.member_id == ann.id))) == {"vk-fan"}
     with tenant_scope(a.id, o.id), job_session() as s:
-        from tenants.models import MemberMerge
+        from tenants.community.models import MemberMerge
         unmerge(s, s.get(MemberMerge, record_id), Actor(email="t"))
     assert _activity_owners() == before
     assert (member("ann").activity_count, member("anna").activity_count) == (5, 3)
@@ -236,8 +237,9 @@ def test_stage_filter(client, org):
 def test_sort_by_score_ranks_by_current_score_and_pages_without_gaps(org):
     """The list sorted by score follows each member's current score (B: the same ranking, and what the index
     holds), across members scored at different moments, with keyset pages that repeat and miss nobody."""
-    from tenants import members as member_list
     from tenants import scoring
+    from tenants.community import members as member_list
+    from tenants.scoring import sql as scoring_sql
     a, o = org
     # Member i writes i messages: the ranking is known. Ten more than a page.
     load(a, o, [act("telegram", f"r{i:02d}", i * 100 + k, name=f"R{i:02d}") for i in range(1, 26) for k in range(i)])
@@ -255,7 +257,7 @@ def test_sort_by_score_ranks_by_current_score_and_pages_without_gaps(org):
             if not page.next_cursor:
                 break
             cursor = page.next_cursor
-        now = scoring._decay(model, T0 + timedelta(days=500))
+        now = scoring_sql.decay(model, T0 + timedelta(days=500))
     names = [n for n, _b in seen]
     assert len(names) == len(set(names)) == 25
     current = [b * now for _n, b in seen]

@@ -13,9 +13,12 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tenants import scoring
-from tenants.context import TenantScopeError, tenant_scope
-from tenants.db import job_session, system_scope
-from tenants.models import JobRun, Member, OrgDay, OrgScore, ScorePending
+from tenants.agency.models import JobRun
+from tenants.community.models import Member, ScorePending
+from tenants.core.context import TenantScopeError, tenant_scope
+from tenants.core.db import job_session, system_scope
+from tenants.metrics.models import OrgDay
+from tenants.scoring.models import OrgScore
 from workers.runner import run
 from workers.scoring import request_full, request_incremental
 
@@ -132,7 +135,7 @@ def test_worker_killed_mid_job_changes_nothing_and_the_rerun_converges(world, wo
 def test_scoring_job_of_one_agency_cannot_score_another(world):
     a, o, b, other = world
     with tenant_scope(b.id, other.id), job_session() as s:
-        from tenants import jobs as job_service
+        from tenants.agency import jobs as job_service
         run_id = job_service.create(s, "score_full", other.id, {}, None).id
     with pytest.raises(TenantScopeError):
         run(run_id, a.id)                  # the run belongs to agency b: agency a's scope cannot see it

@@ -9,10 +9,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from tenants import dashboard, metrics, scoring
-from tenants.context import tenant_scope
-from tenants.db import job_session
-from tenants.models import Member, MemberMonth
+from tenants import scoring
+from tenants.community.models import Member, MemberMonth
+from tenants.core import days
+from tenants.core.context import tenant_scope
+from tenants.core.db import job_session
+from tenants.metrics import dashboard, rollups
 
 from .. import factories
 from .test_scoring import NOW, act
@@ -53,7 +55,7 @@ def active_days(rows, exclude=()) -> dict[str, set[int]]:
     out: dict[str, set[int]] = {}
     for who, _, when in rows:
         if who not in exclude:
-            out.setdefault(who, set()).add(scoring.day_number(when))
+            out.setdefault(who, set()).add(days.day_number(when))
     return out
 
 
@@ -64,26 +66,26 @@ def test_wau_mau_and_period_kpis_match_brute_force(org):
     with tenant_scope(a.id, o.id), job_session() as s:
         s.execute(text("UPDATE member SET is_staff = true WHERE display_name = 'M0'"))
         scoring.full(s, o.id, NOW)
-        metrics.rollup(s, o.id, days=120, as_of=NOW)
+        rollups.rollup(s, o.id, days=120, as_of=NOW)
         data = {d: v for d, v in s.execute(text("SELECT day, data FROM org_day WHERE org_id = :o"), {"o": o.id})}
         end = NOW.date()
         p = dashboard.Period(end - timedelta(days=29), end)
         live = dashboard.kpis(s, o.id, p)
         first_seen = {m.display_name.lower(): m.first_seen_at for m in s.scalars(select(Member))}
-    days = active_days(rows, exclude={"m0"})
-    today = scoring.day_number(NOW)
+    active = active_days(rows, exclude={"m0"})
+    today = days.day_number(NOW)
     cached = data[today]["windows"]["30"]                       # what the dashboard's 30-day view reads
     checked = 0
     for t in range(today - 119, today + 1):
-        wau = sum(1 for ds in days.values() if any(t - 7 < d <= t for d in ds))
-        mau = sum(1 for ds in days.values() if any(t - 30 < d <= t for d in ds))
+        wau = sum(1 for ds in active.values() if any(t - 7 < d <= t for d in ds))
+        mau = sum(1 for ds in active.values() if any(t - 30 < d <= t for d in ds))
         assert (data[t]["wau"], data[t]["mau"]) == (wau, mau), t
         checked += wau > 0
     assert checked > 50                         # the history really covers the window
 
     def span(q):
         lo, hi = (q.start - date(1970, 1, 1)).days, (q.end - date(1970, 1, 1)).days
-        return {w for w, ds in days.items() if any(lo <= d <= hi for d in ds)}
+        return {w for w, ds in active.items() if any(lo <= d <= hi for d in ds)}
     now, prev, prev2 = span(p), span(p.previous()), span(p.previous().previous())
     start = datetime(p.start.year, p.start.month, p.start.day, tzinfo=NOW.tzinfo)
     expected = {"active": len(now), "churned": len(prev - now),
@@ -111,10 +113,10 @@ def test_nps_counts_each_members_latest_answer(org):
         act("ivy", "survey_answer", NOW - timedelta(days=60), "n7", meta={"nps": 0}),   # outside the period
     ])
     with tenant_scope(a.id, o.id), job_session() as s:
-        got = metrics.nps(s, o.id, NOW - timedelta(days=30), NOW)
+        got = rollups.nps(s, o.id, NOW - timedelta(days=30), NOW)
         scoring.full(s, o.id, NOW)
-        metrics.rollup(s, o.id, as_of=NOW)
-        by_month = metrics.monthly(s, o.id, NOW)["nps"]
+        rollups.rollup(s, o.id, as_of=NOW)
+        by_month = rollups.monthly(s, o.id, NOW)["nps"]
     assert got == {"score": 25, "promoters": 2, "detractors": 1, "passives": 1, "responses": 4}
     assert by_month[-1] is None                                  # June: nobody answered yet
     assert by_month[-2]["responses"] == 4 and by_month[-2]["score"] == 25      # May
@@ -122,8 +124,8 @@ def test_nps_counts_each_members_latest_answer(org):
 
 
 def month_ends(count: int) -> list[datetime]:
-    this = metrics.month_of(NOW.date())
-    return [scoring.day_start((metrics.month_start(m + 1) - date(1970, 1, 1)).days)
+    this = rollups.month_of(NOW.date())
+    return [days.day_start((rollups.month_start(m + 1) - date(1970, 1, 1)).days)
             for m in range(this - count, this)]
 
 
@@ -145,7 +147,7 @@ def test_month_end_stages_movement_and_cohorts(org):
             s.execute(text("UPDATE member SET stage = NULL, stage_below_since = NULL"))
             scoring.full(s, o.id, end)
             s.commit()
-            month = metrics.month_of((end - timedelta(days=1)).date())
+            month = rollups.month_of((end - timedelta(days=1)).date())
             expected[month] = {m.display_name.lower(): m.stage for m in s.scalars(select(Member))}
     load(a, o, rows[loaded:], loaded)
 
@@ -158,12 +160,12 @@ def test_month_end_stages_movement_and_cohorts(org):
 
     with tenant_scope(a.id, o.id), job_session() as s:
         scoring.full(s, o.id, NOW)
-        metrics.member_months(s, o.id, NOW)
+        rollups.member_months(s, o.id, NOW)
         recorded = stored(s)
         s.execute(text("DELETE FROM stage_change WHERE org_id = :o"), {"o": o.id})
-        metrics.member_months(s, o.id, NOW)
+        rollups.member_months(s, o.id, NOW)
         rebuilt = stored(s)
-        result = metrics.monthly(s, o.id, NOW)
+        result = rollups.monthly(s, o.id, NOW)
         current = {m.display_name.lower(): m.stage for m in s.scalars(select(Member))}
         s.rollback()
     moved = 0
@@ -171,7 +173,7 @@ def test_month_end_stages_movement_and_cohorts(org):
         present = {w: st for w, st in stages.items() if st is not None}
         assert recorded[month] == present, month
         assert rebuilt[month] == present, month
-    this = metrics.month_of(NOW.date())
+    this = rollups.month_of(NOW.date())
     assert rebuilt[this] == current
     # Movement: the stored matrix is the (end of previous month → end of month) count of the stages above.
     for month in range(min(expected) + 1, this + 1):
@@ -186,7 +188,7 @@ def test_month_end_stages_movement_and_cohorts(org):
     # Cohorts: members first seen in a month, and how many of them were active in each later month.
     days = active_days(rows)
     first = {w: min(ds) for w, ds in days.items()}
-    month_of_day = {d: metrics.month_of(date(1970, 1, 1) + timedelta(days=d)) for ds in days.values() for d in ds}
+    month_of_day = {d: rollups.month_of(date(1970, 1, 1) + timedelta(days=d)) for ds in days.values() for d in ds}
     for cohort, size, retained in result["cohorts"]:
         members_ = [w for w, d in first.items() if month_of_day[d] == cohort]
         assert size == len(members_)

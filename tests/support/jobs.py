@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tenants.db import job_session
-from tenants.models import Organisation
+from tenants.agency.models import Organisation
+from tenants.core.db import job_session
 from workers.registry import job
 
 

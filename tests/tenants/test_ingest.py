@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, text
 
-from tenants.context import tenant_scope
-from tenants.db import job_session, system_scope
-from tenants.ingest import ActivityIn, IdentityRef, ItemError, ingest, parse_activity
-from tenants.models import Activity, Identity, Member
+from tenants.community.ingest import ActivityIn, IdentityRef, ItemError, ingest, parse_activity, resolve, store
+from tenants.community.models import Activity, Identity, Member
+from tenants.core.context import tenant_scope
+from tenants.core.db import job_session, system_scope
 
 from .. import factories
 
@@ -118,7 +118,9 @@ def test_concurrent_batches_naming_the_same_new_people_create_each_once(org):
             batch = [_act(p, f"{tag}{i}", target=people[(i + 1) % 200]) for i, p in enumerate(people)]
             barrier.wait()
             with tenant_scope(a.id, o.id), job_session() as s:
-                results.append(ingest(s, o.id, batch, members_first=True))
+                resolved = resolve(s, o.id, batch, serialise=True)
+                s.commit()
+                results.append(store(s, o.id, batch, resolved))
         except BaseException as exc:      # reported by the main thread
             failures.append(exc)
 

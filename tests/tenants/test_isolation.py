@@ -5,9 +5,10 @@ import pytest
 from sqlalchemy import create_engine, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from tenants.context import TenantScopeError, set_tenant, tenant_scope
-from tenants.db import SessionFactory, job_session, system_scope
-from tenants.models import AuditLog, Organisation
+from tenants.agency.models import Organisation
+from tenants.core.context import TenantScopeError, set_tenant, tenant_scope
+from tenants.core.db import SessionFactory, job_session, system_scope
+from tenants.core.models import AuditLog
 
 from .. import factories
 
@@ -208,8 +209,10 @@ def test_user_memberships_answers_for_one_user_and_leaves_the_transaction_closed
 def test_the_organisation_and_its_scoring_state_come_from_the_agency_in_scope(two_agencies):
     """org_and_state() by slug: two agencies may both have an organisation called "Same"; each sees its own,
     with its own stamps and its own running recompute, and a slug only the other agency has finds nothing."""
-    from tenants.models import JobRun, OrgScore, utcnow
+    from tenants.agency.models import JobRun
+    from tenants.core.base import utcnow
     from tenants.scoring import org_and_state
+    from tenants.scoring.models import OrgScore
     a, b, _a1, b1 = two_agencies
     mine, theirs = factories.org(a, "Same"), factories.org(b, "Same")
     assert mine.slug == theirs.slug
@@ -232,7 +235,7 @@ def test_a_statement_built_once_fails_closed_every_time(two_agencies):
     """The scoping hook remembers, per statement, whether it reads tenant tables; the answer for a statement
     reused across requests (access._PEOPLE reads agency_role through a subquery) is still "refuse without a
     tenant", on the first run and the second."""
-    from tenants import access
+    from tenants.agency import access
     a, _b, a1, _b1 = two_agencies
     for _ in range(2):
         session = SessionFactory()
@@ -249,15 +252,16 @@ def test_the_sign_in_session_brings_its_users_memberships_and_no_one_elses(two_a
     """team.signed_in(): the user of a good sign-in session with their memberships in the same query (what the
     first wall then uses); another user's grants never come along; a revoked session or a user with no
     agency left gives what it should; the session stays bound to no tenant and RLS stays closed."""
-    from tenants import accounts, team
-    from tenants.models import User
+    from tenants.accounts import users
+    from tenants.accounts.models import User
+    from tenants.agency import team
     a, b, a1, b1 = two_agencies
     mia = factories.person(a, "mia@else.test", "manager", [a1.id])
     factories.person(b, "mia@else.test", "client", [b1.id])
     factories.person(b, "zed@else.test", "manager", [b1.id])
     lone = factories.person(a, "lone@else.test", "admin")
     with system_scope() as s:
-        keys = {u.email: accounts.open_session(s, s.get(User, u.id), "127.0.0.1", "test") for u in (mia, lone)}
+        keys = {u.email: users.open_session(s, s.get(User, u.id), "127.0.0.1", "test") for u in (mia, lone)}
         with tenant_scope(a.id), job_session() as t:
             t.execute(text("DELETE FROM agency_role WHERE user_id = :u"), {"u": lone.id})
     session = SessionFactory()
@@ -275,7 +279,7 @@ def test_the_sign_in_session_brings_its_users_memberships_and_no_one_elses(two_a
         user, found = team.signed_in(session, keys["lone@else.test"])
         assert (user.id, found) == (lone.id, [])
         assert team.signed_in(session, "no-such-key") is None
-        accounts.revoke_session(session, keys["mia@else.test"])
+        users.revoke_session(session, keys["mia@else.test"])
         session.commit()
         assert team.signed_in(session, keys["mia@else.test"]) is None
     finally:

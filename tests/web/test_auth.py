@@ -5,8 +5,9 @@ import re
 
 from sqlalchemy import select
 
-from tenants.db import system_scope
-from tenants.models import Agency, AgencyRole, AuditLog, OutboxMail, User
+from tenants.accounts.models import Agency, AgencyRole, User
+from tenants.core.db import system_scope
+from tenants.core.models import AuditLog, OutboxMail
 
 from .. import factories
 from ..conftest import PASSWORD, csrf_of, login, post

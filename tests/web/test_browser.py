@@ -14,9 +14,9 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from tenants.config import ROOT
-from tenants.db import system_scope
-from tenants.models import OutboxMail
+from tenants.core.config import ROOT
+from tenants.core.db import system_scope
+from tenants.core.models import OutboxMail
 
 from ..conftest import PASSWORD
 
@@ -116,8 +116,8 @@ def test_signup_org_invite_accept_and_russian(live_server, browser):
 
 
 def test_audit_export_progress_bar_finishes(live_server, browser):
-    from tenants import accounts
-    accounts.create_agency("Bright Agency", "Bea", "bea@bright.test", PASSWORD)
+    from tenants.accounts import users
+    users.create_agency("Bright Agency", "Bea", "bea@bright.test", PASSWORD)
     page = browser.new_page(viewport={"width": 1280, "height": 860})
     errors = _errors(page)
     page.goto(live_server + "/login")
@@ -136,7 +136,7 @@ def test_audit_export_progress_bar_finishes(live_server, browser):
     import subprocess
     import sys
     env = dict(__import__("os").environ)
-    from tenants.config import get_settings
+    from tenants.core.config import get_settings
     s = get_settings()
     env.update(DATABASE_URL=s.database_url, REDIS_URL=s.redis_url, SECRET_KEY=s.secret_key)
     subprocess.run([sys.executable, "-m", "web.cli", "worker", "--burst"], env=env, check=True, timeout=120,
@@ -148,7 +148,7 @@ def test_audit_export_progress_bar_finishes(live_server, browser):
 
 
 def test_screenshots_of_demo_pages(live_server, browser):
-    from tenants.demo import DEMO_PASSWORD, seed
+    from tenants.demo.seed import DEMO_PASSWORD, seed
     seed(400)
     page = browser.new_page(viewport={"width": 1280, "height": 860})
     errors = _errors(page)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from playwright.sync_api import expect
 
-from tenants.config import ROOT
-from tenants.ingest import ActivityIn, IdentityRef
+from tenants.community.ingest import ActivityIn, IdentityRef
+from tenants.core.config import ROOT
 
 from .. import factories
 from ..conftest import PASSWORD

@@ -9,13 +9,13 @@ import threading
 
 from playwright.sync_api import expect
 
-from tenants.config import ROOT
+from tenants.core.config import ROOT
 
 from .test_browser import _errors, browser, live_server, shot  # noqa: F401 -- fixtures
 
 
 def _login(page, base, email="owner@demo.communa.test"):
-    from tenants.demo import DEMO_PASSWORD
+    from tenants.demo.seed import DEMO_PASSWORD
     page.goto(base + "/login")
     page.fill("#email", email)
     page.fill("#password", DEMO_PASSWORD)
@@ -30,7 +30,7 @@ def _chart_drawn(page, testid: str) -> bool:
 
 
 def test_dashboard_charts_in_both_languages_then_reweight_and_recompute(live_server, browser, worker_env):  # noqa: F811
-    from tenants.demo import seed
+    from tenants.demo.seed import seed
     seed(400)
     page = browser.new_page(viewport={"width": 1360, "height": 1000})
     errors = _errors(page)
@@ -114,7 +114,7 @@ def _click_cell(page, testid: str, pick: str) -> int:
 
 def test_dashboard_numbers_link_to_their_members(live_server, browser):  # noqa: F811
     """KPI cards and matrix cells open the members list filtered to exactly the members they count."""
-    from tenants.demo import seed
+    from tenants.demo.seed import seed
     seed(400)
     page = browser.new_page(viewport={"width": 1360, "height": 1000})
     errors = _errors(page)

@@ -8,11 +8,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tenants import jobs
-from tenants.context import tenant_scope
-from tenants.db import job_session, system_scope
-from tenants.ids import new_token, token_hash
-from tenants.models import AgencyRole, Invitation, Member, MemberMerge, Organisation, utcnow
+from tenants.accounts.models import AgencyRole
+from tenants.agency import jobs
+from tenants.agency.models import Invitation, Organisation
+from tenants.community.models import Member, MemberMerge
+from tenants.core.base import utcnow
+from tenants.core.context import tenant_scope
+from tenants.core.db import job_session, system_scope
+from tenants.core.ids import new_token, token_hash
 
 from .. import factories
 from ..conftest import csrf_of, login
@@ -40,22 +43,22 @@ def world():
         jobs.finish(s, run.id, {"rows": 0})
         jobs.attach_file(s, run.id, "x.csv", "text/csv", b"secret")
         s.flush()
-        from tenants import apikeys
-        from tenants.audit import Actor
+        from tenants.agency import apikeys
+        from tenants.core.audit import Actor
         with tenant_scope(a.id, a1.id):
             key, _token = apikeys.create(s, a1.id, "crawl key", Actor(email="t"))
         with tenant_scope(a.id, a1.id):
             from datetime import UTC, datetime
 
-            from tenants.ingest import ActivityIn, IdentityRef, ingest
-            from tenants.merge import merge
+            from tenants.community.ingest import ActivityIn, IdentityRef, ingest
+            from tenants.community.merge import merge
             acts = [ActivityIn(IdentityRef("telegram", ext, display_name=ext), "message",
                                datetime(2026, 5, 1, tzinfo=UTC), f"src-{ext}", "telegram") for ext in ("ann", "bob")]
             ingest(s, a1.id, acts)
             ann, bob = (s.scalar(select(Member).where(Member.display_name == n)) for n in ("ann", "bob"))
             record = merge(s, ann, bob, Actor(email="t"))
             s.flush()
-            from tenants.models import Upload
+            from tenants.community.models import Upload
             up = Upload(org_id=a1.id, filename="m.csv", kind="csv", size=9, content=b"id;name\n1;A\n")
             s.add(up)
             s.flush()

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from tenants import metrics, scoring
-from tenants.context import tenant_scope
-from tenants.db import job_session, system_scope
-from tenants.ingest import ActivityIn, IdentityRef, ingest
+from tenants import scoring
+from tenants.community.ingest import ActivityIn, IdentityRef, ingest
+from tenants.core.context import tenant_scope
+from tenants.core.db import job_session, system_scope
+from tenants.metrics import rollups
 
 from .. import factories
 from ..conftest import login
@@ -34,7 +35,7 @@ def fill(a, o, prefix: str) -> None:
     with tenant_scope(a.id, o.id), job_session() as s:
         ingest(s, o.id, items)
         scoring.full(s, o.id)
-        metrics.rollup(s, o.id)
+        rollups.rollup(s, o.id)
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ def test_member_months_of_one_organisation_leave_the_others_alone(world):
         before = dict(s.execute(text("SELECT org_id, count(*) FROM member_month GROUP BY org_id")).all())
     assert len(before) == 3 and all(before.values())
     with tenant_scope(a.id, coffee.id), job_session() as s:
-        metrics.member_months(s, coffee.id)
+        rollups.member_months(s, coffee.id)
         s.commit()
         seen = s.scalar(text("SELECT count(DISTINCT org_id) FROM member_month"))   # RLS: this agency's rows only
     assert seen == 2                                         # Coffee and Tea; Beta's Gamma stays invisible

@@ -6,7 +6,7 @@ import sys
 
 from babel.messages.pofile import read_po
 
-from tenants.config import ROOT
+from tenants.core.config import ROOT
 
 from .. import factories
 from ..conftest import login, post

@@ -6,8 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from tenants.db import system_scope
-from tenants.models import AgencyRole, Invitation, OrgAccess, OutboxMail, User, utcnow
+from tenants.accounts.models import AgencyRole, User
+from tenants.agency.models import Invitation, OrgAccess
+from tenants.core.base import utcnow
+from tenants.core.db import system_scope
+from tenants.core.models import OutboxMail
 
 from .. import factories
 from ..conftest import PASSWORD, csrf_of, login, post

@@ -9,9 +9,9 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from tenants.context import TenantScopeError, tenant_scope
-from tenants.db import job_session, system_scope
-from tenants.models import JobRun
+from tenants.agency.models import JobRun
+from tenants.core.context import TenantScopeError, tenant_scope
+from tenants.core.db import job_session, system_scope
 from workers import enqueue
 from workers.runner import run
 
@@ -84,7 +84,7 @@ def test_job_without_tenant_or_with_another_tenant_refuses_to_run():
     a = factories.agency("Acme", "o@acme.test")
     b = factories.agency("Beta", "o@beta.test")
     with tenant_scope(a.id), job_session() as s:
-        from tenants import jobs
+        from tenants.agency import jobs
         job = jobs.create(s, "test_count_orgs", None, {}, None)
         s.flush()
         run_id = job.id
@@ -129,7 +129,7 @@ def test_jobs_of_a_dead_worker_are_marked_failed(worker_env):
     from redis import Redis
     from sqlalchemy import update
 
-    from tenants.models import utcnow
+    from tenants.core.base import utcnow
     from workers.scheduler import reap_dead_jobs
     a = factories.agency("Acme", "o@acme.test")
     with tenant_scope(a.id), job_session() as s:
@@ -137,7 +137,7 @@ def test_jobs_of_a_dead_worker_are_marked_failed(worker_env):
         alive = enqueue(s, "audit_export").public_id
     with system_scope() as s:
         s.execute(update(JobRun).values(status="running", created_at=utcnow() - timedelta(minutes=10)))
-    from tenants.config import get_settings
+    from tenants.core.config import get_settings
     Redis.from_url(get_settings().redis_url).delete(f"rq:job:jobrun-{lost}")   # its worker died with it
     assert reap_dead_jobs() == 1
     assert _run(lost).status == "failed" and "WorkerLost" in _run(lost).error
@@ -145,8 +145,8 @@ def test_jobs_of_a_dead_worker_are_marked_failed(worker_env):
 
 
 def test_import_job_cannot_read_another_agencys_upload():
-    from tenants import jobs as job_service
-    from tenants.models import Activity, Upload
+    from tenants.agency import jobs as job_service
+    from tenants.community.models import Activity, Upload
     a = factories.agency("Acme", "o@acme.test")
     b = factories.agency("Beta", "o@beta.test")
     oa, ob = factories.org(a, "A org"), factories.org(b, "B org")

@@ -10,10 +10,11 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length
 
-from tenants import accounts, audit, team
-from tenants.accounts import AccountError
-from tenants.audit import Actor
-from tenants.db import db
+from tenants.accounts import users
+from tenants.accounts.users import AccountError
+from tenants.agency import team
+from tenants.core.audit import Actor
+from tenants.core.db import db
 
 from ..auth.forms import PASSWORD
 from ..auth.session import SignedInUser, sign_in
@@ -46,7 +47,7 @@ def settings():
 
 
 def _render(profile, password_form, status=200):
-    sessions = accounts.active_sessions(db, current_user.user)
+    sessions = users.active_sessions(db, current_user.user)
     return render_template("account/settings.html", profile=profile, password_form=password_form,
                            sessions=sessions, agencies=team.agencies_of(current_user.id)), status
 
@@ -75,12 +76,12 @@ def change_password():
         return _render(profile, form, 422)
     user = _user()
     try:
-        accounts.change_password(db, user, form.current.data, form.password.data)
+        users.change_password(db, user, form.current.data, form.password.data)
     except AccountError as exc:
         form.current.errors.append(_(str(exc)))
         return _render(profile, form, 422)
     db.commit()
-    audit.record_for_user(user, "password_changed", Actor(user.id, user.email, request.remote_addr))
+    users.record_for_user(user, "password_changed", Actor(user.id, user.email, request.remote_addr))
     sign_in(user)  # every old session (and cookie) is dead; this browser gets a new one
     flash(_("Password changed. You were signed out everywhere else."), "success")
     return redirect(url_for("account.settings"))
@@ -90,9 +91,9 @@ def change_password():
 @login_required
 def revoke_other_sessions():
     me: SignedInUser = current_user._get_current_object()
-    for s in accounts.active_sessions(db, me.user):
+    for s in users.active_sessions(db, me.user):
         if s.id != me.key:
-            accounts.revoke_session(db, s.id)
+            users.revoke_session(db, s.id)
     db.commit()
     flash(_("Other sessions signed out."), "success")
     return redirect(url_for("account.settings"))

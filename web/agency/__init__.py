@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
-from tenants import access, orgs
-from tenants.db import db
-from tenants.orgs import OrgError
+from tenants.agency import access, orgs
+from tenants.agency.orgs import OrgError
+from tenants.core.db import db
 
 from ..htmx import page
 from ..tenancy import actor, agency_view

@@ -7,11 +7,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from sqlalchemy import select
 
-from tenants import apikeys, members
-from tenants.context import set_tenant
-from tenants.db import db
-from tenants.ingest import MAX_BATCH, ItemError, ingest, parse_activity
-from tenants.models import Member
+from tenants.agency import apikeys
+from tenants.community import members
+from tenants.community.ingest import MAX_BATCH, ItemError, parse_activity, resolve, store
+from tenants.community.models import Member
+from tenants.core.context import set_tenant
+from tenants.core.db import db
 
 from ..extensions import csrf, limiter
 from .openapi import spec
@@ -111,7 +112,9 @@ def _ingest_with_retry(valid: list):
     from sqlalchemy.exc import DBAPIError
     for attempt in (1, 2):
         try:
-            result = ingest(db, g.api_key.org_id, valid, members_first=True)
+            resolved = resolve(db, g.api_key.org_id, valid, serialise=True)
+            db.commit()         # new members first: a concurrent batch naming them waits only this long
+            result = store(db, g.api_key.org_id, valid, resolved)
             db.commit()
             if result.accepted:
                 from workers.scoring import request_incremental
@@ -159,8 +162,8 @@ def list_members():
 @bp.route("/metrics/summary")
 def metrics_summary():
     _require("members:read")
-    from tenants import metrics
-    return jsonify(metrics.summary(db, g.api_key.org_id))
+    from tenants.metrics import rollups
+    return jsonify(rollups.summary(db, g.api_key.org_id))
 
 
 @bp.route("/members/<member_id>")

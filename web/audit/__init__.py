@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask_login import current_user
 
-from tenants import audit, jobs
-from tenants.db import db
+from tenants.agency import jobs
+from tenants.core import audit
+from tenants.core.db import db
 
 from ..htmx import page
 from ..tenancy import actor, agency_view

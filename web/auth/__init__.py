@@ -5,10 +5,11 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tenants import accounts, audit, team
-from tenants.accounts import AccountError
-from tenants.audit import Actor
-from tenants.db import db
+from tenants.accounts import users
+from tenants.accounts.users import AccountError
+from tenants.agency import team
+from tenants.core.audit import Actor
+from tenants.core.db import db
 
 from ..extensions import form_email, limiter
 from .forms import AcceptExistingForm, AcceptNewForm, ForgotForm, LoginForm, ResetForm, SignupForm
@@ -36,13 +37,13 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            result = accounts.create_agency(form.agency_name.data, form.name.data, form.email.data,
+            result = users.create_agency(form.agency_name.data, form.name.data, form.email.data,
                                             form.password.data, ip=request.remote_addr,
                                             locale=request.accept_languages.best_match(("en", "ru")))
         except AccountError as exc:
             form.email.errors.append(_(str(exc)))
         else:
-            sign_in(accounts.find_user(db, result.user.email))
+            sign_in(users.find_user(db, result.user.email))
             flash(_("Welcome to Communa! Add your first client organisation."), "success")
             return redirect(url_for("agency.home", agency_slug=result.agency.slug))
     return render_template("auth/signup.html", form=form)
@@ -58,15 +59,15 @@ def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(form.next.data) or url_for("system.index"))
     if form.validate_on_submit():
-        user = accounts.authenticate(db, form.email.data, form.password.data)
+        user = users.authenticate(db, form.email.data, form.password.data)
         if user is not None:
             db.commit()
             sign_in(user)
             return redirect(safe_next(form.next.data) or url_for("system.index"))
         g.login_failed = True
-        known = accounts.find_user(db, form.email.data)
+        known = users.find_user(db, form.email.data)
         if known is not None:
-            audit.record_for_user(known, "login_failed", Actor(None, form.email.data, request.remote_addr))
+            users.record_for_user(known, "login_failed", Actor(None, form.email.data, request.remote_addr))
         form.password.errors.append(_("Wrong email or password."))
     elif request.method == "POST":
         g.login_failed = True
@@ -87,28 +88,29 @@ def logout():
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(
+        users.request_password_reset(
             db, form.email.data, _base_url(), _("Reset your Communa password"),
             _("Hello {name},\n\nSomeone (hopefully you) asked to reset your Communa password. "
               "Open this link within one hour to choose a new one:\n\n{link}\n\n"
               "If it was not you, ignore this message: your password stays as it is."))
+        db.commit()
         return render_template("auth/forgot.html", form=form, sent=True)
     return render_template("auth/forgot.html", form=form, sent=False)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    if not accounts.reset_token_valid(db, token):
+    if not users.reset_token_valid(db, token):
         return render_template("auth/reset.html", form=None, invalid=True), 404
     form = ResetForm()
     if form.validate_on_submit():
         try:
-            user = accounts.reset_password(db, token, form.password.data)
+            user = users.reset_password(db, token, form.password.data)
         except AccountError as exc:
             form.password.errors.append(_(str(exc)))
         else:
             db.commit()
-            audit.record_for_user(user, "password_reset", Actor(user.id, user.email, request.remote_addr))
+            users.record_for_user(user, "password_reset", Actor(user.id, user.email, request.remote_addr))
             flash(_("Your password has been changed. Log in with the new one."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form, invalid=False)
@@ -134,7 +136,7 @@ def accept_invite(token: str):
             if not same_user:
                 if current_user.is_authenticated:
                     sign_out(current_user._get_current_object())
-                sign_in(accounts.find_user(db, user.email))
+                sign_in(users.find_user(db, user.email))
             flash(_("Welcome! You have joined %(agency)s.", agency=view.agency_name), "success")
             return redirect(url_for("agency.home", agency_slug=slug))
     return render_template("auth/invite.html", view=view, form=form, same_user=same_user)

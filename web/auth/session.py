@@ -6,10 +6,11 @@ from urllib.parse import urlsplit
 from flask import g, request, session
 from flask_login import UserMixin, login_user, logout_user
 
-from tenants import accounts, audit, team
-from tenants.audit import Actor
-from tenants.db import db
-from tenants.models import User
+from tenants.accounts import users
+from tenants.accounts.models import User
+from tenants.agency import team
+from tenants.core.audit import Actor
+from tenants.core.db import db
 
 
 class SignedInUser(UserMixin):
@@ -27,6 +28,8 @@ def load_signed_in(key: str) -> SignedInUser | None:
     """Flask-Login's user loader. On PostgreSQL the user's memberships come in the same query and wait in
     g for the first wall (web/tenancy.py)."""
     found = team.signed_in(db, key)
+    if db.dirty:
+        db.commit()     # the session's last-seen stamp, moved every few minutes
     if found is None:
         return None
     user, memberships = found
@@ -36,20 +39,20 @@ def load_signed_in(key: str) -> SignedInUser | None:
 
 
 def sign_in(user: User) -> None:
-    key = accounts.open_session(db, user, request.remote_addr, request.headers.get("User-Agent"))
+    key = users.open_session(db, user, request.remote_addr, request.headers.get("User-Agent"))
     db.commit()
     lang = session.get("lang")
     session.clear()  # a fresh session on sign-in: no fixation
     if lang:
         session["lang"] = lang
     login_user(SignedInUser(user, key))
-    audit.record_for_user(user, "login", Actor(user.id, user.email, request.remote_addr))
+    users.record_for_user(user, "login", Actor(user.id, user.email, request.remote_addr))
 
 
 def sign_out(user: SignedInUser) -> None:
-    accounts.revoke_session(db, user.key)
+    users.revoke_session(db, user.key)
     db.commit()
-    audit.record_for_user(user.user, "logout", Actor(user.id, user.email, request.remote_addr))
+    users.record_for_user(user.user, "logout", Actor(user.id, user.email, request.remote_addr))
     logout_user()
     session.clear()
 

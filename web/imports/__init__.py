@@ -10,10 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from tenants import audit, community, csvimport, jobs, telegram
-from tenants.csvimport import FileError
-from tenants.db import db
-from tenants.models import CHANNELS, ImportError_, JobRun, Organisation, Upload
+from tenants.agency import jobs
+from tenants.agency.models import JobRun, Organisation
+from tenants.community import profile
+from tenants.community.imports import csvfile, telegram
+from tenants.community.imports.csvfile import FileError
+from tenants.community.models import CHANNELS, ImportError_, Upload
+from tenants.core import audit
+from tenants.core.db import db
 
 from ..htmx import page
 from ..tenancy import actor, org_view
@@ -74,7 +78,7 @@ def upload():
         else:
             if name.lower().endswith((".xlsx", ".xls", ".json", ".zip", ".pdf")):
                 raise FileError("Upload a .csv file (from Excel: File → Save as → CSV).")
-            csvimport.read(content, limit=PREVIEW)
+            csvfile.read(content, limit=PREVIEW)
     except FileError as exc:
         return _index(_(str(exc), line="?"), 422)
     up = Upload(org_id=g.org.id, filename=name, kind="telegram" if kind == "telegram" else "csv",
@@ -103,15 +107,15 @@ def _upload(upload_id: str) -> Upload:
 
 
 def _mapping_context(up: Upload, kind: str, error: str | None = None) -> dict:
-    sheet = csvimport.read(up.content, limit=PREVIEW)
-    defs = community.attribute_defs(db, g.org.id)
-    guessed = csvimport.guess_mapping(sheet.header, kind, {d.label.lower(): d.key for d in defs}
+    sheet = csvfile.read(up.content, limit=PREVIEW)
+    defs = profile.attribute_defs(db, g.org.id)
+    guessed = csvfile.guess_mapping(sheet.header, kind, {d.label.lower(): d.key for d in defs}
                                       | {d.key: d.key for d in defs})
     chosen = [request.form.get(f"map_{i}", guessed[i]) for i in range(len(sheet.header))] \
         if request.method == "POST" else guessed
-    fields = csvimport.MEMBER_FIELDS if kind == "members" else csvimport.ACTIVITY_FIELDS
+    fields = csvfile.MEMBER_FIELDS if kind == "members" else csvfile.ACTIVITY_FIELDS
     return {"up": up, "kind": kind, "sheet": sheet, "mapping": chosen, "fields": fields, "defs": defs,
-            "channels": CHANNELS, "timezones": csvimport.TIMEZONES, "error": error,
+            "channels": CHANNELS, "timezones": csvfile.TIMEZONES, "error": error,
             "mode": request.form.get("mode", "skip"), "default_channel": request.form.get("default_channel", ""),
             "tz": request.form.get("tz", "Europe/Moscow")}
 
@@ -142,7 +146,7 @@ def start(upload_id: str):
     if error:
         return page("imports/mapping.html", "content", status=422, **{**ctx, "error": error})
     mode = "all" if request.form.get("mode") == "all" else "skip"
-    tz = request.form.get("tz") if request.form.get("tz") in csvimport.TIMEZONES else "UTC"
+    tz = request.form.get("tz") if request.form.get("tz") in csvfile.TIMEZONES else "UTC"
     run = _start(up, "csv_import", {"upload_id": up.id, "kind": kind, "mapping": chosen, "mode": mode,
                                     "default_channel": request.form.get("default_channel", ""), "tz": tz})
     return redirect(url_for("imports.show", agency_slug=g.agency.slug, org_slug=g.org.slug, job_id=run.public_id))
@@ -173,9 +177,9 @@ def rejected(job_id: str):
     header = []
     if run.kind == "csv_import":
         up = db.scalar(select(Upload).where(Upload.id == (run.params or {}).get("upload_id")))
-        header = csvimport.read(up.content, limit=1).header if up else []
-        body = csvimport.rows_to_csv(header, [tuple(r) for r in rows])
+        header = csvfile.read(up.content, limit=1).header if up else []
+        body = csvfile.rows_to_csv(header, [tuple(r) for r in rows])
     else:
-        body = csvimport.rows_to_csv(["where"], [(line, reason, f'"{raw}"') for line, reason, raw in rows])
+        body = csvfile.rows_to_csv(["where"], [(line, reason, f'"{raw}"') for line, reason, raw in rows])
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="rejected-{run.public_id}.csv"'})

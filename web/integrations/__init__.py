@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, request
 
-from tenants import apikeys
-from tenants.apikeys import ApiKeyError
-from tenants.db import db
+from tenants.agency import apikeys
+from tenants.agency.apikeys import ApiKeyError
+from tenants.core.db import db
 
 from ..htmx import page
 from ..tenancy import actor, org_view

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g
 
-from tenants import jobs
-from tenants.db import db
-from tenants.models import JobRun, Organisation
+from tenants.agency import jobs
+from tenants.agency.models import JobRun, Organisation
+from tenants.core.db import db
 
 from ..htmx import page
 from ..tenancy import agency_view

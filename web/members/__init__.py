@@ -11,13 +11,13 @@ from flask import Blueprint, Response, abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tenants import community, members, merge
-from tenants.community import CommunityError
-from tenants.db import db
-from tenants.merge import MergeError
-from tenants.models import ACTIVITY_TYPES, CHANNELS, MemberMerge
+from tenants.community import members, merge, profile
+from tenants.community.merge import MergeError
+from tenants.community.models import ACTIVITY_TYPES, CHANNELS, MemberMerge
+from tenants.community.profile import CommunityError
+from tenants.core.db import db
+from tenants.core.spreadsheet import safe_cell
 from tenants.scoring import STAGES
-from tenants.spreadsheet import safe_cell
 
 from ..htmx import page, redirect_htmx
 from ..tenancy import actor, org_view
@@ -40,7 +40,7 @@ def _segment(f: members.MemberFilter, a) -> members.MemberFilter:
     """The dashboard's links: date ranges, a stage move in a month, an NPS group. Bad values are ignored."""
     from datetime import date
 
-    from tenants.metrics import parse_month
+    from tenants.metrics.rollups import parse_month
     for name in members.SEGMENT_DATES:
         with contextlib.suppress(ValueError):
             setattr(f, name, date.fromisoformat(a.get(name) or ""))
@@ -59,7 +59,7 @@ def _list_context(f: members.MemberFilter, cursor: str | None = None, **extra) -
     result = members.page(db, f, PAGE, cursor)
     # The total is counted in its own request (see count()), so the list never waits for it.
     # "Show more" renders rows only: the filter bar's tag counts are not needed there.
-    tags = community.org_tags(db, g.org.id) if cursor is None else []
+    tags = profile.org_tags(db, g.org.id) if cursor is None else []
     return {"f": f, "page": result, "total": None, "channels": CHANNELS, "tags": tags, "cursor": cursor,
             "message": None, "segment": _segment_labels(f), **extra}
 
@@ -68,7 +68,7 @@ def _segment_labels(f: members.MemberFilter) -> list[str]:
     """The dashboard segment in words, shown above the list with a way to clear it."""
     from flask_babel import format_date
 
-    from tenants.metrics import month_start
+    from tenants.metrics.rollups import month_start
 
     from ..labels import activity_label, channel_label, stage_label
     out = []
@@ -116,7 +116,7 @@ def count():
 @bp.route("/bulk", methods=["POST"])
 @org_view(write=True)
 def bulk():
-    ids = community.ids_for(db, request.form.getlist("ids"))
+    ids = profile.ids_for(db, request.form.getlist("ids"))
     action, tag = request.form.get("action", ""), request.form.get("tag", "")
     f = _filter()
     if action == "export":
@@ -125,12 +125,12 @@ def bulk():
         if not ids:
             raise CommunityError("Select members first.")
         if action == "tag":
-            community.add_tag(db, ids, tag)
+            profile.add_tag(db, ids, tag)
         elif action == "untag":
-            community.remove_tag(db, ids, tag)
+            profile.remove_tag(db, ids, tag)
         elif action in ("staff", "unstaff", "bot", "unbot"):
             flag = "is_staff" if "staff" in action else "is_bot"
-            community.set_flag(db, ids, flag, not action.startswith("un"))
+            profile.set_flag(db, ids, flag, not action.startswith("un"))
         else:
             raise CommunityError("Choose an action.")
     except CommunityError as exc:
@@ -150,7 +150,7 @@ def _csv_export(ids: list[int]) -> Response:
                 "first_seen_at", "last_active_at", "activity_count"])
     from sqlalchemy import select
 
-    from tenants.models import Member
+    from tenants.community.models import Member
     for m in db.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.sort_name)):
         d = members.as_dict(m, identities.get(m.id, []), tags.get(m.id, []))
         row = [d["id"], d["display_name"], d["email"], d["phone"], d["city"],
@@ -171,8 +171,8 @@ def _member(member_id: str):
 
 def _timeline_context(m) -> dict:
     kind = request.args.get("type") if request.args.get("type") in ACTIVITY_TYPES else None
-    return {"m": m, "kind": kind, "timeline": community.timeline(db, [m.id], kind, request.args.get("before")),
-            "types": community.activity_types(db, m.id)}
+    return {"m": m, "kind": kind, "timeline": profile.timeline(db, [m.id], kind, request.args.get("before")),
+            "types": profile.activity_types(db, m.id)}
 
 
 def _profile_context(m, **extra) -> dict:
@@ -181,7 +181,7 @@ def _profile_context(m, **extra) -> dict:
     from tenants import scoring
     why = scoring.explain(db, m) if not (m.is_staff or m.is_bot or m.erased_at) else None
     return {**_timeline_context(m), "identities": identities.get(m.id, []), "tags": tags.get(m.id, []),
-            "why": why, "notes": community.notes(db, m), "defs": community.attribute_defs(db, g.org.id),
+            "why": why, "notes": profile.notes(db, m), "defs": profile.attribute_defs(db, g.org.id),
             "merges": merge.merges_of(db, m), "survivor": survivor, "error": None, **extra}
 
 
@@ -202,13 +202,13 @@ def save_fields(member_id: str):
     m = _member(member_id)
     form = request.form
     try:
-        community.update_fields(m, form.get("display_name", ""), form.get("email"), form.get("phone"),
+        profile.update_fields(m, form.get("display_name", ""), form.get("email"), form.get("phone"),
                                 form.get("city"), form.get("followers"))
-        defs = community.attribute_defs(db, g.org.id)
-        community.set_attributes(m, defs, {d.key: form.get(f"attr_{d.key}", "") for d in defs
+        defs = profile.attribute_defs(db, g.org.id)
+        profile.set_attributes(m, defs, {d.key: form.get(f"attr_{d.key}", "") for d in defs
                                            if f"attr_{d.key}" in form})
-        community.set_flag(db, [m.id], "is_staff", form.get("is_staff") == "on")
-        community.set_flag(db, [m.id], "is_bot", form.get("is_bot") == "on")
+        profile.set_flag(db, [m.id], "is_staff", form.get("is_staff") == "on")
+        profile.set_flag(db, [m.id], "is_bot", form.get("is_bot") == "on")
     except CommunityError as exc:
         db.rollback()
         message = _(str(exc), label=getattr(exc, "label", ""))
@@ -223,9 +223,9 @@ def tags(member_id: str):
     m = _member(member_id)
     try:
         if request.form.get("remove"):
-            community.remove_tag(db, [m.id], request.form["remove"])
+            profile.remove_tag(db, [m.id], request.form["remove"])
         else:
-            community.add_tag(db, [m.id], request.form.get("tag", ""))
+            profile.add_tag(db, [m.id], request.form.get("tag", ""))
     except CommunityError as exc:
         db.rollback()
         return page("members/show.html", "tags", status=422, **_profile_context(m, tag_error=_(str(exc))))
@@ -238,7 +238,7 @@ def tags(member_id: str):
 def add_note(member_id: str):
     m = _member(member_id)
     try:
-        community.add_note(db, m, request.form.get("body", ""), current_user.id)
+        profile.add_note(db, m, request.form.get("body", ""), current_user.id)
     except CommunityError as exc:
         return page("members/show.html", "notes", status=422, **_profile_context(m, note_error=_(str(exc))))
     db.commit()
@@ -249,7 +249,7 @@ def add_note(member_id: str):
 @org_view(write=True)
 def export(member_id: str):
     m = _member(member_id)
-    data = community.export_member(db, m, actor())
+    data = profile.export_member(db, m, actor())
     db.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json",
@@ -260,7 +260,7 @@ def export(member_id: str):
 @org_view(write=True)
 def erase(member_id: str):
     m = _member(member_id)
-    community.erase_member(db, m, actor())
+    profile.erase_member(db, m, actor())
     db.commit()
     flash(_("The member's personal data and activity were erased."), "success")
     return redirect_htmx(url_for("members.index", agency_slug=g.agency.slug, org_slug=g.org.slug))
@@ -306,7 +306,7 @@ def undo_merge(merge_id: str):
 
 
 def _survivor_public_id(record: MemberMerge) -> str:
-    from tenants.models import Member
+    from tenants.community.models import Member
     return db.get(Member, record.survivor_id).public_id
 
 
@@ -331,7 +331,7 @@ def attributes():
     error = None
     if request.method == "POST":
         try:
-            community.define_attribute(db, g.org.id, request.form.get("label", ""), request.form.get("kind", ""),
+            profile.define_attribute(db, g.org.id, request.form.get("label", ""), request.form.get("kind", ""),
                                        request.form.get("choices", ""))
         except CommunityError as exc:
             db.rollback()
@@ -339,4 +339,4 @@ def attributes():
         else:
             db.commit()
     return page("members/attributes.html", "defs", status=422 if error else 200,
-                defs=community.attribute_defs(db, g.org.id), error=error, kinds=community.ATTRIBUTE_KINDS)
+                defs=profile.attribute_defs(db, g.org.id), error=error, kinds=profile.ATTRIBUTE_KINDS)

@@ -7,9 +7,9 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
-from tenants import access, orgs
-from tenants.db import db
-from tenants.orgs import OrgError
+from tenants.agency import access, orgs
+from tenants.agency.orgs import OrgError
+from tenants.core.db import db
 
 from ..extensions import cache
 from ..htmx import is_htmx, page, redirect_htmx
@@ -23,7 +23,7 @@ bp = Blueprint("org", __name__, url_prefix="/<agency_slug>/<org_slug>")
 @org_view(scoring_state=True)
 def overview():
     """The organisation dashboard: KPIs for a period against the previous one, charts, member tables."""
-    from tenants import dashboard
+    from tenants.metrics import dashboard
     days = request.args.get("days", type=int)
     start, end = request.args.get("start"), request.args.get("end")
     custom = None           # True: a valid custom range; False: one given but not valid (said on the page)
@@ -47,7 +47,7 @@ def _panels(p, days: int | None, state) -> Markup:
     no two organisations can ever share an entry."""
     from flask_babel import get_locale
 
-    from tenants.models import utcnow
+    from tenants.core.base import utcnow
     stamps = (state.scored_at, state.metrics_at) if state else (None, None)
     key = "dashboard:" + "|".join(str(part) for part in (
         g.agency.id, g.org.id, g.org.created_at.isoformat(), g.membership.is_client, get_locale(), p.start, p.end,
@@ -60,12 +60,13 @@ def _panels(p, days: int | None, state) -> Markup:
 
 
 def _panel_context(p, days: int | None) -> dict:
-    from tenants import dashboard, metrics, scoring
+    from tenants import scoring
+    from tenants.metrics import dashboard, rollups
     chart = dashboard.series(db, g.org.id, p)
     return {
         "period": p, "prev": p.previous(), "days": days, "chart": chart, "change": dashboard.change,
         "kpis": dashboard.cached_kpis(db, g.org.id, p) or dashboard.kpis(db, g.org.id, p),
-        "summary": metrics.summary(db, g.org.id), "month_names": _month_names(chart["monthly"]),
+        "summary": rollups.summary(db, g.org.id), "month_names": _month_names(chart["monthly"]),
         "stage_names": {s: stage_label(s) for s in scoring.STAGES}, "stages": scoring.STAGES,
         "top": dashboard.top(db, g.org.id, "score"), "at_risk": dashboard.top(db, g.org.id, "at_risk"),
         "influential": dashboard.top(db, g.org.id, "influence"),
@@ -81,7 +82,7 @@ def _status(state) -> dict:
 def _month_names(monthly: dict | None) -> list[str]:
     from flask_babel import format_date
 
-    from tenants.metrics import month_start
+    from tenants.metrics.rollups import month_start
     return [format_date(month_start(m), "LLL yyyy") for m in (monthly or {}).get("months", [])]
 
 
@@ -135,7 +136,8 @@ def restore():
 @org_view(write=True)
 def recompute():
     """The dashboard's Recompute button: one full recompute; a second click joins the running one."""
-    from tenants import audit, scoring
+    from tenants import scoring
+    from tenants.core import audit
     from workers.scoring import request_full
     run, started = request_full(db, g.org.id, current_user.id)
     if started:

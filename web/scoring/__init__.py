@@ -5,9 +5,10 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tenants import audit, scoring
-from tenants.db import db
-from tenants.models import ACTIVITY_TYPES
+from tenants import scoring
+from tenants.community.models import ACTIVITY_TYPES
+from tenants.core import audit
+from tenants.core.db import db
 
 from ..htmx import page
 from ..labels import scoring_error

@@ -5,8 +5,8 @@ from flask import Blueprint, current_app, jsonify, redirect, request, session, u
 from flask_login import current_user
 from sqlalchemy import text
 
-from tenants import team
-from tenants.db import db
+from tenants.agency import team
+from tenants.core.db import db
 
 from ..auth.session import safe_next
 from ..extensions import LOCALES, csrf, limiter

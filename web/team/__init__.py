@@ -9,9 +9,9 @@ from wtforms import EmailField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length
 
-from tenants import access, team
-from tenants.db import db
-from tenants.team import TeamError
+from tenants.agency import access, team
+from tenants.agency.team import TeamError
+from tenants.core.db import db
 
 from ..htmx import page
 from ..tenancy import actor, agency_view
@@ -59,6 +59,7 @@ def invite():
                     request.url_root, _("You are invited to %(agency)s on Communa", agency=g.agency.name),
                     _("Hello,\n\nYou are invited to join {agency} on Communa. Open this link within 7 days "
                       "to accept:\n\n{link}\n\nIf you did not expect this, ignore this message."))
+        db.commit()
     except TeamError as exc:
         form.email.errors.append(_(str(exc)))
         return page("team/index.html", "invite", status=422, **_context(form=form))

@@ -1,0 +1,106 @@
+"""Settings come from environment variables only (see README, "Configuration")."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]   # the checkout: templates/, translations/, migrations/, instance/
+INSTANCE = ROOT / "instance"
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_db_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever scheme the environment gives."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    # Development default: a random key kept in instance/ so sessions survive restarts.
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        log.warning("SECRET_KEY not set: generated a development key in %s", path)
+    return path.read_text().strip()
+
+
+@dataclass
+class Settings:
+    database_url: str
+    migrations_database_url: str
+    redis_url: str | None
+    secret_key: str
+    public_url: str | None = None
+    mail_server: str | None = None
+    mail_port: int = 587
+    mail_username: str | None = None
+    mail_password: str | None = None
+    mail_use_tls: bool = True
+    mail_use_ssl: bool = False
+    mail_from: str = "Communa <no-reply@communa.test>"
+    login_limit_account: str = "5 per 15 minutes"
+    login_limit_ip: str = "30 per 15 minutes"
+    session_cookie_secure: bool = False
+    api_rate_limit: str = "600 per minute"
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        env = os.environ
+        default_db = "sqlite:///" + str(INSTANCE / "communa.db")
+        db_url = normalise_db_url(env.get("DATABASE_URL") or default_db)
+        values = dict(
+            database_url=db_url,
+            migrations_database_url=normalise_db_url(env.get("MIGRATIONS_DATABASE_URL") or db_url),
+            redis_url=env.get("REDIS_URL") or None,
+            secret_key=_secret_key(),
+            public_url=env.get("PUBLIC_URL") or None,
+            mail_server=env.get("MAIL_SERVER") or None,
+            mail_port=int(env.get("MAIL_PORT") or 587),
+            mail_username=env.get("MAIL_USERNAME") or None,
+            mail_password=env.get("MAIL_PASSWORD") or None,
+            mail_use_tls=_bool(env.get("MAIL_USE_TLS"), True),
+            mail_use_ssl=_bool(env.get("MAIL_USE_SSL"), False),
+            mail_from=env.get("MAIL_FROM") or "Communa <no-reply@communa.test>",
+            login_limit_account=env.get("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 15 minutes",
+            login_limit_ip=env.get("LOGIN_LIMIT_PER_IP") or "30 per 15 minutes",
+            session_cookie_secure=_bool(env.get("SESSION_COOKIE_SECURE"), False),
+            api_rate_limit=env.get("API_RATE_LIMIT") or "600 per minute",
+        )
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+_settings: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    global _settings
+    _settings = settings
+
+
+def get_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = Settings.from_env()
+    return _settings

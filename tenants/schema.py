@@ -1,0 +1,11 @@
+"""Every context's models in one metadata: Alembic, the mapper registry and the test truncation read it."""
+from tenants.accounts import models as accounts_models
+from tenants.agency import models as agency_models
+from tenants.community import models as community_models
+from tenants.core import models as core_models
+from tenants.core.base import Base
+from tenants.metrics import models as metrics_models
+from tenants.scoring import models as scoring_models
+
+MODULES = (core_models, accounts_models, agency_models, community_models, scoring_models, metrics_models)
+metadata = Base.metadata

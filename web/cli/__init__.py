@@ -1,0 +1,24 @@
+"""The `communa` command: Flask's CLI for the app plus Communa's own commands, one module per area."""
+from __future__ import annotations
+
+from flask.cli import FlaskGroup
+
+from . import agency, imports, scoring, system
+
+
+def _create_app():
+    from web import create_app  # the app factory imports this package: import it when the CLI starts
+    return create_app()
+
+
+cli = FlaskGroup(create_app=_create_app, help="Communa: community-management dashboard for agencies.")
+
+
+def main() -> None:
+    cli(prog_name="communa")
+
+
+def register(app) -> None:
+    for command in (system.db_group, system.seed_demo, system.worker, system.scheduler, agency.create_agency,
+                    agency.create_org, agency.api_key_group, imports.import_group, scoring.metrics_group):
+        app.cli.add_command(command)

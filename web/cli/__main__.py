@@ -1,0 +1,4 @@
+"""`python -m web.cli`: the `communa` command."""
+from web.cli import main
+
+main()

@@ -1,0 +1,96 @@
+"""Imports from the command line: the same jobs the web UI runs, run in this process."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from tenants.accounts.models import Agency
+from tenants.agency import jobs as job_service
+from tenants.agency.models import JobRun
+from tenants.community.imports import csvfile, telegram
+from tenants.community.imports.csvfile import FileError
+from tenants.community.models import Upload
+from tenants.core.context import tenant_scope
+from tenants.core.db import job_session
+from workers import wait_for_local_jobs
+from workers.runner import run
+
+from .lookup import agency_by_slug, org_by_slug
+
+
+@click.group("import", help="Import members or activity from files (the same jobs the web UI runs).")
+def import_group() -> None:
+    pass
+
+
+def _run_import(agency: Agency, org, filename: str, content: bytes, upload_kind: str, job_kind: str,
+                params: dict) -> dict:
+    with tenant_scope(agency.id, org.id), job_session() as s:
+        up = Upload(org_id=org.id, filename=filename, kind=upload_kind, size=len(content), content=content)
+        s.add(up)
+        s.flush()
+        job = job_service.create(s, job_kind, org.id, {"upload_id": up.id, **params}, None)
+        s.flush()
+        run_id = job.id
+    try:
+        run(run_id, agency.id)
+    except Exception as exc:
+        raise click.ClickException(f"import failed: {exc}") from exc
+    wait_for_local_jobs()       # without Redis, the scoring the import requested runs on threads of this process
+    with tenant_scope(agency.id, org.id), job_session() as s:
+        return dict(s.get(JobRun, run_id).result or {})
+
+
+def _print_counts(result: dict) -> None:
+    for key in ("rows", "messages", "imported", "updated", "duplicates", "rejected", "members_created"):
+        if key in result:
+            click.echo(f"{key}: {result[key]}")
+    if result.get("aborted"):
+        click.echo("nothing imported: bad rows and --mode all")
+
+
+@import_group.command("csv", help="Import a CSV file of members or activities.")
+@click.argument("agency_slug")
+@click.argument("org_slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kind", type=click.Choice(["members", "activities"]), required=True)
+@click.option("--mapping", default=None,
+              help='JSON: {"column header": "field"} or a list of fields per column; guessed when left out.')
+@click.option("--mode", type=click.Choice(["skip", "all"]), default="skip", help="skip bad rows, or all or nothing")
+@click.option("--channel", "default_channel", default="", help="channel of the ids when no column names it")
+@click.option("--tz", default="UTC", help="time zone of dates without one")
+def import_csv(agency_slug, org_slug, file, kind, mapping, mode, default_channel, tz) -> None:
+    agency = agency_by_slug(agency_slug)
+    org = org_by_slug(agency, org_slug)
+    content = Path(file).read_bytes()
+    try:
+        sheet = csvfile.read(content, limit=1)
+    except csvfile.FileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if mapping:
+        given = json.loads(mapping)
+        columns = given if isinstance(given, list) else [given.get(h, "") for h in sheet.header]
+    else:
+        columns = csvfile.guess_mapping(sheet.header, kind, {})
+        click.echo("mapping: " + json.dumps(dict(zip(sheet.header, columns, strict=True)), ensure_ascii=False))
+    result = _run_import(agency, org, Path(file).name, content, "csv", "csv_import",
+                         {"kind": kind, "mapping": columns, "mode": mode, "default_channel": default_channel, "tz": tz})
+    _print_counts(result)
+
+
+@import_group.command("telegram", help="Import a Telegram Desktop chat export (result.json).")
+@click.argument("agency_slug")
+@click.argument("org_slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_telegram(agency_slug, org_slug, file) -> None:
+
+    agency = agency_by_slug(agency_slug)
+    org = org_by_slug(agency, org_slug)
+    content = Path(file).read_bytes()
+    try:
+        telegram.load(content)
+    except FileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _print_counts(_run_import(agency, org, Path(file).name, content, "telegram", "telegram_import", {}))
