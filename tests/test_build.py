@@ -10,6 +10,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -151,6 +152,7 @@ def test_make_build_then_every_procfile_process_as_written(tmp_path, fresh_datab
         assert "scheduler started" in _tail(tmp_path / "scheduler.log", 200), procs.report()
     finally:
         procs.stop()
+    shutil.rmtree(checkout)          # its venv is ~100 MB; on failure it stays, with the logs, for a look
 
 
 def _serves(opener, base: str, procs: Procs) -> None:
