@@ -1,15 +1,30 @@
-# Communa — `make run` (dashboard on SQLite with demo data) and `make test` (the whole suite).
+# Communa — `make run` (dashboard on SQLite with demo data), `make test` (the whole suite) and `make build`
+# (this checkout ready to run the Procfile).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make build`: the venv the Procfile's commands run from (put its bin/ on PATH). Runtime dependencies only.
+BUILD_VENV ?= .venv
+BUILD_STAMP := $(BUILD_VENV)/.built
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install services browser lint translations-check messages clean
+# What the app serves besides the Python code, built by one set of rules for `install` and `build`:
+# the compiled catalogues and the JavaScript vendored from npm (package-lock.json pins the versions).
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+VENDOR := web/static/vendor
+VENDOR_SOURCES := node_modules/htmx.org/dist/htmx.min.js node_modules/chart.js/dist/chart.umd.min.js \
+                  node_modules/chartjs-chart-matrix/dist/chartjs-chart-matrix.min.js
+VENDORED := $(addprefix $(VENDOR)/,$(notdir $(VENDOR_SOURCES)))
+ASSETS := $(CATALOGUES) $(VENDORED)
+# The Python that compiles the catalogues (Babel is a runtime dependency): the dev venv's unless told.
+PY ?= $(BIN)/python
+
+.PHONY: run test install build assets services browser lint translations-check messages clean
 
 run: install
 	$(BIN)/communa db upgrade
@@ -24,7 +39,8 @@ test: install services browser
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-install: $(STAMP) web/static/vendor/htmx.min.js translations/ru/LC_MESSAGES/messages.mo
+install: $(STAMP)
+	@$(MAKE) --no-print-directory assets PY=$(BIN)/python
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,17 +48,34 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The checkout is what runs. The venv gets the runtime dependencies (pyproject.toml pins them) and an
+# editable install of web/, tenants/ and workers/ (the `communa` command): the code imported is this
+# checkout's, so tenants.config.ROOT, where templates/, translations/, migrations/ and web/static/ are read
+# from, is this directory. Build where the processes run; the last step checks it from outside.
+build: $(BUILD_STAMP)
+	@$(MAKE) --no-print-directory assets PY=$(BUILD_VENV)/bin/python
+	cd / && $(abspath $(BUILD_VENV))/bin/python -I -c 'import sys; from tenants.config import ROOT; \
+	  sys.exit(None if str(ROOT) == "$(CURDIR)" else f"build: the code runs from {ROOT}, not $(CURDIR)")'
+	@echo "built: run the Procfile here with PATH=$(abspath $(BUILD_VENV))/bin:\$$PATH"
+
+$(BUILD_STAMP): pyproject.toml
+	test -x $(BUILD_VENV)/bin/python || $(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/pip install -q -e .
+	touch $(BUILD_STAMP)
+
+assets: $(ASSETS)
+
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-web/static/vendor/htmx.min.js: node_modules/.package-lock.json
-	mkdir -p web/static/vendor
-	cp node_modules/htmx.org/dist/htmx.min.js web/static/vendor/htmx.min.js
-	cp node_modules/chart.js/dist/chart.umd.min.js web/static/vendor/chart.umd.min.js
-	cp node_modules/chartjs-chart-matrix/dist/chartjs-chart-matrix.min.js web/static/vendor/chartjs-chart-matrix.min.js
+$(VENDORED): node_modules/.package-lock.json | $(VENDOR)
+	cp $(filter %/$(notdir $@),$(VENDOR_SOURCES)) $@
 
-translations/ru/LC_MESSAGES/messages.mo: translations/ru/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile -d translations -f
+$(VENDOR):
+	mkdir -p $@
+
+%.mo: %.po
+	$(PY) -m babel.messages.frontend compile -f -i $< -o $@
 
 # PostgreSQL and Redis: start them if installed but stopped (CI starts with whatever the machine has).
 services:
@@ -68,4 +101,4 @@ messages:
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -N
 
 clean:
-	rm -rf $(VENV) node_modules web/static/vendor instance test-artifacts
+	rm -rf $(VENV) $(BUILD_VENV) node_modules $(VENDOR) $(CATALOGUES) instance test-artifacts
