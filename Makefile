@@ -1,4 +1,4 @@
-# Communa — `make run` (dashboard on SQLite with demo data) and `make test` (the whole suite).
+# Communa — `make run` (dashboard with demo data on an embedded PostgreSQL) and `make test` (the whole suite).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
