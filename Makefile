@@ -1,5 +1,5 @@
-# Communa — `make run` (dashboard on SQLite with demo data), `make test` (the whole suite) and `make build`
-# (this checkout ready to run the Procfile).
+# Communa — `make run` (dashboard with demo data on an embedded PostgreSQL), `make test` (the whole suite) and
+# `make build` (this checkout ready to run the Procfile).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv

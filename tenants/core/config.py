@@ -7,10 +7,13 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tenants.core import embedded
+
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]   # the checkout: templates/, translations/, migrations/, instance/
-INSTANCE = ROOT / "instance"
+ROOT = Path(__file__).resolve().parents[2]   # the checkout: templates/, translations/, migrations/
+# Development state (secret key, embedded PostgreSQL): COMMUNA_INSTANCE moves it, e.g. for a test.
+INSTANCE = Path(os.environ.get("COMMUNA_INSTANCE") or ROOT / "instance").resolve()
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -32,7 +35,7 @@ def _secret_key() -> str:
     if key:
         return key
     # Development default: a random key kept in instance/ so sessions survive restarts.
-    INSTANCE.mkdir(exist_ok=True)
+    INSTANCE.mkdir(parents=True, exist_ok=True)
     path = INSTANCE / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
@@ -63,11 +66,16 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides) -> Settings:
         env = os.environ
-        default_db = "sqlite:///" + str(INSTANCE / "communa.db")
-        db_url = normalise_db_url(env.get("DATABASE_URL") or default_db)
+        db_url = overrides.get("database_url") or env.get("DATABASE_URL")
+        if db_url:
+            db_url = normalise_db_url(db_url)
+            migrations_url = normalise_db_url(env.get("MIGRATIONS_DATABASE_URL") or db_url)
+        else:
+            # The embedded PostgreSQL under INSTANCE/postgres; it starts when the process first connects.
+            db_url, migrations_url = embedded.urls(INSTANCE)
         values = dict(
             database_url=db_url,
-            migrations_database_url=normalise_db_url(env.get("MIGRATIONS_DATABASE_URL") or db_url),
+            migrations_database_url=migrations_url,
             redis_url=env.get("REDIS_URL") or None,
             secret_key=_secret_key(),
             public_url=env.get("PUBLIC_URL") or None,
@@ -85,10 +93,6 @@ class Settings:
         )
         values.update(overrides)
         return cls(**values)
-
-    @property
-    def is_postgres(self) -> bool:
-        return self.database_url.startswith("postgresql")
 
 
 _settings: Settings | None = None

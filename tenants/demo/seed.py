@@ -3,13 +3,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from tenants import scoring
 from tenants.accounts.models import Agency, AgencyRole, User
 from tenants.accounts.users import find_user, hash_password
 from tenants.agency.models import OrgAccess, Organisation
-from tenants.core import audit
+from tenants.community.models import Activity, Identity, Member, MemberDay
+from tenants.core import audit, migrate
 from tenants.core.audit import Actor
+from tenants.core.config import get_settings
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
+from tenants.demo.activity import seed_org
+from tenants.metrics import rollups
 
 DEMO_PASSWORD = "communa-demo"  # noqa: S105 -- published demo login
 DEMO_SLUG = "demo"
@@ -63,15 +68,13 @@ def seed(members: int = 3000) -> tuple[str, list[tuple[str, str]]]:
 
 def fill_communities(agency_id: int, members: int = 3000) -> None:
     """Each demo organisation gets its own community (idempotent)."""
-    from tenants.demo.activity import seed_org
     with tenant_scope(agency_id), job_session() as s:
         orgs = [(o.id, o.slug) for o in s.scalars(select(Organisation).order_by(Organisation.id))]
     for org_id, slug in orgs:
         with tenant_scope(agency_id, org_id), job_session() as s:
             seed_org(s, org_id, slug.split("-")[0], members=members)
+        migrate.analyze(get_settings(), (Member, Identity, Activity, MemberDay))
         # Scores, stages and metrics, as the nightly recompute would leave them.
-        from tenants import scoring
-        from tenants.metrics import rollups
         with tenant_scope(agency_id, org_id), job_session() as s:
             scoring.full(s, org_id)
             rollups.rollup(s, org_id)
