@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from tenants.agency import jobs as job_service
 from tenants.agency.models import JobRun
 from tenants.core.config import get_settings
-from tenants.core.context import require_agency_id
 
 from .registry import JOBS, load
 from .runner import run as run_job
@@ -40,18 +39,20 @@ def enqueue(session: Session, kind: str, *, org_id: int | None = None, params: d
     load()
     if kind not in JOBS:
         raise KeyError(f"unknown job kind {kind!r}")
-    agency_id = require_agency_id()
-    run = job_service.create(session, kind, org_id, params or {}, created_by)
+    run = job_service.record(session, kind, org_id, params, created_by)
     session.commit()
-    if get_settings().redis_url:
-        queue().enqueue_call("workers.runner.run", args=(run.id, agency_id), job_id=f"jobrun-{run.public_id}",
-                             description=f"{kind} agency={agency_id} run={run.id}", failure_ttl=7 * 86400)
-    else:
-        thread = threading.Thread(target=run_job, args=(run.id, agency_id), name=f"job-{run.public_id}",
-                                  daemon=True)
-        _local.append(thread)
-        thread.start()
     return run
+
+
+def dispatch(run_id: int, agency_id: int, kind: str, public_id: str) -> None:
+    """Hand a committed JobRun to RQ, or without REDIS_URL to a thread of this process. Ids only."""
+    if get_settings().redis_url:
+        queue().enqueue_call("workers.runner.run", args=(run_id, agency_id), job_id=f"jobrun-{public_id}",
+                             description=f"{kind} agency={agency_id} run={run_id}", failure_ttl=7 * 86400)
+        return
+    thread = threading.Thread(target=run_job, args=(run_id, agency_id), name=f"job-{public_id}", daemon=True)
+    _local.append(thread)
+    thread.start()
 
 
 _local: list[threading.Thread] = []     # jobs started on threads of this process (no REDIS_URL)
@@ -62,3 +63,6 @@ def wait_for_local_jobs() -> None:
     started (a command-line import's scoring, which would otherwise die with the process)."""
     while _local:
         _local.pop().join()
+
+
+job_service.set_dispatcher(dispatch)

@@ -1,48 +1,32 @@
-"""Starting scoring work without starting it twice. Imports tenants/, never web/."""
+"""Starting scoring work without starting it twice (tenants.agency.jobs.request), for the views, the command
+line and the schedules; each commits, which hands a new run to a worker. Imports tenants/, never web/."""
 from __future__ import annotations
 
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tenants.agency import jobs
 from tenants.agency.models import JobRun
-from tenants.core import locks
-
-from . import enqueue
 
 INCREMENTAL, FULL, DAILY = jobs.SCORE_INCREMENTAL, jobs.SCORE_FULL, jobs.SCORE_DAILY
-
-
-def waiting(session: Session, org_id: int, kind: str, statuses: tuple[str, ...]) -> JobRun | None:
-    # Two requests at once: the second waits here, then finds the first's run.
-    session.execute(text("SELECT pg_advisory_xact_lock(:k, CAST(:org AS integer))"),
-                    {"k": locks.JOB_REQUEST, "org": org_id})
-    return session.scalar(select(JobRun).where(JobRun.org_id == org_id, JobRun.kind == kind,
-                                               JobRun.status.in_(statuses)).order_by(JobRun.id.desc()).limit(1))
+ACTIVE = ("queued", "running")
 
 
 def request_incremental(session: Session, org_id: int) -> JobRun:
-    """After an ingest batch commits. A run still waiting in the queue will pick this batch up too."""
-    busy = waiting(session, org_id, INCREMENTAL, ("queued",))
-    if busy is not None:
-        session.commit()
-        return busy
-    return enqueue(session, INCREMENTAL, org_id=org_id)
+    """A run still waiting in the queue will pick up what is pending now too."""
+    run, _started = jobs.request(session, INCREMENTAL, org_id)
+    session.commit()
+    return run
 
 
 def request_full(session: Session, org_id: int, created_by: int | None = None) -> tuple[JobRun, bool]:
     """The recompute button, the nightly schedule and the CLI. Returns (run, started): while a full recompute
     of the organisation is queued or running, that run is returned and nothing new starts."""
-    busy = waiting(session, org_id, FULL, ("queued", "running"))
-    if busy is not None:
-        session.commit()
-        return busy, False
-    return enqueue(session, FULL, org_id=org_id, created_by=created_by), True
+    run, started = jobs.request(session, FULL, org_id, ACTIVE, created_by)
+    session.commit()
+    return run, started
 
 
 def request_daily(session: Session, org_id: int) -> JobRun:
-    busy = waiting(session, org_id, DAILY, ("queued", "running"))
-    if busy is not None:
-        session.commit()
-        return busy
-    return enqueue(session, DAILY, org_id=org_id)
+    run, _started = jobs.request(session, DAILY, org_id, ACTIVE)
+    session.commit()
+    return run

@@ -1,11 +1,25 @@
-"""JobRun rows: what a background job is doing, readable by the page that polls it."""
+"""JobRun rows: what a background job is doing, readable by the page that polls it.
+
+A job is recorded in the caller's transaction (`record`, or `request` for work that must not start twice) and
+handed to a worker only once that transaction commits: the worker always finds the row, and a rolled-back
+change starts nothing. The hand-over itself is the workers layer's (`set_dispatcher`), which this layer does
+not import."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session
 
 from tenants.agency.models import JobFile, JobRun
+from tenants.core import locks
 from tenants.core.base import utcnow
+from tenants.core.context import require_agency_id
+
+log = logging.getLogger("communa.jobs")
+DISPATCH = "jobs_to_dispatch"       # session.info key: runs recorded in the session's open transaction
+_dispatcher: Callable[[int, int, str, str], None] | None = None
 
 # Job kinds: the one list. Workers register a function per kind; the web layer labels them.
 AUDIT_EXPORT, AGENCY_CLEANUP = "audit_export", "agency_cleanup"
@@ -16,10 +30,56 @@ KINDS = (AUDIT_EXPORT, AGENCY_CLEANUP, CSV_IMPORT, TELEGRAM_IMPORT, SCORE_INCREM
 
 
 def create(session: Session, kind: str, org_id: int | None, params: dict, created_by: int | None) -> JobRun:
+    """A JobRun row only; the caller runs it (the command line runs imports in its own process)."""
     run = JobRun(kind=kind, org_id=org_id, params=params, created_by_id=created_by, status="queued")
     session.add(run)
     session.flush()
     return run
+
+
+def record(session: Session, kind: str, org_id: int | None = None, params: dict | None = None,
+           created_by: int | None = None) -> JobRun:
+    """A JobRun for the current tenant, handed to a worker when the caller commits."""
+    run = create(session, kind, org_id, params or {}, created_by)
+    session.info.setdefault(DISPATCH, []).append((run.id, require_agency_id(), kind, run.public_id))
+    return run
+
+
+def request(session: Session, kind: str, org_id: int, waiting: tuple[str, ...] = ("queued",),
+            created_by: int | None = None, dispatch: bool = True) -> tuple[JobRun, bool]:
+    """Work of `kind` for the organisation, started at most once: while a run of that kind is in one of the
+    `waiting` states it is returned (False) and nothing new starts; otherwise a new run is recorded (True), for
+    a worker (or, with `dispatch` off, for the caller to run). Concurrent requests wait for each other on an
+    advisory lock until the first commits."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:k, CAST(:org AS integer))"),
+                    {"k": locks.JOB_REQUEST, "org": org_id})
+    busy = session.scalar(select(JobRun).where(JobRun.org_id == org_id, JobRun.kind == kind,
+                                               JobRun.status.in_(waiting)).order_by(JobRun.id.desc()).limit(1))
+    if busy is not None:
+        return busy, False
+    if not dispatch:
+        return create(session, kind, org_id, {}, created_by), True
+    return record(session, kind, org_id, created_by=created_by), True
+
+
+def set_dispatcher(dispatch: Callable[[int, int, str, str], None]) -> None:
+    """Install what hands a committed run (id, agency id, kind, public id) to a worker."""
+    global _dispatcher
+    _dispatcher = dispatch
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_committed(session: Session) -> None:
+    for run_id, agency_id, kind, public_id in session.info.pop(DISPATCH, ()):
+        if _dispatcher is None:
+            log.warning("job run %s (%s) recorded but no dispatcher is installed: it stays queued", run_id, kind)
+            continue
+        _dispatcher(run_id, agency_id, kind, public_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_rolled_back(session: Session) -> None:
+    session.info.pop(DISPATCH, None)
 
 
 def by_public_id(session: Session, public_id: str) -> JobRun | None:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from tenants.agency import jobs
 from tenants.community.models import ACTIVITY_TYPES, Member
 from tenants.community.rescore import mark_pending
 from tenants.core import locks
@@ -321,20 +322,26 @@ def resolve(session: Session, org_id: int, items: list[ActivityIn], serialise: b
     return Resolved(members, created)
 
 
-def store(session: Session, org_id: int, items: list[ActivityIn], resolved: Resolved) -> IngestResult:
-    """Store a batch of valid activities whose members are resolved. Idempotent per (org, source_id)."""
+def store(session: Session, org_id: int, items: list[ActivityIn], resolved: Resolved,
+          rescore: bool = True) -> IngestResult:
+    """Store a batch of valid activities whose members are resolved. Idempotent per (org, source_id).
+
+    What the batch queued is scored by the incremental scoring job, which this requests (at most one waits in
+    the queue; it starts when the caller commits). rescore off: the caller scores the organisation itself (the
+    demo seed runs a full recompute after loading)."""
     result = IngestResult(members_created=len(resolved.created))
-    if not items:
-        return result
-    items = sorted(items, key=lambda a: a.source_id)     # consistent lock order across concurrent batches
-    result.accepted = _store(session, require_agency_id(), org_id, items, resolved.members)
-    result.duplicates = len(items) - result.accepted
+    if items:
+        items = sorted(items, key=lambda a: a.source_id)     # consistent lock order across concurrent batches
+        result.accepted = _store(session, require_agency_id(), org_id, items, resolved.members)
+        result.duplicates = len(items) - result.accepted
+    if rescore and (result.accepted or resolved.created):
+        jobs.request(session, jobs.SCORE_INCREMENTAL, org_id)
     return result
 
 
-def ingest(session: Session, org_id: int, items: list[ActivityIn]) -> IngestResult:
+def ingest(session: Session, org_id: int, items: list[ActivityIn], rescore: bool = True) -> IngestResult:
     """Resolve and store a batch in the caller's transaction: all or nothing."""
-    return store(session, org_id, items, resolve(session, org_id, items))
+    return store(session, org_id, items, resolve(session, org_id, items), rescore)
 
 
 _STORE = """

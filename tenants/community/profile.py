@@ -93,11 +93,20 @@ def org_tags(session: Session, org_id: int) -> list[tuple[str, int]]:
 
 
 def set_flag(session: Session, member_ids: list[int], flag: str, value: bool) -> int:
+    """Mark members staff or bot (or not); returns how many changed. Staff and bots leave every score, others
+    come back into them: the members that change are queued for re-scoring, before their rows are updated. A
+    full recompute clears the queue first and updates member rows last, so taking the two in its order keeps
+    a save during a recompute from deadlocking with it."""
     if flag not in ("is_staff", "is_bot"):
         raise CommunityError("Unknown flag.")
-    changed = session.execute(update(Member).where(Member.id.in_(member_ids)).values({flag: value})).rowcount or 0
-    mark_members(session, member_ids)     # staff and bots leave every score; others come back into them
-    return changed
+    column = getattr(Member, flag)
+    with session.no_autoflush:      # edits of the same members' fields are written after the queue rows
+        changing = list(session.scalars(select(Member.id).where(Member.id.in_(member_ids), column.is_not(value))))
+        if not changing:
+            return 0
+        mark_members(session, changing)
+    session.execute(update(Member).where(Member.id.in_(changing)).values({flag: value}))
+    return len(changing)
 
 
 def ids_for(session: Session, public_ids: list[str]) -> list[int]:

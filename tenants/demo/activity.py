@@ -78,7 +78,7 @@ def seed_org(session: Session, org_id: int, org_key: str, members: int = 3000, s
             acts.append(_act(p, kind, when, f"demo:{org_key}:{p['n']}:{i}", target, meta))
     added = 0
     for i in range(0, len(acts), 5000):
-        added += ingest(session, org_id, acts[i:i + 5000]).accepted
+        added += ingest(session, org_id, acts[i:i + 5000], rescore=False).accepted   # seed scores in full
     _finish(session, org_id, org_key, people, rng)
     return added
 
@@ -124,7 +124,7 @@ def _finish(session: Session, org_id: int, org_key: str, people: list[dict], rng
                               display_name=p["ref"].display_name)
         extra.append(ActivityIn(dup, "reaction", p["joined"] + timedelta(days=3), f"demo:{org_key}:dup:{p['n']}",
                                 dup.channel))
-    ingest(session, org_id, extra)
+    ingest(session, org_id, extra, rescore=False)
     session.execute(update(Member).where(Member.id.in_(_ids(session, org_id, staff))).values(is_staff=True))
     session.execute(update(Member).where(Member.id.in_(_ids(session, org_id, [bot]))).values(is_bot=True))
     core = [p["ref"] for p in people if p["tier"] == "core"]

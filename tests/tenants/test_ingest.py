@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, text
 
+from tenants.agency import jobs
+from tenants.agency.models import JobRun
 from tenants.community.ingest import ActivityIn, IdentityRef, ItemError, ingest, parse_activity, resolve, store
 from tenants.community.models import Activity, Identity, Member
 from tenants.core.context import tenant_scope
@@ -140,3 +142,24 @@ def test_concurrent_batches_naming_the_same_new_people_create_each_once(org):
         # New members were queued whole for scoring in their own committed transaction.
         queued = s.scalar(text("SELECT count(*) FROM score_pending WHERE day = -1"))
     assert queued == 200
+
+
+def _scoring_runs(a, o) -> list[tuple[str, str]]:
+    with tenant_scope(a.id, o.id), job_session() as s:
+        return [(r.kind, r.status) for r in s.scalars(select(JobRun).order_by(JobRun.id))]
+
+
+def test_ingest_requests_the_incremental_scoring_once_and_only_when_committed(org):
+    a, o = org
+    with tenant_scope(a.id, o.id), job_session() as s:       # rolled back: no activity, no job
+        ingest(s, o.id, [_act("ann", "r1")])
+        s.rollback()
+    assert _scoring_runs(a, o) == []
+    _ingest(a, o, [_act("ann", "m1")])
+    assert _scoring_runs(a, o) == [(jobs.SCORE_INCREMENTAL, "queued")]
+    _ingest(a, o, [_act("bob", "m2")])                       # the queued run will pick this batch up too
+    _ingest(a, o, [_act("ann", "m1")])                       # a duplicate queues nothing new either
+    assert _scoring_runs(a, o) == [(jobs.SCORE_INCREMENTAL, "queued")]
+    with tenant_scope(a.id, o.id), job_session() as s:
+        ingest(s, o.id, [_act("cat", "m3")], rescore=False)  # the caller scores itself (the demo seed)
+    assert _scoring_runs(a, o) == [(jobs.SCORE_INCREMENTAL, "queued")]

@@ -115,10 +115,7 @@ def _ingest_with_retry(valid: list):
             resolved = resolve(db, g.api_key.org_id, valid, serialise=True)
             db.commit()         # new members first: a concurrent batch naming them waits only this long
             result = store(db, g.api_key.org_id, valid, resolved)
-            db.commit()
-            if result.accepted:
-                from workers.scoring import request_incremental
-                request_incremental(db, g.api_key.org_id)
+            db.commit()         # ingest requested the incremental scoring; it starts now
             return result
         except DBAPIError as exc:
             db.rollback()

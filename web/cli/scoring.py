@@ -8,7 +8,7 @@ from tenants.agency.models import JobRun
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session
 from workers.runner import run
-from workers.scoring import DAILY, FULL, INCREMENTAL, waiting
+from workers.scoring import ACTIVE, DAILY, FULL, INCREMENTAL
 
 from .lookup import agency_by_slug, org_by_slug
 
@@ -28,11 +28,12 @@ def metrics_recompute(agency_slug: str, org_slug: str, full_: bool) -> None:
     org = org_by_slug(agency, org_slug)
     for kind in ((FULL,) if full_ else (INCREMENTAL, DAILY)):
         with tenant_scope(agency.id, org.id), job_session() as s:
-            busy = waiting(s, org.id, kind, ("queued", "running") if kind != INCREMENTAL else ("running",))
-            if busy is not None:
-                raise click.ClickException(f"a {kind} run for this organisation is already {busy.status}: "
-                                           f"{busy.public_id}")
-            run_id = job_service.create(s, kind, org.id, {}, None).id
+            job, new = job_service.request(s, kind, org.id, ACTIVE if kind != INCREMENTAL else ("running",),
+                                           dispatch=False)
+            if not new:
+                raise click.ClickException(f"a {kind} run for this organisation is already {job.status}: "
+                                           f"{job.public_id}")
+            run_id = job.id
         try:
             run(run_id, agency.id)
         except Exception as exc:

@@ -17,7 +17,6 @@ from tenants.core.db import job_session
 from ..pipeline import pipelined
 from ..registry import job
 from ..runner import JobContext
-from ..scoring import request_incremental
 
 IMPORT_BATCH = 5000
 
@@ -147,12 +146,10 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
         with job_session() as session:     # one transaction: killed halfway, nothing is kept
             for start in range(0, len(items), IMPORT_BATCH):
                 write(session, items[start:start + IMPORT_BATCH])
-        _rescore(org_id)
     else:
         def consume(batch) -> None:
             with job_session() as session:  # committed per batch: a re-run skips what is already in
                 write(session, batch)
-            _rescore(org_id)
         # Activities are written by two connections at once; members by one (two batches could each create a
         # member for the same new email).
         pipelined(batches, consume, writers=WRITERS if kind == "activities" else 1)
@@ -201,7 +198,6 @@ def telegram_import(ctx: JobContext, upload_id: int) -> dict:
             resolved = resolve(s, org_id, batch, serialise=True)
             s.commit()              # new members first (see ingest.resolve)
             r = store(s, org_id, batch, resolved)
-        _rescore(org_id)
         with tally:
             result["imported"] += r.accepted
             result["duplicates"] += r.duplicates
@@ -214,8 +210,3 @@ def telegram_import(ctx: JobContext, upload_id: int) -> dict:
     _record_errors(ctx, errors)
     return result
 
-
-def _rescore(org_id: int) -> None:
-    """After an import batch commits: the incremental scoring job (at most one waits in the queue)."""
-    with job_session() as s:
-        request_incremental(s, org_id)

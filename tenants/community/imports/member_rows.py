@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from tenants.agency import jobs
 from tenants.community.imports.csvfile import MemberRow
 from tenants.community.ingest import ItemError, resolve_members
 from tenants.community.models import Member
 from tenants.community.profile import CommunityError, add_tag, attribute_defs, coerce_attribute, normalise_phone
+from tenants.community.rescore import mark_pending
 
 
 @dataclass
@@ -83,6 +85,9 @@ def upsert(session: Session, org_id: int, rows: list[MemberRow]) -> MemberCounts
         session.execute(update(table).where(table.c.id == bindparam("mid")).values(
             {k: bindparam(k) for k in ("display_name", "sort_name", "email", "phone", "city", "followers",
                                        "attributes")}), updates)
+    if created:     # new members are scored (as newcomers) by the incremental job, as ingest's are
+        mark_pending(session, org_id, {(m, -1) for m in created})
+        jobs.request(session, jobs.SCORE_INCREMENTAL, org_id)
     changed = {u["mid"] for u in updates} | tagged_members
     for member_id in ids:
         if member_id in created:
