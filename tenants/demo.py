@@ -1,6 +1,8 @@
 """Demo data for `communa seed-demo`: one agency, three client organisations, one user per role."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from . import audit
@@ -8,7 +10,7 @@ from .accounts import find_user, hash_password
 from .audit import Actor
 from .context import tenant_scope
 from .db import job_session, system_scope
-from .models import Agency, AgencyRole, OrgAccess, Organisation, User
+from .models import Agency, AgencyRole, OrgAccess, Organisation, User, utcnow
 
 DEMO_PASSWORD = "communa-demo"  # noqa: S105 -- published demo login
 DEMO_SLUG = "demo"
@@ -18,8 +20,9 @@ USERS = (("owner", "Olga Owner"), ("admin", "Anton Admin"), ("manager", "Maria M
          ("client", "Kirill Client"))
 
 
-def seed(members: int = 3000) -> tuple[str, list[tuple[str, str]]]:
-    """Idempotent: running it again leaves one demo agency with the same logins."""
+def seed(members: int = 3000, now: datetime | None = None) -> tuple[str, list[tuple[str, str]]]:
+    """Idempotent: running it again leaves one demo agency with the same logins. The communities' year ends
+    `now` (default: the present); see demo_community."""
     with system_scope() as s:
         agency = s.scalar(select(Agency).where(Agency.slug == DEMO_SLUG))
         if agency is None:
@@ -56,20 +59,22 @@ def seed(members: int = 3000) -> tuple[str, list[tuple[str, str]]]:
                                                           OrgAccess.org_id == org_id))
                 if exists is None:
                     s.add(OrgAccess(user_id=users[role], org_id=org_id, role=role))
-    fill_communities(agency_id, members)
+    fill_communities(agency_id, members, now)
     return DEMO_SLUG, [(role, f"{role}@demo.communa.test") for role, _ in USERS]
 
 
-def fill_communities(agency_id: int, members: int = 3000) -> None:
-    """Each demo organisation gets its own community (idempotent)."""
+def fill_communities(agency_id: int, members: int = 3000, now: datetime | None = None) -> None:
+    """Each demo organisation gets its own community up to `now` (idempotent), then scores, stages, at-risk
+    flags, influence and metrics as of `now`."""
     from .demo_community import seed_org
+    now = now or utcnow()
     with tenant_scope(agency_id), job_session() as s:
         orgs = [(o.id, o.slug) for o in s.scalars(select(Organisation).order_by(Organisation.id))]
     for org_id, slug in orgs:
         with tenant_scope(agency_id, org_id), job_session() as s:
-            seed_org(s, org_id, slug.split("-")[0], members=members)
+            seed_org(s, org_id, slug.split("-")[0], members=members, now=now)
         # Scores, stages and metrics, as the nightly recompute would leave them.
         from . import metrics, scoring
         with tenant_scope(agency_id, org_id), job_session() as s:
-            scoring.full(s, org_id)
-            metrics.rollup(s, org_id)
+            scoring.full(s, org_id, as_of=now)
+            metrics.rollup(s, org_id, as_of=now)
