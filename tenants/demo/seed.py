@@ -1,6 +1,8 @@
 """Demo data for `communa seed-demo`: one agency, three client organisations, one user per role."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from tenants import scoring
@@ -10,6 +12,7 @@ from tenants.agency.models import OrgAccess, Organisation
 from tenants.community.models import Activity, Identity, Member, MemberDay
 from tenants.core import audit, migrate
 from tenants.core.audit import Actor
+from tenants.core.base import utcnow
 from tenants.core.config import get_settings
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
@@ -24,8 +27,9 @@ USERS = (("owner", "Olga Owner"), ("admin", "Anton Admin"), ("manager", "Maria M
          ("client", "Kirill Client"))
 
 
-def seed(members: int = 3000) -> tuple[str, list[tuple[str, str]]]:
-    """Idempotent: running it again leaves one demo agency with the same logins."""
+def seed(members: int = 3000, now: datetime | None = None) -> tuple[str, list[tuple[str, str]]]:
+    """Idempotent: running it again leaves one demo agency with the same logins. The communities' year ends
+    `now` (default: the present); see demo_community."""
     with system_scope() as s:
         agency = s.scalar(select(Agency).where(Agency.slug == DEMO_SLUG))
         if agency is None:
@@ -62,19 +66,21 @@ def seed(members: int = 3000) -> tuple[str, list[tuple[str, str]]]:
                                                           OrgAccess.org_id == org_id))
                 if exists is None:
                     s.add(OrgAccess(user_id=users[role], org_id=org_id, role=role))
-    fill_communities(agency_id, members)
+    fill_communities(agency_id, members, now)
     return DEMO_SLUG, [(role, f"{role}@demo.communa.test") for role, _ in USERS]
 
 
-def fill_communities(agency_id: int, members: int = 3000) -> None:
-    """Each demo organisation gets its own community (idempotent)."""
+def fill_communities(agency_id: int, members: int = 3000, now: datetime | None = None) -> None:
+    """Each demo organisation gets its own community up to `now` (idempotent), then scores, stages, at-risk
+    flags, influence and metrics as of `now`."""
+    now = now or utcnow()
     with tenant_scope(agency_id), job_session() as s:
         orgs = [(o.id, o.slug) for o in s.scalars(select(Organisation).order_by(Organisation.id))]
     for org_id, slug in orgs:
         with tenant_scope(agency_id, org_id), job_session() as s:
-            seed_org(s, org_id, slug.split("-")[0], members=members)
+            seed_org(s, org_id, slug.split("-")[0], members=members, now=now)
         migrate.analyze(get_settings(), (Member, Identity, Activity, MemberDay))
         # Scores, stages and metrics, as the nightly recompute would leave them.
         with tenant_scope(agency_id, org_id), job_session() as s:
-            scoring.full(s, org_id)
-            rollups.rollup(s, org_id)
+            scoring.full(s, org_id, as_of=now)
+            rollups.rollup(s, org_id, as_of=now)

@@ -3,7 +3,7 @@ the daily rollups, and the member tables. Set-based SQL; staff and bots are left
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from tenants.community.models import Member
 from tenants.core.base import utcnow
 from tenants.core.days import EPOCH, day_of, midnight
-from tenants.metrics.rollups import ELIGIBLE, day_data, nps, stickiness
+from tenants.metrics.rollups import ELIGIBLE, NPS_MIN_ANSWERS, day_data, nps, stickiness
+from tenants.scoring.influence import INFLUENCE_DAYS
+from tenants.scoring.state import state
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,9 @@ def change(now: float | None, before: float | None) -> float | None:
 
 
 def series(session: Session, org_id: int, p: Period) -> dict:
-    """Chart data from org_day: DAU, WAU and MAU per day, activity by type and by channel, and the monthly
-    figures (stage distribution and movement, cohorts, NPS) of the latest pass."""
+    """Chart data from org_day: DAU, WAU and MAU per day, activity by type and by channel, the monthly
+    figures (stage distribution and movement, cohorts, NPS) of the latest pass, and the NPS chart's months (see
+    nps_by_month)."""
     rows = session.execute(text("SELECT day, data FROM org_day WHERE org_id = :org AND day >= :lo AND day <= :hi "
                                 "ORDER BY day"), {"org": org_id, "lo": day_of(p.start), "hi": day_of(p.end)}).all()
     by_day = {d: day_data(v) for d, v in rows}
@@ -145,13 +148,49 @@ def series(session: Session, org_id: int, p: Period) -> dict:
         "types": dict(sorted(types.items(), key=lambda kv: -kv[1])),
         "channels": dict(sorted(channels.items(), key=lambda kv: -kv[1])),
         "monthly": latest.get("monthly"),
+        "nps": nps_by_month(latest.get("monthly")),
     }
+
+
+def nps_by_month(monthly: dict | None, minimum: int = NPS_MIN_ANSWERS) -> dict:
+    """What the NPS chart draws from the monthly figures: each month's answers, its score only where it has at
+    least `minimum` answers (None otherwise), and the months left out for too few answers (indexes into the
+    months; a month nobody answered in is simply empty)."""
+    figures = (monthly or {}).get("nps") or []
+    answers = [x["responses"] if x else 0 for x in figures]
+    return {"minimum": minimum, "answers": answers,
+            "scores": [x["score"] if x and x["responses"] >= minimum else None for x in figures],
+            "hidden": [i for i, n in enumerate(answers) if 0 < n < minimum]}
 
 
 def _latest(session: Session, org_id: int) -> dict | None:
     """The newest org_day row (the last metrics pass), for the monthly figures."""
     return day_data(session.scalar(text("SELECT data FROM org_day WHERE org_id = :org ORDER BY day DESC LIMIT 1"),
                                    {"org": org_id}))
+
+
+def influential(session: Session, org_id: int, limit: int = 8,
+                as_of: datetime | None = None) -> list[tuple[Member, dict]]:
+    """The most influential members (by the influence of the last scoring pass) with the figures that tell them
+    apart: `reached`, the distinct members who replied to, reacted to or mentioned them in the 90 days up to
+    `as_of`, and `received`, how many times (staff and bots left out, as influence counts them). `as_of` defaults
+    to the pass that computed the influence (full or daily), so the figures match the order."""
+    members = top(session, org_id, "influence", limit)
+    if not members:
+        return []
+    if as_of is None:
+        st = state(session, org_id)
+        as_of = st.daily_at if st and st.daily_at else utcnow()
+    params = {"org": org_id, "since": as_of - timedelta(days=INFLUENCE_DAYS), "now": as_of}
+    params.update({f"m{i}": m.id for i, m in enumerate(members)})
+    figures = {t: {"reached": int(r), "received": int(n)} for t, r, n in session.execute(text(f"""
+        SELECT a.target_member_id, count(DISTINCT a.member_id), count(*)
+        FROM activity a JOIN member src ON src.id = a.member_id
+        WHERE a.org_id = :org AND a.target_member_id IN ({", ".join(f":m{i}" for i in range(len(members)))})
+          AND a.occurred_at >= :since AND a.occurred_at <= :now AND a.member_id <> a.target_member_id
+          AND src.org_id = :org AND NOT src.is_staff AND NOT src.is_bot
+        GROUP BY a.target_member_id"""), params)}
+    return [(m, figures.get(m.id, {"reached": 0, "received": 0})) for m in members]
 
 
 def top(session: Session, org_id: int, kind: str, limit: int = 8) -> list[Member]:

@@ -7,7 +7,8 @@ periods' KPIs and the monthly figures below (each past day keeps the snapshot it
 
 Monthly (this month and the twelve before it), from `member_month`: stage distribution, stage movement
 (from-stage at the end of the month before × to-stage at the end of the month), cohort retention by first-seen
-month, and NPS from survey answers.
+month, and NPS from survey answers (every month's figures are kept; the dashboard charts a month's NPS only from
+NPS_MIN_ANSWERS answers on).
 """
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ from tenants.scoring.sql import ELIGIBLE, analyze, contrib, decay, temp, work_me
 from tenants.scoring.state import state
 
 MONTHS = 13     # this month and the twelve before it
+# Fewer answers than this and a month's NPS is not charted: one answer moves a score from ten answers by up to
+# 20 points, and a single answer makes it −100, 0 or +100.
+NPS_MIN_ANSWERS = 10
 
 
 def month_of(d: date) -> int:

@@ -123,6 +123,21 @@ def test_nps_counts_each_members_latest_answer(org):
     assert by_month[-3] == {"score": -100, "promoters": 0, "detractors": 1, "passives": 0, "responses": 1}
 
 
+def test_nps_chart_leaves_out_months_with_fewer_than_ten_answers():
+    """A month with one answer would chart as −100 or +100: only months with NPS_MIN_ANSWERS answers are charted,
+    each month keeps its number of answers, and the thin ones are listed."""
+    def month(responses: int, promoters: int) -> dict:
+        return {"score": round(100 * (2 * promoters - responses) / responses), "promoters": promoters,
+                "detractors": responses - promoters, "passives": 0, "responses": responses}
+    monthly = {"nps": [None, month(1, 0), month(9, 9), month(10, 6), month(40, 30), None]}
+    got = dashboard.nps_by_month(monthly)
+    assert rollups.NPS_MIN_ANSWERS == got["minimum"] == 10
+    assert got["answers"] == [0, 1, 9, 10, 40, 0]
+    assert got["scores"] == [None, None, None, 20, 50, None]
+    assert got["hidden"] == [1, 2]
+    assert dashboard.nps_by_month(None) == {"minimum": 10, "answers": [], "scores": [], "hidden": []}
+
+
 def month_ends(count: int) -> list[datetime]:
     this = rollups.month_of(NOW.date())
     return [days.day_start((rollups.month_start(m + 1) - date(1970, 1, 1)).days)

@@ -2,6 +2,8 @@
 organisation's members."""
 from __future__ import annotations
 
+import html
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +17,7 @@ from tenants.core.db import job_session, system_scope
 from tenants.metrics import rollups
 
 from .. import factories
-from ..conftest import login
+from ..conftest import login, post
 
 NOW = datetime.now(UTC)
 
@@ -92,6 +94,24 @@ def test_dashboard_numbers_and_range(client, world):
     assert 'data-testid="range-error"' in bad and 'class="chip active"' in bad
     good = client.get(f"/acme/coffee/?start={NOW.date() - timedelta(days=5)}&end={NOW.date()}").text
     assert 'data-testid="range-error"' not in good
+
+
+def test_a_month_with_one_nps_answer_is_not_charted_and_the_page_says_so(client, world):
+    """C-Fan's single answer makes the period's NPS card (+100, "1 answer"), but no NPS line: the month is named
+    among those with too few answers."""
+    login(client, "m@acme.test")
+    page = client.get("/acme/coffee/?days=30").text
+    assert 'data-testid="kpi-nps"' in page and "1 answer" in page
+    assert 'data-chart="nps"' not in page and "No month has 10 answers yet" in page
+    hidden = re.search(r'data-testid="nps-hidden">(.*?)</p>', page, re.S).group(1)
+    assert "Not charted, fewer than 10 answers:" in hidden and "(1 answer)." in hidden
+    dash = json.loads(html.unescape(re.search(r"data-dash='([^']*)'", page).group(1)))
+    month = dash["nps"]["answers"].index(1)         # four days ago: this month or the one before
+    assert sum(dash["nps"]["answers"]) == 1 and dash["nps"]["hidden"] == [month]
+    assert set(dash["nps"]["scores"]) == {None} and dash["nps_answers"][month] == "1 answer"
+    post(client, "/lang", {"lang": "ru", "next": "/acme/coffee/"})
+    ru = client.get("/acme/coffee/?days=30").text
+    assert "Не показаны, меньше 10 ответов:" in ru and "(1 ответ)." in ru
 
 
 def test_member_months_of_one_organisation_leave_the_others_alone(world):

@@ -69,7 +69,7 @@ def _panel_context(p, days: int | None) -> dict:
         "summary": rollups.summary(db, g.org.id), "month_names": _month_names(chart["monthly"]),
         "stage_names": {s: stage_label(s) for s in scoring.STAGES}, "stages": scoring.STAGES,
         "top": dashboard.top(db, g.org.id, "score"), "at_risk": dashboard.top(db, g.org.id, "at_risk"),
-        "influential": dashboard.top(db, g.org.id, "influence"),
+        "influential": dashboard.influential(db, g.org.id),
     }
 
 

@@ -185,13 +185,15 @@
         redraw();
       }
       if (canvas("cohorts")) cohorts(d, canvas("cohorts"));
+      // NPS of the months with enough answers (d.nps.scores is null elsewhere: a gap, not a guess); the tooltip
+      // says how many answers each point stands on.
       if (canvas("nps")) {
         add("nps", { type: "line", data: { labels: d.month_names, datasets: [{ label: d.text.nps,
-            data: m.nps.map(function (x) { return x ? x.score : null; }), borderColor: "#15803d",
-            backgroundColor: "#15803d", spanGaps: true }] },
+            data: d.nps.scores, borderColor: "#15803d", backgroundColor: "#15803d", pointRadius: 3,
+            spanGaps: false }] },
           options: Object.assign({}, common, { scales: { y: { suggestedMin: -100, suggestedMax: 100 } },
             plugins: { legend: { display: false }, tooltip: { callbacks: { afterLabel: function (ctx) {
-              var x = m.nps[ctx.dataIndex]; return x ? x.responses + " " + d.text.answers : ""; } } } } }) });
+              return d.nps_answers[ctx.dataIndex]; } } } } }) });
       }
     }
     // A bar links to the members who did that kind of activity, or were active on that channel, in the period.
