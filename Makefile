@@ -50,11 +50,11 @@ $(STAMP): pyproject.toml
 
 # The checkout is what runs. The venv gets the runtime dependencies (pyproject.toml pins them) and an
 # editable install of web/, tenants/ and workers/ (the `communa` command): the code imported is this
-# checkout's, so tenants.config.ROOT, where templates/, translations/, migrations/ and web/static/ are read
+# checkout's, so tenants.core.config.ROOT, where templates/, translations/, migrations/ and web/static/ are read
 # from, is this directory. Build where the processes run; the last step checks it from outside.
 build: $(BUILD_STAMP)
 	@$(MAKE) --no-print-directory assets PY=$(BUILD_VENV)/bin/python
-	cd / && $(abspath $(BUILD_VENV))/bin/python -I -c 'import sys; from tenants.config import ROOT; \
+	cd / && $(abspath $(BUILD_VENV))/bin/python -I -c 'import sys; from tenants.core.config import ROOT; \
 	  sys.exit(None if str(ROOT) == "$(CURDIR)" else f"build: the code runs from {ROOT}, not $(CURDIR)")'
 	@echo "built: run the Procfile here with PATH=$(abspath $(BUILD_VENV))/bin:\$$PATH"
 
