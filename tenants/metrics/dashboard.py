@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from tenants.community.models import Member
 from tenants.core.base import utcnow
 from tenants.core.days import EPOCH, day_of, midnight
-from tenants.metrics.rollups import ELIGIBLE, NPS_MIN_ANSWERS, day_data, nps, stickiness
+from tenants.metrics.figures import NPS_MIN_ANSWERS, day_data, nps, stickiness
 from tenants.scoring.influence import INFLUENCE_DAYS
+from tenants.scoring.sql import ELIGIBLE
 from tenants.scoring.state import state
 
 

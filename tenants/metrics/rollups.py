@@ -22,16 +22,15 @@ from tenants.core import sql
 from tenants.core.base import utcnow
 from tenants.core.context import require_agency_id
 from tenants.core.days import day_number, day_of, day_start, midnight
+from tenants.metrics.dashboard import Period, kpis
+from tenants.metrics.figures import day_data, nps_figures, nps_sql
 from tenants.scoring import rules
 from tenants.scoring.rules import ADVOCACY_DAYS, STAGES, WEEKS_WINDOW
 from tenants.scoring.settings import current_model
 from tenants.scoring.sql import ELIGIBLE, analyze, contrib, decay, temp, work_mem
-from tenants.scoring.state import state
+from tenants.scoring.state import state, touch
 
 MONTHS = 13     # this month and the twelve before it
-# Fewer answers than this and a month's NPS is not charted: one answer moves a score from ten answers by up to
-# 20 points, and a single answer makes it −100, 0 or +100.
-NPS_MIN_ANSWERS = 10
 
 
 def month_of(d: date) -> int:
@@ -81,44 +80,6 @@ def summary(session: Session, org_id: int, as_of: datetime | None = None) -> dic
             "full_recompute_at": st.full_at.isoformat() if st and st.full_at else None}
 
 
-def nps(session: Session, org_id: int, start: datetime, end: datetime) -> dict:
-    """Net Promoter Score of the survey answers in [start, end): each member's latest answer counts once;
-    9-10 promoters, 0-6 detractors. score is None when nobody answered."""
-    row = session.execute(text(_nps_sql()), {"org": org_id, "a": start, "b": end}).one()
-    return _nps_figures(row[0] or 0, row[1] or 0, row[2] or 0)
-
-
-def _nps_sql(per: str | None = None) -> str:
-    """Promoters, detractors and answers in [:a, :b), each member's latest answer counted once — or once per
-    value of `per` (an expression of the activity `a`), then grouped by it (its value first in each row)."""
-    key, part, group = (f"{per} AS per, ", f", {per}", "per, ") if per else ("", "", "")
-    return f"""
-        SELECT {group}sum(CASE WHEN v >= 9 THEN 1 ELSE 0 END), sum(CASE WHEN v <= 6 THEN 1 ELSE 0 END), count(*)
-        FROM (SELECT {key}{sql.nps('a.meta')} AS v,
-                     row_number() OVER (PARTITION BY a.member_id{part} ORDER BY a.occurred_at DESC, a.id DESC) AS rn
-              FROM activity a JOIN member m ON m.id = a.member_id
-              WHERE a.org_id = :org AND a.type = 'survey_answer' AND a.occurred_at >= :a AND a.occurred_at < :b
-                AND {sql.nps('a.meta')} BETWEEN 0 AND 10 AND {ELIGIBLE}) x
-        WHERE rn = 1 {"GROUP BY per" if per else ""}"""
-
-
-def _nps_figures(promoters: int, detractors: int, responses: int) -> dict:
-    score = round(100.0 * (promoters - detractors) / responses) if responses else None
-    return {"score": score, "promoters": promoters, "detractors": detractors,
-            "passives": responses - promoters - detractors, "responses": responses}
-
-
-def day_data(value) -> dict | None:
-    """An org_day.data value read with plain SQL (psycopg decodes the JSON; a test may hand over text)."""
-    return value if value is None or isinstance(value, dict) else json.loads(value)
-
-
-def stickiness(days: dict[int, dict], lo: int, hi: int) -> float | None:
-    """Mean DAU / MAU over the days lo..hi, in percent (None without any MAU)."""
-    ratios = [v["dau"] / v["mau"] for d, v in days.items() if lo <= d <= hi and v.get("mau")]
-    return round(100.0 * sum(ratios) / len(ratios), 1) if ratios else None
-
-
 # --- daily ----------------------------------------------------------------------------------------------
 
 def rollup(session: Session, org_id: int, days: int = 400, as_of: datetime | None = None) -> int:
@@ -149,7 +110,6 @@ def rollup(session: Session, org_id: int, days: int = 400, as_of: datetime | Non
     member_months(session, org_id, as_of)
     # The dashboard's preset periods (7, 30, 90 days to today) read their KPIs from here instead of counting
     # distinct members over the rollup on every page view.
-    from tenants.metrics.dashboard import Period, kpis
     windows = {}
     for n in (7, 30, 90):
         end = as_of.date()
@@ -167,7 +127,6 @@ def rollup(session: Session, org_id: int, days: int = 400, as_of: datetime | Non
     session.execute(text("INSERT INTO org_day (agency_id, org_id, day, data) VALUES (:a, :org, :day, :data)"),
                     [{"a": require_agency_id(), "org": org_id, "day": day, "data": json.dumps(values)}
                      for day, values in sorted(data.items())])
-    from tenants.scoring import touch
     touch(session, org_id, metrics_at=as_of)
     return len(data)
 
@@ -338,9 +297,9 @@ def monthly(session: Session, org_id: int, as_of: datetime | None = None) -> dic
                for c in sorted(sizes) if first <= c <= this]
     scores = {}
     for month, promoters, detractors, responses in session.execute(
-            text(_nps_sql(sql.month_of_ts("a.occurred_at"))),
+            text(nps_sql(sql.month_of_ts("a.occurred_at"))),
             {"org": org_id, "a": midnight(month_start(first)), "b": midnight(month_start(this + 1))}):
-        scores[month] = _nps_figures(promoters or 0, detractors or 0, responses or 0)
+        scores[month] = nps_figures(promoters or 0, detractors or 0, responses or 0)
     return {"months": months, "labels": [month_label(m) for m in months], "stages": stages,
             "movement": movement, "cohorts": cohorts,
             "nps": [scores.get(m) for m in months]}

@@ -15,7 +15,7 @@ from tenants.agency.models import Organisation
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tenants.demo.seed import DEMO_PASSWORD, seed
-from tenants.metrics import dashboard, rollups
+from tenants.metrics import dashboard, figures, rollups
 
 from ..conftest import login
 
@@ -72,7 +72,7 @@ def test_the_demo_of_a_given_day_looks_like_a_living_community():
             assert len(reach) == 5 and len(set(reach[:3])) == 3 and max(reach) >= 1.5 * min(reach) > 0, (slug, reach)
             # A month's NPS is charted only from ten answers; thinner months are listed as left out.
             chart = dashboard.series(s, org_id, dashboard.period(30, today=now.date()))["nps"]
-            assert chart["minimum"] == rollups.NPS_MIN_ANSWERS == 10
+            assert chart["minimum"] == figures.NPS_MIN_ANSWERS == 10
             assert [score is not None for score in chart["scores"]] == [n >= 10 for n in chart["answers"]]
             assert chart["hidden"] == [i for i, n in enumerate(chart["answers"]) if 0 < n < 10]
             assert chart["hidden"] and any(score is not None for score in chart["scores"]), (slug, chart)

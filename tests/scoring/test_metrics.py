@@ -14,7 +14,7 @@ from tenants.community.models import Member, MemberMonth
 from tenants.core import days
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session
-from tenants.metrics import dashboard, rollups
+from tenants.metrics import dashboard, figures, rollups
 
 from .. import factories
 from .test_scoring import NOW, act
@@ -113,7 +113,7 @@ def test_nps_counts_each_members_latest_answer(org):
         act("ivy", "survey_answer", NOW - timedelta(days=60), "n7", meta={"nps": 0}),   # outside the period
     ])
     with tenant_scope(a.id, o.id), job_session() as s:
-        got = rollups.nps(s, o.id, NOW - timedelta(days=30), NOW)
+        got = figures.nps(s, o.id, NOW - timedelta(days=30), NOW)
         scoring.full(s, o.id, NOW)
         rollups.rollup(s, o.id, as_of=NOW)
         by_month = rollups.monthly(s, o.id, NOW)["nps"]
@@ -131,7 +131,7 @@ def test_nps_chart_leaves_out_months_with_fewer_than_ten_answers():
                 "detractors": responses - promoters, "passives": 0, "responses": responses}
     monthly = {"nps": [None, month(1, 0), month(9, 9), month(10, 6), month(40, 30), None]}
     got = dashboard.nps_by_month(monthly)
-    assert rollups.NPS_MIN_ANSWERS == got["minimum"] == 10
+    assert figures.NPS_MIN_ANSWERS == got["minimum"] == 10
     assert got["answers"] == [0, 1, 9, 10, 40, 0]
     assert got["scores"] == [None, None, None, 20, 50, None]
     assert got["hidden"] == [1, 2]
