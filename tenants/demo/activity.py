@@ -19,7 +19,7 @@ from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 
-from sqlalchemy import bindparam, delete, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from tenants.community.ingest import ActivityIn, IdentityRef, ingest
@@ -249,12 +249,11 @@ def _move(session: Session, org_id: int, org_key: str, start: datetime, now: dat
         rows = session.execute(select(table.id, *cols).where(*where)).all()
         if not rows:
             continue
-        sets = ", ".join(f"{c} = :{c}" for c in columns)
-        stmt = text(f"UPDATE {table.__tablename__} SET {sets} WHERE id = :id").bindparams(
-            *(bindparam(c, type_=getattr(table, c).type) for c in columns))
+        t = table.__table__
+        stmt = update(t).where(t.c.id == bindparam("row_id")).values({c: bindparam(f"new_{c}") for c in columns})
         latest = None if table is Activity else now
-        session.execute(stmt, [{"id": row[0], **{c: _moved(v, shift, latest) for c, v in zip(columns, row[1:],
-                                                                                            strict=True)}}
+        session.execute(stmt, [{"row_id": row[0], **{f"new_{c}": _moved(v, shift, latest)
+                                                     for c, v in zip(columns, row[1:], strict=True)}}
                                for row in rows])
     cut = now.replace(minute=0, second=0, microsecond=0)
     session.execute(delete(Activity).where(*generated, Activity.occurred_at > cut))
