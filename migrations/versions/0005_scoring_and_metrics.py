@@ -5,7 +5,7 @@ Revises: 0004
 
 Versioned scoring models, the member-day rollup scoring reads, the queue of member days the incremental
 scoring job still has to apply, stage history, per-organisation daily metrics, and the scoring columns on
-member (see tenants/scoring.py).
+member (see tenants/scoring/).
 """
 import sqlalchemy as sa
 from alembic import op

@@ -4,7 +4,7 @@ Revision ID: 0006
 Revises: 0005
 
 A member's stage at each month's end and whether they were active in the month: the stage distribution over
-time, the stage movement matrix and cohort retention read it (see tenants/metrics.py); a partial index on
+time, the stage movement matrix and cohort retention read it (see tenants/metrics/rollups.py); a partial index on
 survey answers for NPS.
 """
 import sqlalchemy as sa

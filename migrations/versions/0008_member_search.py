@@ -42,15 +42,6 @@ CREATE TRIGGER member_search_changed AFTER UPDATE OF sort_name, email, phone ON 
     EXECUTE FUNCTION member_search_changed();
 """
 
-SQLITE_TRIGGERS = [
-    """CREATE TRIGGER member_search_added AFTER INSERT ON member BEGIN
-        INSERT INTO member_search (member_id, agency_id, org_id, sort_name, email, phone)
-        VALUES (NEW.id, NEW.agency_id, NEW.org_id, NEW.sort_name, NEW.email, NEW.phone); END""",
-    """CREATE TRIGGER member_search_changed AFTER UPDATE OF sort_name, email, phone ON member BEGIN
-        UPDATE member_search SET sort_name = NEW.sort_name, email = NEW.email, phone = NEW.phone
-        WHERE member_id = NEW.id; END""",
-]
-
 
 def upgrade() -> None:
     op.create_table('member_search',

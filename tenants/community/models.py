@@ -80,7 +80,7 @@ class Member(TenantOwned, OrgOwned, Base):
     first_seen_at: Mapped[datetime | None]
     last_active_at: Mapped[datetime | None]
     activity_count: Mapped[int] = mapped_column(Integer, default=0)
-    # Scoring (tenants/scoring.py). `score` is the engagement score E as of `score_at`; `score_base` is the same
+    # Scoring (tenants/scoring/). `score` is the engagement score E as of `score_at`; `score_base` is the same
     # sum scaled to the model's epoch day, so new activity is simply added to it (closed-form decay).
     score: Mapped[float | None]
     score_at: Mapped[datetime | None]

@@ -29,7 +29,7 @@ USERS = (("owner", "Olga Owner"), ("admin", "Anton Admin"), ("manager", "Maria M
 
 def seed(members: int = 3000, now: datetime | None = None) -> tuple[str, list[tuple[str, str]]]:
     """Idempotent: running it again leaves one demo agency with the same logins. The communities' year ends
-    `now` (default: the present); see demo_community."""
+    `now` (default: the present); see demo.activity."""
     with system_scope() as s:
         agency = s.scalar(select(Agency).where(Agency.slug == DEMO_SLUG))
         if agency is None:

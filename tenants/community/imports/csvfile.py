@@ -1,7 +1,7 @@
 """CSV files as Russian and other spreadsheets write them: decoding, dialect, column mapping, row parsing.
 
-Pure functions: the job (workers/jobs.py) reads an Upload, turns rows into members or activities here,
-and writes them through tenants.ingest / tenants.people_import."""
+Pure functions: the job (workers/jobs/imports.py) reads an Upload, turns rows into members or activities
+here, and writes them through community.ingest / community.imports.member_rows."""
 from __future__ import annotations
 
 import csv

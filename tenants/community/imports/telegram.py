@@ -1,5 +1,5 @@
 """Telegram Desktop "Export chat history" (JSON): one chat's result.json, or a whole-account export with
-chats.list. Yields activities for tenants.ingest; every id is derived from the chat and message ids, so
+chats.list. Yields activities for community.ingest; every id is derived from the chat and message ids, so
 importing the same export again, or a later overlapping one, adds only what is new."""
 from __future__ import annotations
 
