@@ -3,27 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (
-    Boolean,
-    ForeignKey,
-    String,
-    UniqueConstraint,
-)
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.core.base import Base, BigId, TenantOwned, utcnow
 from tenants.core.ids import public_id
 
 ROLES = ("owner", "admin", "manager", "client")
-
-
-
 STAFF_ROLES = ("owner", "admin", "manager")
 
 
-
 ADMIN_ROLES = ("owner", "admin")
-
 
 
 class User(Base):
@@ -40,7 +30,6 @@ class User(Base):
     last_login_at: Mapped[datetime | None]
 
 
-
 class LoginSession(Base):
     """One signed-in browser. The cookie holds only its random key; revoking the row ends it."""
     __tablename__ = "login_session"
@@ -54,7 +43,6 @@ class LoginSession(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-
 class PasswordReset(Base):
     __tablename__ = "password_reset"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -65,7 +53,6 @@ class PasswordReset(Base):
     used_at: Mapped[datetime | None]
 
 
-
 class Agency(Base):
     """The tenant itself. Holds no client data; its id is what every tenant row points at."""
     __tablename__ = "agency"
@@ -74,7 +61,6 @@ class Agency(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
 
 
 class AgencyRole(TenantOwned, Base):

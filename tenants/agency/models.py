@@ -37,7 +37,6 @@ class Organisation(TenantOwned, Base):
         return self.archived_at is not None
 
 
-
 class OrgAccess(TenantOwned, OrgOwned, Base):
     """A manager's assignment to an organisation, or a client's one organisation."""
     __tablename__ = "org_access"
@@ -46,7 +45,6 @@ class OrgAccess(TenantOwned, OrgOwned, Base):
     user_id: Mapped[int] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))  # manager | client
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
 
 
 class Invitation(TenantOwned, Base):
@@ -73,7 +71,6 @@ class Invitation(TenantOwned, Base):
         return "expired" if expires <= utcnow() else "pending"
 
 
-
 class JobRun(TenantOwned, Base):
     __tablename__ = "job_run"
     # "Is a scoring run of this organisation waiting or running?" is asked on every ingest batch and page.
@@ -98,7 +95,6 @@ class JobRun(TenantOwned, Base):
         return self.status in ("done", "failed")
 
 
-
 class JobFile(TenantOwned, Base):
     """A file a job produced (an export), downloadable by whoever may see the job."""
     __tablename__ = "job_file"
@@ -108,7 +104,6 @@ class JobFile(TenantOwned, Base):
     content_type: Mapped[str] = mapped_column(String(100))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
 
 
 class ApiKey(TenantOwned, OrgOwned, Base):

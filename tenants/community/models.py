@@ -26,11 +26,7 @@ from tenants.core.base import Base, BigId, OrgOwned, TenantOwned, utcnow
 from tenants.core.ids import public_id
 
 JSONB_ANY = JSONB()
-
-
-
 CHANNELS = ("telegram", "vk", "email", "instagram", "discord", "offline", "website", "phone", "other")
-
 
 
 ACTIVITY_TYPES = (
@@ -39,11 +35,9 @@ ACTIVITY_TYPES = (
 )
 
 
-
 # Members no score counts: staff, bots, merged away, erased. Queries spell it exactly so, to use the partial
 # index ix_member_org_unscored.
 UNSCORED_MEMBER = "is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL"
-
 
 
 class Member(TenantOwned, OrgOwned, Base):
@@ -98,7 +92,6 @@ class Member(TenantOwned, OrgOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-
 class MemberSearch(TenantOwned, OrgOwned, Base):
     """A member's searchable text with its trigram indexes (migration 0008), kept by triggers on `member`: writes
     to a member row that leave the text alone (counters, scores) then touch no trigram index."""
@@ -109,7 +102,6 @@ class MemberSearch(TenantOwned, OrgOwned, Base):
     phone: Mapped[str | None] = mapped_column(String(32))
 
 
-
 class MemberTag(TenantOwned, OrgOwned, Base):
     __tablename__ = "member_tag"
     __table_args__ = (UniqueConstraint("member_id", "tag", name="uq_member_tag_member_tag"),
@@ -117,7 +109,6 @@ class MemberTag(TenantOwned, OrgOwned, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), index=True)
     tag: Mapped[str] = mapped_column(String(64))
-
 
 
 class Identity(TenantOwned, OrgOwned, Base):
@@ -130,7 +121,6 @@ class Identity(TenantOwned, OrgOwned, Base):
     external_id: Mapped[str] = mapped_column(String(200))
     handle: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
 
 
 class Activity(TenantOwned, OrgOwned, Base):
@@ -159,7 +149,6 @@ class Activity(TenantOwned, OrgOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-
 class MemberNote(TenantOwned, OrgOwned, Base):
     __tablename__ = "member_note"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -169,7 +158,6 @@ class MemberNote(TenantOwned, OrgOwned, Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     author: Mapped[User | None] = relationship(lazy="joined")
-
 
 
 class AttributeDef(TenantOwned, OrgOwned, Base):
@@ -182,7 +170,6 @@ class AttributeDef(TenantOwned, OrgOwned, Base):
     kind: Mapped[str] = mapped_column(String(16))  # text | number | date | choice
     choices: Mapped[list] = mapped_column(JSON, default=list)
     position: Mapped[int] = mapped_column(Integer, default=0)
-
 
 
 class MemberMerge(TenantOwned, OrgOwned, Base):
@@ -198,7 +185,6 @@ class MemberMerge(TenantOwned, OrgOwned, Base):
     undone_at: Mapped[datetime | None]
 
 
-
 class MergeDismissal(TenantOwned, OrgOwned, Base):
     """A merge suggestion someone rejected: the pair is not suggested again."""
     __tablename__ = "merge_dismissal"
@@ -212,7 +198,6 @@ class MergeDismissal(TenantOwned, OrgOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-
 class Upload(TenantOwned, OrgOwned, Base):
     """A file uploaded for import, kept in the database so any worker host can read it."""
     __tablename__ = "upload"
@@ -224,7 +209,6 @@ class Upload(TenantOwned, OrgOwned, Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
 
 
 class ImportError_(TenantOwned, Base):

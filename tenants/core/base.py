@@ -4,16 +4,10 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 
-from sqlalchemy import (
-    BigInteger,
-    DateTime,
-    ForeignKey,
-    MetaData,
-)
+from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 BigId = BigInteger()
-
 
 
 NAMING = {
@@ -25,16 +19,13 @@ NAMING = {
 }
 
 
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: DateTime(timezone=True)}
-
 
 
 class TenantOwned:
@@ -45,7 +36,6 @@ class TenantOwned:
         return mapped_column(BigId, ForeignKey("agency.id", ondelete="CASCADE"), nullable=False, index=True)
 
 
-
 class OrgOwned:
     """Mixin: a tenant row that also belongs to one organisation."""
 
@@ -53,7 +43,6 @@ class OrgOwned:
     def org_id(cls) -> Mapped[int]:
         return mapped_column(BigId, ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False,
                              index=True)
-
 
 
 def tenant_tables() -> frozenset[str]:

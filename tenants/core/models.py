@@ -3,13 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (
-    JSON,
-    ForeignKey,
-    Index,
-    String,
-    Text,
-)
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.core.base import Base, BigId, TenantOwned, utcnow
@@ -26,7 +20,6 @@ class OutboxMail(Base):
     status: Mapped[str] = mapped_column(String(16), default="outbox")  # outbox | sent | failed
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
-
 
 
 class AuditLog(TenantOwned, Base):

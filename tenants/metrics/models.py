@@ -1,11 +1,7 @@
 """The organisation-level daily metrics rollup."""
 from __future__ import annotations
 
-from sqlalchemy import (
-    JSON,
-    Integer,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.core.base import Base, BigId, OrgOwned, TenantOwned

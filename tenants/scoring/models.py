@@ -3,14 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (
-    JSON,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.core.base import Base, BigId, OrgOwned, TenantOwned, utcnow
@@ -28,7 +21,6 @@ class ScoringModel(TenantOwned, OrgOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-
 class StageChange(TenantOwned, OrgOwned, Base):
     """Every loyalty stage change: the history behind "moved up / held / moved down"."""
     __tablename__ = "stage_change"
@@ -40,7 +32,6 @@ class StageChange(TenantOwned, OrgOwned, Base):
     to_stage: Mapped[str | None] = mapped_column(String(16))
     score: Mapped[float | None]
     changed_at: Mapped[datetime]
-
 
 
 class OrgScore(TenantOwned, OrgOwned, Base):
