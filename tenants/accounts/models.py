@@ -11,8 +11,6 @@ from tenants.core.ids import public_id
 
 ROLES = ("owner", "admin", "manager", "client")
 STAFF_ROLES = ("owner", "admin", "manager")
-
-
 ADMIN_ROLES = ("owner", "admin")
 
 

@@ -27,8 +27,6 @@ from tenants.core.ids import public_id
 
 JSONB_ANY = JSONB()
 CHANNELS = ("telegram", "vk", "email", "instagram", "discord", "offline", "website", "phone", "other")
-
-
 ACTIVITY_TYPES = (
     "message", "reply", "reaction", "post", "share", "referral", "purchase", "review", "event_registration",
     "event_attendance", "survey_answer", "content_created", "join", "leave", "other",
