@@ -25,7 +25,6 @@ from tenants.accounts.models import User
 from tenants.core.base import Base, BigId, OrgOwned, TenantOwned, utcnow
 from tenants.core.ids import public_id
 
-JSONB_ANY = JSONB()
 CHANNELS = ("telegram", "vk", "email", "instagram", "discord", "offline", "website", "phone", "other")
 ACTIVITY_TYPES = (
     "message", "reply", "reaction", "post", "share", "referral", "purchase", "review", "event_registration",
@@ -65,7 +64,7 @@ class Member(TenantOwned, OrgOwned, Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
     city: Mapped[str | None] = mapped_column(String(120))
-    attributes: Mapped[dict] = mapped_column(JSONB_ANY, default=dict)
+    attributes: Mapped[dict] = mapped_column(JSONB, default=dict)
     followers: Mapped[int | None] = mapped_column(Integer)
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -143,7 +142,7 @@ class Activity(TenantOwned, OrgOwned, Base):
     occurred_at: Mapped[datetime]
     weight: Mapped[float | None]
     source_id: Mapped[str] = mapped_column(String(200))
-    meta: Mapped[dict] = mapped_column(JSONB_ANY, default=dict)
+    meta: Mapped[dict] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -177,7 +176,7 @@ class MemberMerge(TenantOwned, OrgOwned, Base):
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
     survivor_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), index=True)
     merged_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"), index=True)
-    moved: Mapped[dict] = mapped_column(JSONB_ANY, default=dict)
+    moved: Mapped[dict] = mapped_column(JSONB, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     undone_at: Mapped[datetime | None]
