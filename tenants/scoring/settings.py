@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tenants.community.models import ACTIVITY_TYPES
 from tenants.core.base import utcnow
 from tenants.core.days import day_number
+from tenants.core.errors import DomainError
 from tenants.scoring.models import ScoringModel
 from tenants.scoring.rules import ADVOCACY_DAYS, STAGES
 
@@ -24,13 +25,8 @@ DEFAULT_WEIGHTS = {
 ADVOCACY_TYPES = ("referral", "share", "content_created")
 
 
-class ScoringError(ValueError):
-    """A scoring setting is invalid. `template` is a gettext msgid; `params["field"]` names the setting (a
-    code the web layer labels)."""
-
-    def __init__(self, template: str, **params) -> None:
-        self.template, self.params = template, params
-        super().__init__(template % params if params else template)
+class ScoringError(DomainError):
+    """A scoring setting is invalid. `params["field"]` names the setting (a code the web layer labels)."""
 
 
 @dataclass
