@@ -5,8 +5,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tenants.agency import jobs
-from tenants.agency.models import JobRun
-from tenants.core import locks
+from tenants.agency.models import JobRun, Organisation
+from tenants.core import audit, locks
+from tenants.core.audit import Actor
 
 from . import enqueue
 
@@ -30,13 +31,17 @@ def request_incremental(session: Session, org_id: int) -> JobRun:
     return enqueue(session, INCREMENTAL, org_id=org_id)
 
 
-def request_full(session: Session, org_id: int, created_by: int | None = None) -> tuple[JobRun, bool]:
-    """The recompute button, the nightly schedule and the CLI. Returns (run, started): while a full recompute
-    of the organisation is queued or running, that run is returned and nothing new starts."""
+def request_full(session: Session, org_id: int, created_by: int | None = None,
+                 actor: Actor | None = None) -> tuple[JobRun, bool]:
+    """The recompute button, a saved scoring model, the nightly schedule and the CLI. Returns (run, started):
+    while a full recompute of the organisation is queued or running, that run is returned and nothing new
+    starts. With `actor` (a person pressed Recompute) a start is recorded in the audit log, in the same commit."""
     busy = waiting(session, org_id, FULL, ("queued", "running"))
     if busy is not None:
         session.commit()
         return busy, False
+    if actor is not None:
+        audit.record(session, "recompute_started", actor, target=session.get(Organisation, org_id).name)
     return enqueue(session, FULL, org_id=org_id, created_by=created_by), True
 
 

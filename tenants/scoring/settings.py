@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenants.agency.models import Organisation
 from tenants.community.models import ACTIVITY_TYPES
+from tenants.core import audit
+from tenants.core.audit import Actor
 from tenants.core.base import utcnow
 from tenants.core.days import day_number
 from tenants.core.errors import DomainError
@@ -116,6 +119,13 @@ def save_model(session: Session, org_id: int, model: Model, user_id: int | None)
     session.add(row)
     session.flush()
     return Model.from_settings(row.settings, row.version, row.epoch_day)
+
+
+def save_version(session: Session, org: Organisation, model: Model, actor: Actor) -> Model:
+    """A person saves the form: the next version, recorded in the audit log. Flushes."""
+    saved = save_model(session, org.id, model, actor.user_id)
+    audit.record(session, "scoring_model_saved", actor, target=org.name, version=saved.version)
+    return saved
 
 
 def versions(session: Session, org_id: int) -> list[ScoringModel]:
