@@ -100,8 +100,8 @@ def test_wrong_kind_empty_and_oversized_files_get_clear_messages(client, org, mo
     assert xlsx.status_code == 422 and "Save it as CSV" in xlsx.text or "Upload a .csv file" in xlsx.text
     assert "not a Telegram JSON export" in upload(client, BASE, "chat.json", b"{}", "telegram").text
     assert "The file is empty." in upload(client, BASE, "e.csv", b"", "members").text
-    import web.imports
-    monkeypatch.setattr(web.imports, "MAX_BYTES", 100)
+    import web.imports.views
+    monkeypatch.setattr(web.imports.views, "MAX_BYTES", 100)
     big = upload(client, BASE, "big.csv", b"id;name\n" + b"1;x\n" * 100, "members")
     assert big.status_code == 413 and "larger than" in big.text
     with system_scope() as s:
