@@ -22,8 +22,8 @@ from .api import bp as api_bp
 from .audit import bp as audit_bp
 from .auth import bp as auth_bp
 from .auth.session import load_signed_in
-from .extensions import LOCALES, babel, cache, csrf, limiter, login_manager, talisman
-from .htmx import VARY, htmx
+from .extensions import LOCALES, babel, cache, csrf, htmx_ext, limiter, login_manager, talisman
+from .htmx import VARY
 from .imports import bp as imports_bp
 from .integrations import bp as integrations_bp
 from .jobs import bp as jobs_bp
@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) if _proxied() else app.wsgi_app
     init_engine(settings.database_url)
 
-    htmx.init_app(app)
+    htmx_ext.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

@@ -11,10 +11,9 @@ from collections.abc import Iterable, Mapping
 
 from flask import Response, render_template
 from flask import redirect as http_redirect
-from htmx_flask import Htmx, make_response, request
+from htmx_flask import make_response, request
 from jinja2_fragments.flask import render_block
 
-htmx = Htmx()
 # The request headers that decide between the page and a fragment, and which fragment: every response says so.
 VARY = "HX-Request, HX-Boosted, HX-History-Restore-Request, HX-Target"
 
