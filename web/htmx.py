@@ -46,8 +46,7 @@ def respond(body: str | bytes = "", status: int = 200, *, trigger: dict | str | 
 
 
 def page(template: str, block: str, status: int = 200, *, fragments: Iterable[str] | Mapping[str, str] = (),
-         trigger: dict | str | None = None, push_url: str | None = None, reswap: str | None = None,
-         **context) -> Response:
+         trigger: dict | str | None = None, **context) -> Response:
     """The full page, or for an htmx request one block: the one `fragments` names for the element the request
     swaps (a list of blocks whose element ids are their names, or {element id: block}), else `block`."""
     if wants_fragment():
@@ -55,7 +54,7 @@ def page(template: str, block: str, status: int = 200, *, fragments: Iterable[st
         body = render_block(template, named.get(request.htmx.target or "", block), **context)
     else:
         body = render_template(template, **context)
-    return respond(body, status, trigger=trigger, push_url=push_url, reswap=reswap)
+    return respond(body, status, trigger=trigger)
 
 
 def fragment(template: str, block: str, status: int = 200, *, trigger: dict | str | None = None,
