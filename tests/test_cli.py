@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tenants.accounts.models import Agency, AgencyRole, User
 from tenants.agency.models import Organisation
-from tenants.community.models import Activity, Member
+from tenants.community.models import Activity, Member, Upload
 from tenants.core.db import system_scope
 
 
@@ -84,3 +84,11 @@ def test_import_commands_print_the_same_counts_as_the_result_page(tmp_path, work
     bad = tmp_path / "bad.json"
     bad.write_text("[]")
     assert _cli(worker_env, "import", "telegram", "acme", "coffee", str(bad)).returncode != 0
+    # The web page's upload checks: the same service refuses what the page refuses, with the same words.
+    renamed = tmp_path / "result.txt"
+    renamed.write_bytes(tg.read_bytes())
+    r = _cli(worker_env, "import", "telegram", "acme", "coffee", str(renamed))
+    assert r.returncode != 0 and "This is not a Telegram JSON export (result.json)." in r.stderr
+    with system_scope() as s:
+        uploads = list(s.scalars(select(Upload.filename).order_by(Upload.id)))
+    assert uploads == ["m.csv", "a.csv", "a.csv", "result.json"]          # each import's file, stored once

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime
 
 from flask import Flask, g, request, session
@@ -9,11 +10,44 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tenants.agency import access
 from tenants.core.config import ROOT, Settings, configure
 from tenants.core.context import clear_tenant
 from tenants.core.db import db, init_engine
 
-from .extensions import LOCALES, babel, cache, csrf, limiter, login_manager, talisman
+from . import cli, errors
+from .account import bp as account_bp
+from .agency import bp as agency_bp
+from .api import bp as api_bp
+from .audit import bp as audit_bp
+from .auth import bp as auth_bp
+from .auth.session import load_signed_in
+from .extensions import LOCALES, babel, cache, csrf, htmx_ext, limiter, login_manager, talisman
+from .htmx import VARY
+from .imports import bp as imports_bp
+from .integrations import bp as integrations_bp
+from .jobs import bp as jobs_bp
+from .labels import (
+    action_label,
+    activity_label,
+    channel_label,
+    field_label,
+    job_failure,
+    job_label,
+    label_pairs,
+    role_label,
+    scoring_failed,
+    stage_label,
+)
+from .members import bp as members_bp
+from .org import bp as org_bp
+from .scoring import bp as scoring_bp
+from .system import bp as system_bp
+from .team import bp as team_bp
+from .tenancy import user_agencies
+
+BLUEPRINTS = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
+              integrations_bp, members_bp, imports_bp, scoring_bp)
 
 CSP = {
     "default-src": "'self'",
@@ -57,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) if _proxied() else app.wsgi_app
     init_engine(settings.database_url)
 
+    htmx_ext.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -71,17 +106,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         session_cookie_http_only=True, session_cookie_samesite="Lax",
     )
 
-    _register_blueprints(app)
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
     _register_hooks(app)
-    from .errors import register as register_errors
-    register_errors(app)
-    from .cli import register as register_cli
-    register_cli(app)
+    errors.register(app)
+    cli.register(app)
     return app
 
 
 def _proxied() -> bool:
-    import os
     return os.environ.get("BEHIND_PROXY", "").lower() in {"1", "true", "yes"}
 
 
@@ -97,29 +130,7 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LOCALES) or "en"
 
 
-def _register_blueprints(app: Flask) -> None:
-    from .account import bp as account_bp
-    from .agency import bp as agency_bp
-    from .api import bp as api_bp
-    from .audit import bp as audit_bp
-    from .auth import bp as auth_bp
-    from .imports import bp as imports_bp
-    from .integrations import bp as integrations_bp
-    from .jobs import bp as jobs_bp
-    from .members import bp as members_bp
-    from .org import bp as org_bp
-    from .scoring import bp as scoring_bp
-    from .system import bp as system_bp
-    from .team import bp as team_bp
-
-    blueprints = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
-                  integrations_bp, members_bp, imports_bp, scoring_bp)
-    for bp in blueprints:
-        app.register_blueprint(bp)
-
-
 def _register_hooks(app: Flask) -> None:
-    from .auth.session import load_signed_in
     login_manager.user_loader(load_signed_in)
 
     @app.teardown_appcontext
@@ -129,7 +140,7 @@ def _register_hooks(app: Flask) -> None:
 
     @app.after_request
     def _vary(response):
-        response.headers.add("Vary", "HX-Request")
+        response.headers.add("Vary", VARY)
         if current_user and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
@@ -146,20 +157,6 @@ def _register_hooks(app: Flask) -> None:
             "now": datetime.now(UTC),
         }
 
-    from tenants.agency import access
-
-    from .labels import (
-        action_label,
-        activity_label,
-        channel_label,
-        field_label,
-        job_label,
-        label_pairs,
-        role_label,
-        stage_label,
-    )
-    from .tenancy import user_agencies
-
     def nav_orgs():
         m = g.get("membership")
         if not m:
@@ -168,7 +165,8 @@ def _register_hooks(app: Flask) -> None:
 
     app.jinja_env.globals.update(user_agencies=user_agencies, nav_orgs=nav_orgs, role_label=role_label,
                                  action_label=action_label, job_label=job_label, channel_label=channel_label,
-                                 activity_label=activity_label, field_label=field_label, stage_label=stage_label)
+                                 activity_label=activity_label, field_label=field_label, stage_label=stage_label,
+                                 job_failure=job_failure, scoring_failed=scoring_failed)
     app.jinja_env.filters["d"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["num"] = lambda value: format_decimal(value or 0)

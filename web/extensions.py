@@ -9,12 +9,14 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 cache = Cache()
 talisman = Talisman()
+htmx_ext = Htmx()         # request.htmx: the request's HX- headers (web/htmx.py)
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="moving-window")
 
 LOCALES = ("en", "ru")

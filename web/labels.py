@@ -1,7 +1,19 @@
 """Translated labels for stored codes (roles, audit actions, job kinds)."""
 from __future__ import annotations
 
+from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
+
+from tenants.agency.jobs import (
+    AGENCY_CLEANUP,
+    AUDIT_EXPORT,
+    CSV_IMPORT,
+    SCORE_DAILY,
+    SCORE_FULL,
+    SCORE_INCREMENTAL,
+    TELEGRAM_IMPORT,
+)
+from tenants.agency.models import JobRun
 
 ROLES = {"owner": _l("Owner"), "admin": _l("Admin"), "manager": _l("Community manager"), "client": _l("Client")}
 ACTIONS = {
@@ -18,10 +30,14 @@ ACTIONS = {
     "merge_undone": _l("Merge undone"), "import_started": _l("Import started"),
     "scoring_model_saved": _l("Scoring model saved"), "recompute_started": _l("Recompute started"),
 }
-JOBS = {"audit_export": _l("Audit log export"), "agency_cleanup": _l("Clean-up"),
-        "csv_import": _l("CSV import"), "telegram_import": _l("Telegram import"),
-        "score_full": _l("Full recompute of scores and metrics"), "score_incremental": _l("Score update"),
-        "score_daily": _l("Daily scoring pass")}
+JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
+        CSV_IMPORT: _l("CSV import"), TELEGRAM_IMPORT: _l("Telegram import"),
+        SCORE_FULL: _l("Full recompute of scores and metrics"), SCORE_INCREMENTAL: _l("Score update"),
+        SCORE_DAILY: _l("Daily scoring pass")}
+# A failed job whose error the reader could not act on (a bug, a lost database connection, a killed worker):
+# the technical detail stays in the logs and JobRun.error.
+JOB_FAILED = _l("This job failed because of a problem on our side. Try again; if it fails again, contact "
+                "support.")
 STAGES = {"newcomer": _l("Newcomer"), "participant": _l("Participant"), "active": _l("Active"),
           "loyal": _l("Loyal"), "advocate": _l("Advocate")}
 FIELDS = {"channel": _l("Channel"), "external_id": _l("External id"), "handle": _l("Handle"),
@@ -84,13 +100,38 @@ SCORING_FIELDS = {"half_life_days": _l("Half-life"), "active_weeks": _l("Active 
 
 def scoring_error(exc) -> str:
     """A ScoringError in the reader's language, the setting named by its label."""
-    from flask_babel import gettext
-    params = dict(exc.params)
-    field = params.get("field", "")
+    return domain_message(exc.template, exc.params)
+
+
+def domain_message(template: str, params: dict | None) -> str:
+    """A domain error (tenants.core.errors.DomainError) in the reader's language. A scoring setting named in
+    `field` is shown by its label."""
+    params = dict(params or {})
+    field = str(params.get("field", ""))
     if field.startswith("weight_"):
         params["field"] = gettext("Weight of %(type)s", type=activity_label(field[7:]))
     elif field.startswith("threshold_"):
         params["field"] = gettext("Threshold of %(stage)s", stage=stage_label(field[10:]))
     elif field in SCORING_FIELDS:
         params["field"] = str(SCORING_FIELDS[field])
-    return gettext(exc.template, **params)
+    return gettext(template, **params)
+
+
+def job_failure(run: JobRun) -> str:
+    """Why a failed job failed, for its page: the domain error it stopped on, translated, or a general message
+    (never the exception itself)."""
+    failure = run.failure or {}
+    if failure.get("template"):
+        try:
+            return domain_message(failure["template"], failure.get("params"))
+        except (KeyError, TypeError, ValueError):     # a template and parameters that no longer fit each other
+            pass
+    return str(JOB_FAILED)
+
+
+def scoring_failed(run: JobRun) -> str:
+    """The organisation's status line when its last recompute (or daily pass) failed, with the time."""
+    when = format_datetime(run.finished_at, "short") if run.finished_at else ""
+    if run.kind == SCORE_DAILY:
+        return gettext("The daily scoring pass failed %(when)s.", when=when)
+    return gettext("The recompute failed %(when)s.", when=when)

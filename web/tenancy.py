@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, g
+from flask import abort, g, request
 from flask_login import current_user, login_required
 
 from tenants import scoring
@@ -53,15 +53,15 @@ def agency_view(*roles: str) -> Callable:
 
 def org_view(write: bool = False, admin: bool = False, scoring_state: bool = False) -> Callable:
     """A page of one organisation. `write`: staff only (clients get 404). `admin`: owners and admins.
-    `scoring_state`: the page shows the scoring stamps and running recompute (g.scoring_state,
-    g.scoring_running), read with the organisation in one query."""
+    `scoring_state`: the page shows the scoring stamps and the scoring run its status line reports on, running
+    or failed (g.scoring_state, g.scoring_run), read with the organisation in one query."""
     def decorate(fn: Callable) -> Callable:
         @wraps(fn)
         @login_required
         def wrapper(agency_slug: str, org_slug: str, *args, **kwargs):
             _enter_agency(agency_slug)
             if scoring_state:
-                org, g.scoring_state, g.scoring_running = scoring.org_and_state(db, org_slug) or (None, None, None)
+                org, g.scoring_state, g.scoring_run = scoring.org_and_state(db, org_slug) or (None, None, None)
             else:
                 org = orgs.by_slug(db, org_slug)
             m = g.membership
@@ -77,5 +77,4 @@ def org_view(write: bool = False, admin: bool = False, scoring_state: bool = Fal
 
 
 def actor() -> Actor:
-    from flask import request
     return Actor(user_id=current_user.id, email=current_user.email, ip=request.remote_addr)

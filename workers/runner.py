@@ -49,7 +49,7 @@ def run(run_id: int, agency_id: int) -> dict | None:
         except Exception as exc:
             log.exception("job %s (%s) failed", run_id, kind)
             with job_session() as s:
-                job_service.fail(s, run_id, f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=5)}")
+                job_service.fail(s, run_id, f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=5)}", exc)
             raise
         with job_session() as s:
             job_service.finish(s, run_id, result)

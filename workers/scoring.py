@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from tenants.agency import jobs
-from tenants.agency.models import JobRun
+from tenants.agency.models import JobRun, Organisation
+from tenants.core import audit
+from tenants.core.audit import Actor
 
 INCREMENTAL, FULL, DAILY = jobs.SCORE_INCREMENTAL, jobs.SCORE_FULL, jobs.SCORE_DAILY
 ACTIVE = ("queued", "running")
@@ -18,10 +20,14 @@ def request_incremental(session: Session, org_id: int) -> JobRun:
     return run
 
 
-def request_full(session: Session, org_id: int, created_by: int | None = None) -> tuple[JobRun, bool]:
-    """The recompute button, the nightly schedule and the CLI. Returns (run, started): while a full recompute
-    of the organisation is queued or running, that run is returned and nothing new starts."""
+def request_full(session: Session, org_id: int, created_by: int | None = None,
+                 actor: Actor | None = None) -> tuple[JobRun, bool]:
+    """The recompute button, a saved scoring model, the nightly schedule and the CLI. Returns (run, started):
+    while a full recompute of the organisation is queued or running, that run is returned and nothing new
+    starts. With `actor` (a person pressed Recompute) a start is recorded in the audit log, in the same commit."""
     run, started = jobs.request(session, FULL, org_id, ACTIVE, created_by)
+    if started and actor is not None:
+        audit.record(session, "recompute_started", actor, target=session.get(Organisation, org_id).name)
     session.commit()
     return run, started
 

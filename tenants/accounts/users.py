@@ -61,6 +61,10 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def agency_by_slug(session: Session, slug: str) -> Agency | None:
+    return session.scalar(select(Agency).where(Agency.slug == slug))
+
+
 def unique_agency_slug(session: Session, name: str) -> str:
     return unique_slug(name, RESERVED_AGENCY_SLUGS,
                        lambda slug: session.scalar(select(Agency.id).where(Agency.slug == slug)) is not None)
@@ -135,6 +139,23 @@ def revoke_session(session: Session, key: str) -> None:
 def revoke_all_sessions(session: Session, user: User) -> None:
     session.execute(update(LoginSession).where(LoginSession.user_id == user.id,
                                                LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+def attached(session: Session, user: User) -> User:
+    """The signed-in user (loaded with the request's sign-in session) as an object of `session`, to change."""
+    return session.merge(user)
+
+
+def update_profile(user: User, name: str, locale: str | None) -> None:
+    """The user's name and, when given, language (a supported locale code; the caller checks it)."""
+    user.name = name.strip()
+    if locale:
+        user.locale = locale
+
+
+def set_locale(user: User, locale: str) -> None:
+    """The user's language (a supported locale code; the caller checks it)."""
+    user.locale = locale
 
 
 def active_sessions(session: Session, user: User) -> list[LoginSession]:

@@ -7,15 +7,16 @@ not import."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session
 
-from tenants.agency.models import JobFile, JobRun
+from tenants.agency.models import JobFile, JobRun, Organisation
 from tenants.core import locks
 from tenants.core.base import utcnow
 from tenants.core.context import require_agency_id
+from tenants.core.errors import DomainError
 
 log = logging.getLogger("communa.jobs")
 DISPATCH = "jobs_to_dispatch"       # session.info key: runs recorded in the session's open transaction
@@ -82,8 +83,24 @@ def _drop_rolled_back(session: Session) -> None:
     session.info.pop(DISPATCH, None)
 
 
-def by_public_id(session: Session, public_id: str) -> JobRun | None:
-    return session.scalar(select(JobRun).where(JobRun.public_id == public_id))
+def by_public_id(session: Session, public_id: str, *, org_id: int | None = None,
+                 kinds: Iterable[str] | None = None) -> JobRun | None:
+    """A run by its public id; with `org_id` and `kinds`, only a run of that organisation and of those kinds."""
+    stmt = select(JobRun).where(JobRun.public_id == public_id)
+    if org_id is not None:
+        stmt = stmt.where(JobRun.org_id == org_id)
+    if kinds is not None:
+        stmt = stmt.where(JobRun.kind.in_(tuple(kinds)))
+    return session.scalar(stmt)
+
+
+def get(session: Session, run_id: int) -> JobRun | None:
+    return session.get(JobRun, run_id)
+
+
+def organisation_of(session: Session, run: JobRun) -> Organisation | None:
+    """The organisation a run works on; None for agency-wide work (an audit export, a clean-up)."""
+    return session.get(Organisation, run.org_id) if run.org_id is not None else None
 
 
 def set_progress(session: Session, run_id: int, progress: int, message: str | None = None) -> None:
@@ -101,9 +118,19 @@ def finish(session: Session, run_id: int, result: dict | None) -> None:
                     .values(status="done", progress=100, result=result, finished_at=utcnow()))
 
 
-def fail(session: Session, run_id: int, error: str) -> None:
+def fail(session: Session, run_id: int, error: str, cause: BaseException | None = None) -> None:
+    """Mark a run failed. `error` is for operators (the exception, the traceback); when `cause` is a
+    DomainError its template and parameters are kept for the run's page (`failure`), which otherwise shows a
+    generic message."""
     session.execute(update(JobRun).where(JobRun.id == run_id)
-                    .values(status="failed", error=error[:4000], finished_at=utcnow()))
+                    .values(status="failed", error=error[:4000], failure=failure_of(cause), finished_at=utcnow()))
+
+
+def failure_of(exc: BaseException | None) -> dict | None:
+    """What a reader may be told about a failure: a DomainError's template and parameters (as text), or None."""
+    if not isinstance(exc, DomainError):
+        return None
+    return {"template": exc.template, "params": {k: str(v) for k, v in exc.params.items()}}
 
 
 def attach_file(session: Session, run_id: int, filename: str, content_type: str, content: bytes) -> JobFile:
@@ -116,8 +143,12 @@ def file_of(session: Session, run: JobRun) -> JobFile | None:
     return session.scalar(select(JobFile).where(JobFile.job_run_id == run.id).order_by(JobFile.id.desc()))
 
 
-def recent(session: Session, kind: str | None = None, limit: int = 10) -> list[JobRun]:
+def recent(session: Session, kinds: Iterable[str] | None = None, limit: int = 10, *,
+           org_id: int | None = None) -> list[JobRun]:
+    """The newest runs, of `kinds` and of one organisation when given."""
     stmt = select(JobRun).order_by(JobRun.created_at.desc()).limit(limit)
-    if kind:
-        stmt = stmt.where(JobRun.kind == kind)
+    if kinds is not None:
+        stmt = stmt.where(JobRun.kind.in_(tuple(kinds)))
+    if org_id is not None:
+        stmt = stmt.where(JobRun.org_id == org_id)
     return list(session.scalars(stmt))

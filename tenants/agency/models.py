@@ -84,7 +84,9 @@ class JobRun(TenantOwned, Base):
     message: Mapped[str | None] = mapped_column(String(255))
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     result: Mapped[dict | None] = mapped_column(JSON)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)          # for operators: the exception and its traceback
+    # For the reader, when the job failed on a DomainError: {"template": gettext msgid, "params": {...}}.
+    failure: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]

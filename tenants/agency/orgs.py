@@ -62,3 +62,8 @@ def restore(session: Session, org: Organisation, actor: Actor) -> None:
     if org.archived_at is not None:
         org.archived_at = None
         audit.record(session, "org_restored", actor, target=org.name)
+
+
+def set_store_message_text(org: Organisation, keep: bool) -> None:
+    """Whether imports keep the text of messages (off: only who wrote when)."""
+    org.store_message_text = keep

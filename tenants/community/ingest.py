@@ -24,6 +24,7 @@ from tenants.community.rescore import mark_pending
 from tenants.core import locks
 from tenants.core.base import utcnow
 from tenants.core.context import require_agency_id
+from tenants.core.errors import DomainError
 from tenants.core.ids import public_id
 
 MAX_BATCH = 5000
@@ -31,13 +32,12 @@ CHANNEL_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_META_BYTES = 16_000
 
 
-class ItemError(ValueError):
+class ItemError(DomainError):
     """One activity (or row) is invalid. `str(exc)` is the English sentence (API clients, CSV downloads);
-    `template` and `params` let a page show it in the reader's language (the template is a gettext msgid)."""
+    `template` and `params` (strings) let a page show it in the reader's language."""
 
     def __init__(self, template: str, **params) -> None:
-        self.template, self.params = template, {k: str(v) for k, v in params.items()}
-        super().__init__(template % self.params if self.params else template)
+        super().__init__(template, **{k: str(v) for k, v in params.items()})
 
 
 @dataclass(frozen=True)

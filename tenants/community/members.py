@@ -5,6 +5,8 @@ Listing uses keyset pagination (a cursor of the sort value and id), so page 500 
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 from tenants.community.models import Activity, Identity, Member, MemberDay, MemberMonth, MemberSearch, MemberTag
 from tenants.core import sql
 from tenants.core.days import day_of, midnight
+from tenants.core.spreadsheet import safe_cell
 
 SORTS = ("last_active", "name", "score", "activity", "influence")
 KINDS = ("people", "all", "staff", "bot", "at_risk")
@@ -243,6 +246,29 @@ def details(session: Session, member_ids: list[int]) -> tuple[dict, dict]:
 
 def by_public_id(session: Session, public_id: str) -> Member | None:
     return session.scalar(select(Member).where(Member.public_id == public_id, Member.erased_at.is_(None)))
+
+
+def merged_into(session: Session, m: Member) -> Member | None:
+    """The member `m` was merged into (its survivor), if it was."""
+    return session.get(Member, m.merged_into_id) if m.merged_into_id is not None else None
+
+
+EXPORT_COLUMNS = ("id", "display_name", "email", "phone", "city", "identities", "tags", "is_staff", "is_bot",
+                  "first_seen_at", "last_active_at", "activity_count")
+
+
+def export_csv(session: Session, member_ids: list[int]) -> str:
+    """The members as a spreadsheet-safe CSV (with a BOM, so Excel reads it as UTF-8), by name."""
+    identities, tags = details(session, member_ids)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(EXPORT_COLUMNS)
+    for m in session.scalars(select(Member).where(Member.id.in_(member_ids)).order_by(Member.sort_name)):
+        d = as_dict(m, identities.get(m.id, []), tags.get(m.id, []))
+        d["identities"] = " ".join(f"{i['channel']}:{i['handle'] or i['external_id']}" for i in d["identities"])
+        d["tags"] = ", ".join(d["tags"])
+        w.writerow([safe_cell(d[column]) for column in EXPORT_COLUMNS])
+    return "\ufeff" + out.getvalue()
 
 
 def _iso(value: datetime | None) -> str | None:

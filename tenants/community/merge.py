@@ -130,6 +130,16 @@ def _restore_counts(session: Session, m: Member) -> None:
     m.activity_count, m.first_seen_at, m.last_active_at = n, first, last
 
 
+def by_public_id(session: Session, org_id: int, public_id: str) -> MemberMerge | None:
+    return session.scalar(select(MemberMerge).where(MemberMerge.public_id == public_id,
+                                                    MemberMerge.org_id == org_id))
+
+
+def survivor_of(session: Session, record: MemberMerge) -> Member:
+    """The member a merge kept."""
+    return session.get(Member, record.survivor_id)
+
+
 def merges_of(session: Session, member: Member) -> list[MemberMerge]:
     return list(session.scalars(select(MemberMerge).where(MemberMerge.survivor_id == member.id,
                                                           MemberMerge.undone_at.is_(None))

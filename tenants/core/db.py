@@ -43,6 +43,11 @@ def init_engine(url: str, **kwargs: Any) -> Engine:
     return _engine
 
 
+def ping(session: Session) -> None:
+    """A round trip to the database (the health check); raises if it cannot be reached."""
+    session.execute(text("SELECT 1"))
+
+
 def get_engine() -> Engine:
     if _engine is None:
         raise RuntimeError("database engine not initialised")

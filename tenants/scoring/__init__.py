@@ -24,10 +24,18 @@ from tenants.scoring.explain import explain, preview
 from tenants.scoring.full import daily, full
 from tenants.scoring.incremental import incremental
 from tenants.scoring.rules import ADVOCACY_DAYS, STAGES, WEEKS_WINDOW
-from tenants.scoring.settings import DEFAULT_WEIGHTS, Model, ScoringError, current_model, save_model, versions
+from tenants.scoring.settings import (
+    DEFAULT_WEIGHTS,
+    Model,
+    ScoringError,
+    current_model,
+    save_model,
+    save_version,
+    versions,
+)
 from tenants.scoring.sql import ELIGIBLE
 from tenants.scoring.state import SCORE_JOBS, RunResult, org_and_state, state, touch
 
 __all__ = ["ADVOCACY_DAYS", "DEFAULT_WEIGHTS", "ELIGIBLE", "SCORE_JOBS", "STAGES", "WEEKS_WINDOW", "Model",
            "RunResult", "ScoringError", "current_model", "daily", "explain", "full", "incremental",
-           "org_and_state", "preview", "save_model", "state", "touch", "versions"]
+           "org_and_state", "preview", "save_model", "save_version", "state", "touch", "versions"]

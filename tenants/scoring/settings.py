@@ -8,9 +8,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenants.agency.models import Organisation
 from tenants.community.models import ACTIVITY_TYPES
+from tenants.core import audit
+from tenants.core.audit import Actor
 from tenants.core.base import utcnow
 from tenants.core.days import day_number
+from tenants.core.errors import DomainError
 from tenants.scoring.models import ScoringModel
 from tenants.scoring.rules import ADVOCACY_DAYS, STAGES
 
@@ -24,13 +28,8 @@ DEFAULT_WEIGHTS = {
 ADVOCACY_TYPES = ("referral", "share", "content_created")
 
 
-class ScoringError(ValueError):
-    """A scoring setting is invalid. `template` is a gettext msgid; `params["field"]` names the setting (a
-    code the web layer labels)."""
-
-    def __init__(self, template: str, **params) -> None:
-        self.template, self.params = template, params
-        super().__init__(template % params if params else template)
+class ScoringError(DomainError):
+    """A scoring setting is invalid. `params["field"]` names the setting (a code the web layer labels)."""
 
 
 @dataclass
@@ -120,6 +119,13 @@ def save_model(session: Session, org_id: int, model: Model, user_id: int | None)
     session.add(row)
     session.flush()
     return Model.from_settings(row.settings, row.version, row.epoch_day)
+
+
+def save_version(session: Session, org: Organisation, model: Model, actor: Actor) -> Model:
+    """A person saves the form: the next version, recorded in the audit log. Flushes."""
+    saved = save_model(session, org.id, model, actor.user_id)
+    audit.record(session, "scoring_model_saved", actor, target=org.name, version=saved.version)
+    return saved
 
 
 def versions(session: Session, org_id: int) -> list[ScoringModel]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from tenants.agency import jobs
@@ -40,17 +40,24 @@ def state(session: Session, org_id: int) -> OrgScore | None:
 
 
 SCORE_JOBS = (jobs.SCORE_FULL, jobs.SCORE_DAILY)
+ACTIVE = ("queued", "running")
 
 
 def org_and_state(session: Session, slug: str) -> tuple[Organisation, OrgScore | None, JobRun | None] | None:
-    """The organisation by its slug, its scoring stamps and its queued or running recompute, if any: one query
-    for what the dashboard and its status line need first (the job row is read only while there is one)."""
-    running = (select(JobRun.id).where(JobRun.org_id == Organisation.id, JobRun.kind.in_(SCORE_JOBS),
-                                       JobRun.status.in_(("queued", "running")))
-               .order_by(JobRun.id.desc()).limit(1).correlate(Organisation).scalar_subquery())
-    row = session.execute(select(Organisation, OrgScore, running)
+    """The organisation by its slug, its scoring stamps and the scoring run its status line reports on: one
+    query for what the dashboard and its status line need first. The run is the queued or running recompute
+    (or daily pass) if there is one, else the last one to finish if it failed, else None; its row is read only
+    then."""
+    latest = (select(JobRun.id, JobRun.status)
+              .where(JobRun.org_id == Organisation.id, JobRun.kind.in_(SCORE_JOBS))
+              .order_by(JobRun.status.in_(ACTIVE).desc(), JobRun.id.desc()).limit(1)
+              .lateral("latest_run"))
+    row = session.execute(select(Organisation, OrgScore, latest.c.id, latest.c.status)
                           .outerjoin(OrgScore, OrgScore.org_id == Organisation.id)
+                          .outerjoin(latest, true())
                           .where(Organisation.slug == slug)).first()
     if row is None:
         return None
-    return row[0], row[1], (session.get(JobRun, row[2]) if row[2] is not None else None)
+    org, score, run_id, status = row
+    shown = run_id is not None and status in (*ACTIVE, "failed")
+    return org, score, (session.get(JobRun, run_id) if shown else None)

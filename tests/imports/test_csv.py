@@ -14,6 +14,7 @@ from tenants.agency.models import JobRun
 from tenants.community.models import Activity, Member, MemberTag
 from tenants.core.db import system_scope
 
+from ..conftest import post
 from .helpers import last_run, start, upload, work
 
 BASE = "/acme/coffee/imports/"
@@ -100,8 +101,8 @@ def test_wrong_kind_empty_and_oversized_files_get_clear_messages(client, org, mo
     assert xlsx.status_code == 422 and "Save it as CSV" in xlsx.text or "Upload a .csv file" in xlsx.text
     assert "not a Telegram JSON export" in upload(client, BASE, "chat.json", b"{}", "telegram").text
     assert "The file is empty." in upload(client, BASE, "e.csv", b"", "members").text
-    import web.imports
-    monkeypatch.setattr(web.imports, "MAX_BYTES", 100)
+    import web.imports.views
+    monkeypatch.setattr(web.imports.views, "MAX_BYTES", 100)
     big = upload(client, BASE, "big.csv", b"id;name\n" + b"1;x\n" * 100, "members")
     assert big.status_code == 413 and "larger than" in big.text
     with system_scope() as s:
@@ -165,3 +166,27 @@ def test_rejected_reasons_are_shown_in_russian_and_downloaded_in_english(client,
     post(client, "/lang", {"lang": "ru"})
     assert "неверный адрес почты" in client.get(result_url).text
     assert "email is not a valid address" in client.get(result_url + "/rejected.csv").data.decode("utf-8-sig")
+
+
+def test_a_file_that_breaks_past_the_preview_fails_with_the_reason_translated(client, org, worker_env):
+    """The upload reads the first rows only; a row further down that no CSV reader accepts (a cell over the
+    csv module's field limit) fails the job on a FileError, which the result page shows in the reader's
+    language, with the line, and without the exception."""
+    rows = "".join(f"m{i},Member {i}\n" for i in range(30))
+    content = ("id,name\n" + rows + 'm99,"' + "x" * 200_000 + '"\n').encode()
+    r = upload(client, BASE, "long.csv", content, "members")
+    r, _page = start(client, r.headers["Location"], default_channel="vk")
+    assert r.status_code == 302
+    work(worker_env)
+    run = last_run()
+    assert run.status == "failed" and "Error" in run.error
+    assert run.failure["template"] == "The file is not valid CSV near line %(line)s."
+    page = client.get(r.headers["Location"]).text
+    line = run.failure["params"]["line"]
+    assert f"The file is not valid CSV near line {line}." in page and "Failed at" in page
+    assert "Rows already imported stay" in page
+    assert "Error" not in page and "field larger" not in page and "Traceback" not in page
+    post(client, "/lang", {"lang": "ru", "next": "/"})
+    page = client.get(r.headers["Location"]).text
+    assert f"Файл не является корректным CSV около строки {line}." in page and "Сбой на" in page
+    assert "Error" not in page and "field larger" not in page

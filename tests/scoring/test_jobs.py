@@ -17,12 +17,14 @@ from tenants.agency.models import JobRun
 from tenants.community.models import Member, ScorePending
 from tenants.core.context import TenantScopeError, tenant_scope
 from tenants.core.db import job_session, system_scope
+from tenants.core.models import AuditLog
 from tenants.metrics.models import OrgDay
 from tenants.scoring.models import OrgScore
 from workers.runner import run
 from workers.scoring import request_full, request_incremental
 
 from .. import factories
+from ..conftest import login, post
 from ..imports.test_csv import _descendants
 from ..workers.test_jobs import _work
 from .test_scoring import _random_history
@@ -62,6 +64,25 @@ def test_full_recompute_through_a_worker_and_no_duplicate_request(world, worker_
     with tenant_scope(a.id, o.id), job_session() as s:
         _run, started = request_full(s, o.id)
     assert started                                                    # finished: a new request starts anew
+
+
+def test_recompute_and_a_saved_model_are_audited_with_their_start(world, client):
+    """Recompute records recompute_started in the commit that queues the run, and only when it starts one; a
+    saved scoring model records scoring_model_saved with its version."""
+    a, o, _b, _other = world
+    login(client, "o@acme.test")
+    assert post(client, "/acme/coffee/recompute", htmx=True).status_code == 200
+    assert post(client, "/acme/coffee/recompute", htmx=True).status_code == 200     # joins the queued run
+    form = {"half_life_days": "45", "active_weeks": "2", "tenure_days": "60", "grace_days": "14", "risk_days": "30",
+            **{f"weight_{t}": str(w) for t, w in scoring.DEFAULT_WEIGHTS.items()},
+            **{f"threshold_{st}": str(v) for st, v in scoring.Model().thresholds.items()}}
+    assert post(client, "/acme/coffee/scoring/", form).status_code == 302
+    with tenant_scope(a.id), job_session() as s:
+        entries = [(e.action, e.target, e.meta) for e in s.scalars(select(AuditLog).order_by(AuditLog.id))
+                   if e.action in ("recompute_started", "scoring_model_saved")]
+        runs = s.scalar(select(func.count()).select_from(JobRun).where(JobRun.kind == "score_full"))
+    assert entries == [("recompute_started", "Coffee", {}), ("scoring_model_saved", "Coffee", {"version": 2})]
+    assert runs == 1                        # the saved model's recompute joined the one already queued
 
 
 def test_incremental_after_api_ingest_runs_once(world, worker_env):

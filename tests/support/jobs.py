@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from tenants.agency.models import Organisation
 from tenants.core.db import job_session
+from tenants.scoring import ScoringError
 from workers.registry import job
 
 
@@ -12,6 +13,13 @@ from workers.registry import job
 def boom(ctx, reason: str = "boom") -> None:
     ctx.progress(40, "about to fail")
     raise RuntimeError(reason)
+
+
+@job("test_refused")
+def refused(ctx, field: str = "half_life_days") -> None:
+    """Fails on a domain error, as a job whose input turns out to be invalid does."""
+    ctx.progress(10, "checking")
+    raise ScoringError("%(field)s must be a number.", field=field)
 
 
 @job("test_count_orgs")

@@ -7,7 +7,8 @@ from . import agency, imports, scoring, system
 
 
 def _create_app():
-    from web import create_app  # the app factory imports this package: import it when the CLI starts
+    # web/__init__.py imports this package (for register()), so web is imported here, when the CLI starts.
+    from web import create_app
     return create_app()
 
 

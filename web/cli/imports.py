@@ -8,10 +8,10 @@ import click
 
 from tenants.accounts.models import Agency
 from tenants.agency import jobs as job_service
-from tenants.agency.models import JobRun
-from tenants.community.imports import csvfile, telegram
+from tenants.agency.jobs import CSV_IMPORT, TELEGRAM_IMPORT
+from tenants.agency.models import Organisation
+from tenants.community.imports import csvfile, uploads
 from tenants.community.imports.csvfile import FileError
-from tenants.community.models import Upload
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session
 from workers import wait_for_local_jobs
@@ -25,22 +25,22 @@ def import_group() -> None:
     pass
 
 
-def _run_import(agency: Agency, org, filename: str, content: bytes, upload_kind: str, job_kind: str,
+def _run_import(agency: Agency, org: Organisation, filename: str, content: bytes, fmt: str, job_kind: str,
                 params: dict) -> dict:
+    """Store the file through the upload service (the web page's path), then run the job here."""
     with tenant_scope(agency.id, org.id), job_session() as s:
-        up = Upload(org_id=org.id, filename=filename, kind=upload_kind, size=len(content), content=content)
-        s.add(up)
-        s.flush()
-        job = job_service.create(s, job_kind, org.id, {"upload_id": up.id, **params}, None)
-        s.flush()
-        run_id = job.id
+        try:
+            up = uploads.create(s, org.id, fmt, filename, content)
+        except FileError as exc:
+            raise click.ClickException(str(exc)) from exc
+        run_id = job_service.create(s, job_kind, org.id, {"upload_id": up.id, **params}, None).id
     try:
         run(run_id, agency.id)
     except Exception as exc:
         raise click.ClickException(f"import failed: {exc}") from exc
     wait_for_local_jobs()       # without Redis, the scoring the import requested runs on threads of this process
     with tenant_scope(agency.id, org.id), job_session() as s:
-        return dict(s.get(JobRun, run_id).result or {})
+        return dict(job_service.get(s, run_id).result or {})
 
 
 def _print_counts(result: dict) -> None:
@@ -75,7 +75,7 @@ def import_csv(agency_slug, org_slug, file, kind, mapping, mode, default_channel
     else:
         columns = csvfile.guess_mapping(sheet.header, kind, {})
         click.echo("mapping: " + json.dumps(dict(zip(sheet.header, columns, strict=True)), ensure_ascii=False))
-    result = _run_import(agency, org, Path(file).name, content, "csv", "csv_import",
+    result = _run_import(agency, org, Path(file).name, content, uploads.CSV, CSV_IMPORT,
                          {"kind": kind, "mapping": columns, "mode": mode, "default_channel": default_channel, "tz": tz})
     _print_counts(result)
 
@@ -85,12 +85,7 @@ def import_csv(agency_slug, org_slug, file, kind, mapping, mode, default_channel
 @click.argument("org_slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_telegram(agency_slug, org_slug, file) -> None:
-
     agency = agency_by_slug(agency_slug)
     org = org_by_slug(agency, org_slug)
     content = Path(file).read_bytes()
-    try:
-        telegram.load(content)
-    except FileError as exc:
-        raise click.ClickException(str(exc)) from exc
-    _print_counts(_run_import(agency, org, Path(file).name, content, "telegram", "telegram_import", {}))
+    _print_counts(_run_import(agency, org, Path(file).name, content, uploads.TELEGRAM, TELEGRAM_IMPORT, {}))

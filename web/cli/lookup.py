@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
 
+from tenants.accounts import users
 from tenants.accounts.models import Agency
 from tenants.agency import orgs
 from tenants.agency.models import Organisation
@@ -13,7 +13,7 @@ from tenants.core.db import job_session, system_scope
 
 def agency_by_slug(slug: str) -> Agency:
     with system_scope() as s:
-        agency = s.scalar(select(Agency).where(Agency.slug == slug))
+        agency = users.agency_by_slug(s, slug)
         if agency is None:
             raise click.ClickException(f"no agency {slug!r}")
         s.expunge(agency)

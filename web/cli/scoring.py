@@ -4,7 +4,6 @@ from __future__ import annotations
 import click
 
 from tenants.agency import jobs as job_service
-from tenants.agency.models import JobRun
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session
 from workers.runner import run
@@ -39,5 +38,5 @@ def metrics_recompute(agency_slug: str, org_slug: str, full_: bool) -> None:
         except Exception as exc:
             raise click.ClickException(f"{kind} failed: {exc}") from exc
         with tenant_scope(agency.id, org.id), job_session() as s:
-            result = s.get(JobRun, run_id).result or {}
+            result = job_service.get(s, run_id).result or {}
         click.echo(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in result.items()))

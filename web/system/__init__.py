@@ -1,61 +1,8 @@
 """Landing redirect, language switch and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
-from flask_login import current_user
-from sqlalchemy import text
-
-from tenants.agency import team
-from tenants.core.db import db
-
-from ..auth.session import safe_next
-from ..extensions import LOCALES, csrf, limiter
+from flask import Blueprint
 
 bp = Blueprint("system", __name__)
 
-
-@bp.route("/")
-def index():
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
-    agencies = team.agencies_of(current_user.id)
-    if not agencies:
-        return redirect(url_for("account.settings"))
-    wanted = session.get("agency")
-    slug = next((a.slug for a, _ in agencies if a.slug == wanted), agencies[0][0].slug)
-    return redirect(url_for("agency.home", agency_slug=slug))
-
-
-@bp.route("/lang", methods=["POST"])
-def set_language():
-    lang = request.form.get("lang")
-    if lang in LOCALES:
-        session["lang"] = lang
-        if current_user.is_authenticated:
-            current_user.user.locale = lang
-            db.merge(current_user.user)
-            db.commit()
-    return redirect(safe_next(request.form.get("next")) or url_for("system.index"))
-
-
-@bp.route("/healthz")
-@limiter.exempt
-@csrf.exempt
-def healthz():
-    state = {"database": "ok", "redis": "ok"}
-    try:
-        db.execute(text("SELECT 1"))
-    except Exception as exc:  # the point is to report any failure
-        state["database"] = f"error: {type(exc).__name__}"
-    url = current_app.config["COMMUNA"].redis_url
-    if not url:
-        state["redis"] = "not configured (jobs run in-process)"
-    else:
-        try:
-            from redis import Redis
-            Redis.from_url(url, socket_timeout=2).ping()
-        except Exception as exc:
-            state["redis"] = f"error: {type(exc).__name__}"
-    healthy = state["database"] == "ok" and not state["redis"].startswith("error")
-    state["status"] = "ok" if healthy else "degraded"
-    return jsonify(state), 200 if healthy else 503
+from . import views  # noqa: E402, F401 -- the routes, which import bp from here

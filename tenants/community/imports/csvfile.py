@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from tenants.community.ingest import ActivityIn, IdentityRef, ItemError, normalise_email, parse_identity, parse_time
 from tenants.community.models import ACTIVITY_TYPES
+from tenants.core.errors import DomainError
 from tenants.core.spreadsheet import safe_cell
 
 KINDS = ("members", "activities")
@@ -50,8 +51,8 @@ TYPE_SYNONYMS = {"сообщение": "message", "ответ": "reply", "реа
                  "вступление": "join", "выход": "leave", "like": "reaction", "comment": "reply", "repost": "share"}
 
 
-class FileError(ValueError):
-    """The file as a whole cannot be read; the message is a gettext msgid."""
+class FileError(DomainError):
+    """The file as a whole cannot be read (a gettext template and its params)."""
 
 
 @dataclass
@@ -104,7 +105,7 @@ def read(raw: bytes, limit: int | None = None) -> Sheet:
             if limit and len(rows) >= limit:
                 break
     except csv.Error as exc:
-        raise FileError("The file is not valid CSV near line %(line)s.") from exc
+        raise FileError("The file is not valid CSV near line %(line)s.", line=reader.line_num) from exc
     return Sheet(encoding, delimiter, header, rows)
 
 

@@ -1,0 +1,171 @@
+"""The API's routes, with its authentication (before every request), rate limit and JSON errors."""
+from __future__ import annotations
+
+from flask import abort, current_app, g, jsonify, request
+from sqlalchemy.exc import DBAPIError
+
+from tenants.agency import apikeys
+from tenants.community import members
+from tenants.community.ingest import MAX_BATCH, ItemError, parse_activity, resolve, store
+from tenants.core.context import set_tenant
+from tenants.core.db import db
+from tenants.metrics import rollups
+
+from ..extensions import csrf, limiter
+from . import bp
+from .openapi import spec
+
+csrf.exempt(bp)
+
+
+def _key_bucket() -> str:
+    token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    prefix = apikeys.prefix_of(token)
+    return f"apikey:{prefix}" if prefix else f"ip:{request.remote_addr}"
+
+
+def _limit() -> str:
+    return current_app.config["COMMUNA"].api_rate_limit
+
+
+limiter.limit(_limit, key_func=_key_bucket, scope="api")(bp)
+
+
+def error(status: int, message: str, **extra):
+    response = jsonify({"error": message, **extra})
+    response.status_code = status
+    return response
+
+
+@bp.errorhandler(404)
+def _not_found(_e):
+    return error(404, "not found")
+
+
+@bp.errorhandler(405)
+def _not_allowed(_e):
+    return error(405, "method not allowed")
+
+
+@bp.errorhandler(429)
+def _too_many(_e):
+    return error(429, "rate limit exceeded; slow down and retry")
+
+
+@bp.errorhandler(413)
+def _too_large(_e):
+    return error(413, "request body too large")
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint == "api.openapi":
+        return None
+    if any("\x00" in v for v in request.args.values()) or "\x00" in request.path:
+        return error(400, "parameters must not contain NUL characters")
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return error(401, "missing API key: send Authorization: Bearer <key>")
+    owner = apikeys.authenticate(header.removeprefix("Bearer ").strip())
+    if owner is None:
+        return error(401, "invalid or revoked API key")
+    set_tenant(owner.agency_id, owner.org_id)
+    g.api_key = owner
+    return None
+
+
+def _require(scope: str) -> None:
+    if scope not in g.api_key.scopes:
+        abort(403)
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(spec(request.host_url.rstrip("/")))
+
+
+@bp.route("/activities", methods=["POST"])
+def post_activities():
+    _require("activities:write")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("activities"), list):
+        return error(400, 'body must be JSON: {"activities": [...]}')
+    items = body["activities"]
+    if len(items) > MAX_BATCH:
+        return error(413, f"at most {MAX_BATCH} activities per call", limit=MAX_BATCH)
+    valid, errors = [], []
+    for index, item in enumerate(items):
+        try:
+            valid.append(parse_activity(item))
+        except ItemError as exc:
+            errors.append({"index": index, "error": str(exc)})
+    result = _ingest_with_retry(valid)
+    status = 200 if valid or not errors else 422
+    return jsonify({"accepted": result.accepted, "duplicates": result.duplicates, "errors": errors}), status
+
+
+def _ingest_with_retry(valid: list):
+    """Ingest and commit; a deadlock with a concurrent batch is retried once (the batch is idempotent)."""
+    for attempt in (1, 2):
+        try:
+            resolved = resolve(db, g.api_key.org_id, valid, serialise=True)
+            db.commit()         # new members first: a concurrent batch naming them waits only this long
+            result = store(db, g.api_key.org_id, valid, resolved)
+            db.commit()         # ingest requested the incremental scoring; it starts now
+            return result
+        except DBAPIError as exc:
+            db.rollback()
+            if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(error(400, f"{name} must be an integer"))
+    if not low <= value <= high:
+        abort(error(400, f"{name} must be between {low} and {high}"))
+    return value
+
+
+@bp.route("/members")
+def list_members():
+    _require("members:read")
+    args = request.args
+    if args.get("external_id") and not args.get("channel"):
+        return error(400, "external_id needs channel")
+    limit = _int_arg("limit", 100, 1, 500)
+    f = members.MemberFilter(q=args.get("q") or None, channel=args.get("channel") or None,
+                             external_id=args.get("external_id") or None, email=args.get("email") or None,
+                             tag=args.get("tag") or None, kind="all", sort="name")
+    cursor = args.get("cursor") or None
+    if cursor and members.decode_cursor(cursor, "name") is None:
+        return error(400, "cursor is not valid")
+    page = members.page(db, f, limit, cursor)
+    return jsonify({"members": [members.as_dict(m, page.identities.get(m.id, []), page.tags.get(m.id, []))
+                                for m in page.members],
+                    "next_cursor": page.next_cursor})
+
+
+@bp.route("/metrics/summary")
+def metrics_summary():
+    _require("members:read")
+    return jsonify(rollups.summary(db, g.api_key.org_id))
+
+
+@bp.route("/members/<member_id>")
+def get_member(member_id: str):
+    _require("members:read")
+    m = members.by_public_id(db, member_id)
+    if m is None:
+        return error(404, "not found")
+    if m.merged_into_id is not None:
+        survivor = members.merged_into(db, m)
+        return error(404, "member was merged", merged_into=survivor.public_id if survivor else None)
+    identities, tags = members.details(db, [m.id])
+    return jsonify(members.as_dict(m, identities.get(m.id, []), tags.get(m.id, [])))

@@ -1,0 +1,148 @@
+"""The import pages: upload, column mapping, progress and result, rejected rows as CSV."""
+from __future__ import annotations
+
+import os
+
+from flask import Response, abort, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tenants.agency import jobs, orgs
+from tenants.agency.jobs import CSV_IMPORT, IMPORT_KINDS, TELEGRAM_IMPORT
+from tenants.agency.models import JobRun
+from tenants.community import profile
+from tenants.community.imports import csvfile, uploads
+from tenants.community.imports.csvfile import FileError
+from tenants.community.models import CHANNELS, Upload
+from tenants.core.db import db
+from workers.start import start_import
+
+from ..htmx import page
+from ..labels import domain_message
+from ..tenancy import actor, org_view
+from . import bp
+
+KINDS = ("members", "activities", "telegram")          # what the uploaded file contains
+MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES") or 50 * 1024 * 1024)
+
+
+def _index(error: str | None = None, status: int = 200):
+    return page("imports/index.html", "content", status=status, error=error,
+                recent=jobs.recent(db, IMPORT_KINDS, 10, org_id=g.org.id), max_mb=MAX_BYTES // (1024 * 1024))
+
+
+@bp.route("/")
+@org_view(write=True)
+def index():
+    return _index()
+
+
+@bp.route("/settings", methods=["POST"])
+@org_view(write=True)
+def settings():
+    orgs.set_store_message_text(g.org, request.form.get("store_message_text") == "on")
+    db.commit()
+    return redirect(url_for("imports.index", agency_slug=g.agency.slug, org_slug=g.org.slug))
+
+
+@bp.route("/upload", methods=["POST"])
+@org_view(write=True)
+def upload():
+    kind = request.form.get("kind")
+    f = request.files.get("file")
+    if kind not in KINDS:
+        return _index(_("Choose what the file contains."), 422)
+    if f is None or not f.filename:
+        return _index(_("Choose a file to upload."), 422)
+    content = f.read(MAX_BYTES + 1)
+    if len(content) > MAX_BYTES:
+        return _index(_("The file is larger than %(mb)s MB. Split it, or use the command line import.",
+                        mb=MAX_BYTES // (1024 * 1024)), 413)
+    fmt = uploads.TELEGRAM if kind == "telegram" else uploads.CSV
+    try:
+        up = uploads.create(db, g.org.id, fmt, f.filename, content, current_user.id)
+    except FileError as exc:
+        return _index(domain_message(exc.template, exc.params), 422)
+    if fmt == uploads.TELEGRAM:
+        run = start_import(db, up, TELEGRAM_IMPORT, {}, actor())
+        return redirect(url_for("imports.show", agency_slug=g.agency.slug, org_slug=g.org.slug, job_id=run.public_id))
+    db.commit()
+    return redirect(url_for("imports.mapping", agency_slug=g.agency.slug, org_slug=g.org.slug,
+                            upload_id=up.public_id, kind=kind))
+
+
+def _upload(upload_id: str) -> Upload:
+    up = uploads.csv_by_public_id(db, g.org.id, upload_id)
+    if up is None:
+        abort(404)
+    return up
+
+
+def _mapping_context(up: Upload, kind: str, error: str | None = None) -> dict:
+    sheet = csvfile.read(up.content, limit=uploads.PREVIEW_ROWS)
+    defs = profile.attribute_defs(db, g.org.id)
+    guessed = csvfile.guess_mapping(sheet.header, kind, {d.label.lower(): d.key for d in defs}
+                                      | {d.key: d.key for d in defs})
+    chosen = [request.form.get(f"map_{i}", guessed[i]) for i in range(len(sheet.header))] \
+        if request.method == "POST" else guessed
+    fields = csvfile.MEMBER_FIELDS if kind == "members" else csvfile.ACTIVITY_FIELDS
+    return {"up": up, "kind": kind, "sheet": sheet, "mapping": chosen, "fields": fields, "defs": defs,
+            "channels": CHANNELS, "timezones": csvfile.TIMEZONES, "error": error,
+            "mode": request.form.get("mode", "skip"), "default_channel": request.form.get("default_channel", ""),
+            "tz": request.form.get("tz", "Europe/Moscow")}
+
+
+@bp.route("/uploads/<upload_id>")
+@org_view(write=True)
+def mapping(upload_id: str):
+    kind = request.args.get("kind") if request.args.get("kind") in csvfile.KINDS else "members"
+    return page("imports/mapping.html", "content", **_mapping_context(_upload(upload_id), kind))
+
+
+@bp.route("/uploads/<upload_id>/start", methods=["POST"])
+@org_view(write=True)
+def start(upload_id: str):
+    up = _upload(upload_id)
+    kind = request.form.get("kind") if request.form.get("kind") in csvfile.KINDS else "members"
+    ctx = _mapping_context(up, kind)
+    chosen = [m if (m in ctx["fields"] or m.startswith("attr:")) else "" for m in ctx["mapping"]]
+    error = None
+    if "external_id" not in chosen and "email" not in chosen:
+        error = _("Map one column to External id or to Email, so each row names a member.")
+    elif "external_id" in chosen and "channel" not in chosen and request.form.get("default_channel") not in CHANNELS:
+        error = _("Choose the channel the ids belong to, or map a Channel column.")
+    elif kind == "activities" and not {"type", "occurred_at"} <= set(chosen):
+        error = _("Map the Type and Date columns.")
+    elif len([c for c in chosen if c]) != len({c for c in chosen if c}):
+        error = _("Each field can be mapped to one column only.")
+    if error:
+        return page("imports/mapping.html", "content", status=422, **{**ctx, "error": error})
+    mode = "all" if request.form.get("mode") == "all" else "skip"
+    tz = request.form.get("tz") if request.form.get("tz") in csvfile.TIMEZONES else "UTC"
+    run = start_import(db, up, CSV_IMPORT, {"kind": kind, "mapping": chosen, "mode": mode,
+                                            "default_channel": request.form.get("default_channel", ""), "tz": tz},
+                       actor())
+    return redirect(url_for("imports.show", agency_slug=g.agency.slug, org_slug=g.org.slug, job_id=run.public_id))
+
+
+def _run(job_id: str) -> JobRun:
+    run = jobs.by_public_id(db, job_id, org_id=g.org.id, kinds=IMPORT_KINDS)
+    if run is None:
+        abort(404)
+    return run
+
+
+@bp.route("/jobs/<job_id>")
+@org_view(write=True)
+def show(job_id: str):
+    run = _run(job_id)
+    return page("imports/show.html", "progress", run=run,
+                rejected=uploads.rejected(db, run) if run.status == "done" else [])
+
+
+@bp.route("/jobs/<job_id>/rejected.csv")
+@org_view(write=True)
+def rejected(job_id: str):
+    run = _run(job_id)
+    return Response(uploads.rejected_csv(db, run), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="rejected-{run.public_id}.csv"'})

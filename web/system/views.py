@@ -1,0 +1,59 @@
+"""The landing redirect, the language switch and /healthz."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, redirect, request, session, url_for
+from flask_login import current_user
+from redis import Redis
+
+from tenants.accounts import users
+from tenants.agency import team
+from tenants.core.db import db, ping
+
+from ..auth.session import safe_next
+from ..extensions import LOCALES, csrf, limiter
+from . import bp
+
+
+@bp.route("/")
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    agencies = team.agencies_of(current_user.id)
+    if not agencies:
+        return redirect(url_for("account.settings"))
+    wanted = session.get("agency")
+    slug = next((a.slug for a, _ in agencies if a.slug == wanted), agencies[0][0].slug)
+    return redirect(url_for("agency.home", agency_slug=slug))
+
+
+@bp.route("/lang", methods=["POST"])
+def set_language():
+    lang = request.form.get("lang")
+    if lang in LOCALES:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            users.set_locale(users.attached(db, current_user.user), lang)
+            db.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("system.index"))
+
+
+@bp.route("/healthz")
+@limiter.exempt
+@csrf.exempt
+def healthz():
+    state = {"database": "ok", "redis": "ok"}
+    try:
+        ping(db)
+    except Exception as exc:  # the point is to report any failure
+        state["database"] = f"error: {type(exc).__name__}"
+    url = current_app.config["COMMUNA"].redis_url
+    if not url:
+        state["redis"] = "not configured (jobs run in-process)"
+    else:
+        try:
+            Redis.from_url(url, socket_timeout=2).ping()
+        except Exception as exc:
+            state["redis"] = f"error: {type(exc).__name__}"
+    healthy = state["database"] == "ok" and not state["redis"].startswith("error")
+    state["status"] = "ok" if healthy else "degraded"
+    return jsonify(state), 200 if healthy else 503
