@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import secrets
 
 import psycopg
@@ -17,28 +16,18 @@ from sqlalchemy import create_engine, text
 
 from tenants.core.config import Settings
 from tenants.core.migrate import upgrade
+from tests.support.browser import browser, live_server  # noqa: F401 -- fixtures for the browser tests
+from tests.support.database import ADMIN_URL, APP_ROLE, OWNER_ROLE, REDIS_URL, ensure_role
 
 os.environ.setdefault("COMMUNA_JOB_MODULES", "tests.support.jobs")
-ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-# A Redis db of its own per run (1-15), so two runs on one machine do not flush each other's keys.
-REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{secrets.randbelow(15) + 1}")
-OWNER_ROLE, APP_ROLE = "communa_test_owner", "communa_test_app"
-PASSWORD = "correct-horse-battery"
-
-
-def _ensure_role(conn, name: str, extra: str) -> None:
-    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
-    if not exists:
-        with contextlib.suppress(psycopg.errors.DuplicateObject):  # another test run created it meanwhile
-            conn.execute(f"CREATE ROLE {name} LOGIN NOSUPERUSER NOBYPASSRLS {extra}")
 
 
 @pytest.fixture(scope="session")
 def settings():
     dbname = f"communa_test_{secrets.token_hex(4)}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        _ensure_role(admin, OWNER_ROLE, "NOCREATEDB NOCREATEROLE")
-        _ensure_role(admin, APP_ROLE, "NOCREATEDB NOCREATEROLE")
+        ensure_role(admin, OWNER_ROLE, "NOCREATEDB NOCREATEROLE")
+        ensure_role(admin, APP_ROLE, "NOCREATEDB NOCREATEROLE")
         admin.execute(f"CREATE DATABASE {dbname} OWNER {OWNER_ROLE}")
     host = "127.0.0.1:5432"
     s = Settings.from_env(
@@ -105,30 +94,3 @@ def other_client(app):
     return app.test_client()
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"|'
-                     r'"X-CSRFToken": "([^"]+)"')
-
-
-def csrf_of(client, path: str = "/login") -> str:
-    """The CSRF token of `client`'s session, read from a page as a browser would."""
-    html = client.get(path).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {path}"
-    return next(g for g in match.groups() if g)
-
-
-def login(client, email: str, password: str = PASSWORD):
-    token = csrf_of(client, "/login")
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-
-
-def post(client, path: str, data: dict | None = None, htmx: bool = False, **kwargs):
-    """POST with the session's CSRF token, as the page's form (or htmx, as a header) would send it."""
-    token = csrf_of(client, "/account/")
-    headers = kwargs.pop("headers", {})
-    data = dict(data or {})
-    if htmx:
-        headers.update({"HX-Request": "true", "X-CSRFToken": token})
-    else:
-        data["csrf_token"] = token
-    return client.post(path, data=data, headers=headers, **kwargs)

@@ -24,7 +24,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from .conftest import ADMIN_URL, APP_ROLE, CSRF_RE, OWNER_ROLE, REDIS_URL, _ensure_role
+from tests.support.database import ADMIN_URL, APP_ROLE, OWNER_ROLE, REDIS_URL, ensure_role
+from tests.support.http import CSRF_RE
 
 pytestmark = pytest.mark.build
 
@@ -65,8 +66,8 @@ def fresh_database():
     """An empty database owned by the owner role, as production's would be before the first release."""
     name = f"communa_build_{secrets.token_hex(4)}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        _ensure_role(admin, OWNER_ROLE, "NOCREATEDB NOCREATEROLE")
-        _ensure_role(admin, APP_ROLE, "NOCREATEDB NOCREATEROLE")
+        ensure_role(admin, OWNER_ROLE, "NOCREATEDB NOCREATEROLE")
+        ensure_role(admin, APP_ROLE, "NOCREATEDB NOCREATEROLE")
         admin.execute(f"CREATE DATABASE {name} OWNER {OWNER_ROLE}")
     yield name
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:

@@ -27,8 +27,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from tenants.core import embedded
 from tenants.core.config import ROOT
-
-from .web.test_browser import CHROMIUM_ARGS, _errors, shot
+from tests.support.browser import CHROMIUM_ARGS, console_errors, shot
 
 pytestmark = pytest.mark.browser
 COMMUNA = Path(sys.executable).with_name("communa")
@@ -181,7 +180,7 @@ def _drive_the_ui(base: str, tmp_path: Path, instance: Path, agency_id: int, see
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
         page = ctx.new_page()
-        errors = _errors(page)
+        errors = console_errors(page)
         page.goto(base + "/login")
         page.fill("#email", "owner@demo.communa.test")
         page.fill("#password", "communa-demo")

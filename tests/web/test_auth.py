@@ -8,9 +8,8 @@ from sqlalchemy import select
 from tenants.accounts.models import Agency, AgencyRole, User
 from tenants.core.db import system_scope
 from tenants.core.models import AuditLog, OutboxMail
-
-from .. import factories
-from ..conftest import PASSWORD, csrf_of, login, post
+from tests.support import factories
+from tests.support.http import PASSWORD, csrf_of, login, post
 
 
 def _outbox(to: str) -> list[OutboxMail]:

@@ -6,60 +6,25 @@ audit export's progress bar. Screenshots of the main pages land in test-artifact
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from tenants.core.config import ROOT
 from tenants.core.db import system_scope
 from tenants.core.models import OutboxMail
-
-from ..conftest import PASSWORD
+from tests.support.browser import ARTIFACTS, console_errors, shot
+from tests.support.http import PASSWORD
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def _errors(page) -> list[str]:
-    found: list[str] = []
-    page.on("console", lambda m: found.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: found.append(str(e)))
-    return found
 
 
 def test_signup_org_invite_accept_and_russian(live_server, browser):
     ctx = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
     page = ctx.new_page()
-    errors = _errors(page)
+    errors = console_errors(page)
     page.goto(live_server + "/signup")
     shot(page, "01-signup")
     page.fill("#agency_name", "Bright Agency")
@@ -91,7 +56,7 @@ def test_signup_org_invite_accept_and_russian(live_server, browser):
 
     invitee_ctx = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
     invitee = invitee_ctx.new_page()
-    invitee_errors = _errors(invitee)
+    invitee_errors = console_errors(invitee)
     invitee.goto(link)
     expect(invitee.locator("h1")).to_have_text("Join Bright Agency")
     shot(invitee, "04-accept-invitation")
@@ -119,7 +84,7 @@ def test_audit_export_progress_bar_finishes(live_server, browser):
     from tenants.accounts import users
     users.create_agency("Bright Agency", "Bea", "bea@bright.test", PASSWORD)
     page = browser.new_page(viewport={"width": 1280, "height": 860})
-    errors = _errors(page)
+    errors = console_errors(page)
     page.goto(live_server + "/login")
     shot(page, "00-login")
     page.fill("#email", "bea@bright.test")
@@ -151,7 +116,7 @@ def test_screenshots_of_demo_pages(live_server, browser):
     from tenants.demo.seed import DEMO_PASSWORD, seed
     seed(400)
     page = browser.new_page(viewport={"width": 1280, "height": 860})
-    errors = _errors(page)
+    errors = console_errors(page)
     page.goto(live_server + "/login")
     page.fill("#email", "owner@demo.communa.test")
     page.fill("#password", DEMO_PASSWORD)

@@ -11,10 +11,9 @@ from playwright.sync_api import expect
 
 from tenants.community.ingest import ActivityIn, IdentityRef
 from tenants.core.config import ROOT
-
-from .. import factories
-from ..conftest import PASSWORD
-from .test_browser import _errors, browser, live_server, shot  # noqa: F401 -- fixtures
+from tests.support import factories
+from tests.support.browser import console_errors, shot
+from tests.support.http import PASSWORD
 
 CSV = ("ИД;ФИО;Эл. почта;Город;Теги\n"
        "1;Юлия Ковалёва;yulia@x.test;Казань;vip\n"
@@ -33,7 +32,7 @@ def test_import_csv_watch_progress_then_merge_duplicates(live_server, browser, w
     a = factories.agency("Acme", "o@acme.test")
     coffee = factories.org(a, "Coffee")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors = _errors(page)
+    errors = console_errors(page)
     _login(page, live_server)
     page.goto(live_server + "/acme/coffee/imports/")
     shot(page, "20-import-upload")

@@ -10,8 +10,7 @@ import threading
 from playwright.sync_api import expect
 
 from tenants.core.config import ROOT
-
-from .test_browser import _errors, browser, live_server, shot  # noqa: F401 -- fixtures
+from tests.support.browser import console_errors, shot
 
 
 def _login(page, base, email="owner@demo.communa.test"):
@@ -33,7 +32,7 @@ def test_dashboard_charts_in_both_languages_then_reweight_and_recompute(live_ser
     from tenants.demo.seed import seed
     seed(400)
     page = browser.new_page(viewport={"width": 1360, "height": 1000})
-    errors = _errors(page)
+    errors = console_errors(page)
     _login(page, live_server)
     page.goto(live_server + "/demo/nordic-coffee/?days=90")
     expect(page.locator("[data-testid=kpi-members] .kpi-value")).not_to_have_text("0")
@@ -117,7 +116,7 @@ def test_dashboard_numbers_link_to_their_members(live_server, browser):  # noqa:
     from tenants.demo.seed import seed
     seed(400)
     page = browser.new_page(viewport={"width": 1360, "height": 1000})
-    errors = _errors(page)
+    errors = console_errors(page)
     _login(page, live_server)
     dashboard = live_server + "/demo/nordic-coffee/?days=30"
     page.goto(dashboard)

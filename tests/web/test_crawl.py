@@ -16,9 +16,8 @@ from tenants.core.base import utcnow
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tenants.core.ids import new_token, token_hash
-
-from .. import factories
-from ..conftest import csrf_of, login
+from tests.support import factories
+from tests.support.http import csrf_of, login
 
 # Agency-level routes that any member of the agency may open (they show only the member's own scope).
 MEMBER_ROUTES = {"agency.home", "agency.nav"}

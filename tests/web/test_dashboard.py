@@ -15,9 +15,8 @@ from tenants.community.ingest import ActivityIn, IdentityRef, ingest
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tenants.metrics import rollups
-
-from .. import factories
-from ..conftest import login, post
+from tests.support import factories
+from tests.support.http import login, post
 
 NOW = datetime.now(UTC)
 

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from .. import factories
+from tests.support import factories
 
 
 @pytest.fixture

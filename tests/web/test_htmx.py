@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import factories
+from tests.support.http import login
 from web import htmx
-
-from .. import factories
-from ..conftest import login
 
 HX = {"HX-Request": "true"}
 

@@ -7,9 +7,8 @@ import sys
 from babel.messages.pofile import read_po
 
 from tenants.core.config import ROOT
-
-from .. import factories
-from ..conftest import login, post
+from tests.support import factories
+from tests.support.http import login, post
 
 
 def test_russian_catalogue_covers_every_string_in_the_code(tmp_path):

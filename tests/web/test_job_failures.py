@@ -10,10 +10,9 @@ from tenants import scoring
 from tenants.agency import jobs
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
+from tests.support import factories
+from tests.support.http import login, post
 from workers.runner import run
-
-from .. import factories
-from ..conftest import login, post
 
 GENERIC = {"en": "This job failed because of a problem on our side. Try again; if it fails again, contact support.",
            "ru": "Задача не выполнена из-за проблемы на нашей стороне. Попробуйте ещё раз; если снова не получится, "

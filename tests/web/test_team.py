@@ -11,9 +11,8 @@ from tenants.agency.models import Invitation, OrgAccess
 from tenants.core.base import utcnow
 from tenants.core.db import system_scope
 from tenants.core.models import OutboxMail
-
-from .. import factories
-from ..conftest import PASSWORD, csrf_of, login, post
+from tests.support import factories
+from tests.support.http import PASSWORD, csrf_of, login, post
 
 
 def _invite_link(email: str) -> str:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import select
@@ -12,17 +10,11 @@ from sqlalchemy import select
 from tenants.agency.models import JobRun
 from tenants.core.context import TenantScopeError, tenant_scope
 from tenants.core.db import job_session, system_scope
+from tests.support import factories
+from tests.support.http import login, post
+from tests.support.workers import work_burst
 from workers import enqueue
 from workers.runner import run
-
-from .. import factories
-from ..conftest import login, post
-
-
-def _work(worker_env) -> subprocess.CompletedProcess:
-    """Drain the queue with a real `communa worker --burst` process."""
-    return subprocess.run([sys.executable, "-m", "web.cli", "worker", "--burst"], env=worker_env,
-                          capture_output=True, text=True, timeout=120)
 
 
 def _run(public_id: str) -> JobRun:
@@ -41,7 +33,7 @@ def test_audit_export_through_a_real_worker(client, worker_env):
     job_id = r.text.split('id="job-')[1].split('"')[0]
     running = client.get(f"/acme/jobs/{job_id}", headers={"HX-Request": "true"})
     assert 'hx-trigger="load delay:800ms"' in running.text          # still polling while queued
-    proc = _work(worker_env)
+    proc = work_burst(worker_env)
     assert proc.returncode == 0, proc.stderr
     run_row = _run(job_id)
     assert (run_row.status, run_row.progress, run_row.error) == ("done", 100, None)
@@ -61,7 +53,7 @@ def test_failing_job_records_the_error(worker_env):
     with tenant_scope(a.id), job_session() as s:
         job = enqueue(s, "test_boom", params={"reason": "disk on fire"})
         public_id = job.public_id
-    proc = _work(worker_env)
+    proc = work_burst(worker_env)
     assert proc.returncode == 0
     row = _run(public_id)
     assert row.status == "failed"
@@ -76,7 +68,7 @@ def test_job_runs_inside_its_tenant_scope(worker_env):
     factories.org(b, "Beta Org")
     with tenant_scope(a.id), job_session() as s:
         public_id = enqueue(s, "test_count_orgs").public_id
-    assert _work(worker_env).returncode == 0
+    assert work_burst(worker_env).returncode == 0
     assert _run(public_id).result == {"orgs": ["Acme Org"]}
 
 
@@ -118,7 +110,7 @@ def test_scheduler_runs_each_schedule_once_per_day_even_with_two_schedulers(work
     assert sorted(scored) == sorted(orgs)                      # and one recompute per organisation
     morning = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
     assert tick(morning) == ["score_daily"]
-    assert _work(worker_env).returncode == 0
+    assert work_burst(worker_env).returncode == 0
     with system_scope() as s:
         assert set(s.scalars(select(JobRun.status))) == {"done"}
 

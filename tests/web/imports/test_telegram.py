@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 from tenants.agency.models import Organisation
 from tenants.community.models import Activity, Identity, Member
 from tenants.core.db import system_scope
-
-from .helpers import last_run, upload, work
+from tests.support.imports import last_run, upload, work
 
 BASE = "/acme/coffee/imports/"
 

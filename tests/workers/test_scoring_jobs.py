@@ -20,14 +20,14 @@ from tenants.core.db import job_session, system_scope
 from tenants.core.models import AuditLog
 from tenants.metrics.models import OrgDay
 from tenants.scoring.models import OrgScore
+from tests.support import factories
+from tests.support.database import ADMIN_URL
+from tests.support.http import login, post
+from tests.support.imports import descendants
+from tests.support.scoring import random_history
+from tests.support.workers import work_burst
 from workers.runner import run
 from workers.scoring import request_full, request_incremental
-
-from .. import factories
-from ..conftest import login, post
-from ..imports.test_csv import _descendants
-from ..workers.test_jobs import _work
-from .test_scoring import _random_history
 
 
 def _scores(a, o) -> dict[int, tuple]:
@@ -40,8 +40,8 @@ def world():
     a = factories.agency("Acme", "o@acme.test")
     b = factories.agency("Beta", "o@beta.test")
     o, other = factories.org(a, "Coffee"), factories.org(b, "Tea")
-    factories.ingest_into(a, o, _random_history(random.Random(3), 600, "x"))
-    factories.ingest_into(b, other, _random_history(random.Random(4), 300, "y"))
+    factories.ingest_into(a, o, random_history(random.Random(3), 600, "x"))
+    factories.ingest_into(b, other, random_history(random.Random(4), 300, "y"))
     return a, o, b, other
 
 
@@ -52,7 +52,7 @@ def test_full_recompute_through_a_worker_and_no_duplicate_request(world, worker_
     with tenant_scope(a.id, o.id), job_session() as s:
         again, started_again = request_full(s, o.id)
     assert started and not started_again and again.id == first.id     # a second click joins the first run
-    assert _work(worker_env).returncode == 0
+    assert work_burst(worker_env).returncode == 0
     with system_scope() as s:
         runs = {r.kind: r for r in s.scalars(select(JobRun).where(JobRun.org_id == o.id))}
         assert runs["score_full"].status == "done" and runs["score_full"].result["members"] > 0
@@ -92,7 +92,7 @@ def test_incremental_after_api_ingest_runs_once(world, worker_env):
             request_incremental(s, o.id)
     with system_scope() as s:
         assert s.scalar(select(func.count()).select_from(JobRun).where(JobRun.kind == "score_incremental")) == 1
-    assert _work(worker_env).returncode == 0
+    assert work_burst(worker_env).returncode == 0
     with system_scope() as s:
         assert s.scalar(select(func.count()).select_from(ScorePending).where(ScorePending.org_id == o.id)) == 0
         run_ = s.scalar(select(JobRun).where(JobRun.kind == "score_incremental"))
@@ -110,7 +110,7 @@ def test_worker_killed_mid_job_changes_nothing_and_the_rerun_converges(world, wo
     # Hold that row: the job blocks at the end of its transaction, with everything else written.
     # As a superuser: RLS would hide the row from a role without a tenant, and only a superuser sees other
     # roles' queries in pg_stat_activity.
-    from ..conftest import ADMIN_URL
+
     test_db = ADMIN_URL.rsplit("/", 1)[0] + "/" + settings.database_url.rsplit("/", 1)[1]
     blocker = psycopg.connect(test_db)
     assert blocker.execute("SELECT 1 FROM org_score WHERE org_id = %s FOR UPDATE", (o.id,)).fetchone()
@@ -127,7 +127,7 @@ def test_worker_killed_mid_job_changes_nothing_and_the_rerun_converges(world, wo
                 break
             time.sleep(0.05)
         assert waiting, "the job never reached its last write"
-        for pid in [worker.pid, *_descendants(worker.pid)]:
+        for pid in [worker.pid, *descendants(worker.pid)]:
             os.kill(pid, signal.SIGKILL)
         worker.wait()
     finally:
@@ -143,7 +143,7 @@ def test_worker_killed_mid_job_changes_nothing_and_the_rerun_converges(world, wo
     with tenant_scope(a.id, o.id), job_session() as s:
         again = request_full(s, o.id)[0] if kind == "score_full" else request_incremental(s, o.id)
     assert again.id != run_.id
-    assert _work(worker_env).returncode == 0
+    assert work_burst(worker_env).returncode == 0
     got = _scores(a, o)
     with tenant_scope(a.id, o.id), job_session() as s:
         scoring.full(s, o.id, as_of=None)
@@ -169,7 +169,7 @@ def test_incremental_of_one_organisation_touches_no_other(world):
     sibling organisation's or another agency's member, by a bug or tampering, is dropped and followed nowhere."""
     a, o, b, other = world
     sibling = factories.org(a, "Juice")
-    factories.ingest_into(a, sibling, _random_history(random.Random(6), 80, "z"))
+    factories.ingest_into(a, sibling, random_history(random.Random(6), 80, "z"))
     with system_scope() as s:
         foreign = s.scalars(select(Member.id).where(Member.org_id.in_((other.id, sibling.id)))).all()
         s.execute(text("INSERT INTO score_pending (agency_id, org_id, member_id, day) VALUES (:a, :o, :m, 20500)"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -9,8 +10,7 @@ from sqlalchemy import select
 
 from tenants.agency.models import JobRun
 from tenants.core.db import system_scope
-
-from ..conftest import csrf_of
+from tests.support.http import csrf_of
 
 
 def upload(client, path: str, name: str, content: bytes, kind: str):
@@ -41,3 +41,22 @@ def last_run() -> JobRun:
         run = s.scalars(select(JobRun).where(JobRun.kind.like("%_import")).order_by(JobRun.id.desc())).first()
         s.expunge(run)
         return run
+
+
+def descendants(pid: int) -> list[int]:
+    """Child processes by parent pid, from /proc (RQ's work horse runs in its own process group)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found

@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 from tenants.agency.models import JobRun
 from tenants.community.models import Activity, Member, MemberTag
 from tenants.core.db import system_scope
-
-from ..conftest import post
-from .helpers import last_run, start, upload, work
+from tests.support.http import post
+from tests.support.imports import descendants, last_run, start, upload, work
 
 BASE = "/acme/coffee/imports/"
 MEMBERS_CP1251 = ("ИД;ФИО;Эл. почта;Телефон;Город;Теги;Подписчики;Канал\n"
@@ -126,7 +125,7 @@ def test_import_killed_halfway_and_run_again_loses_and_doubles_nothing(client, o
         if progress >= 30:
             break
         time.sleep(0.05)
-    for pid in [worker.pid, *_descendants(worker.pid)]:   # the worker and its work horse, mid-import
+    for pid in [worker.pid, *descendants(worker.pid)]:   # the worker and its work horse, mid-import
         os.kill(pid, signal.SIGKILL)
     worker.wait()
     time.sleep(0.5)
@@ -139,27 +138,8 @@ def test_import_killed_halfway_and_run_again_loses_and_doubles_nothing(client, o
     assert last_run().result["duplicates"] == partial
 
 
-def _descendants(pid: int) -> list[int]:
-    """Child processes by parent pid, from /proc (RQ's work horse runs in its own process group)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
 def test_rejected_reasons_are_shown_in_russian_and_downloaded_in_english(client, org, worker_env):
-    from ..conftest import post
+
     r = upload(client, BASE, "m.csv", "ИД;ФИО;Эл. почта\n1;Вера;не почта\n".encode("cp1251"), "members")
     result_url = start(client, r.headers["Location"], default_channel="vk")[0].headers["Location"]
     work(worker_env)

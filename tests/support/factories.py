@@ -10,8 +10,7 @@ from tenants.agency.models import OrgAccess, Organisation
 from tenants.core.audit import Actor
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
-
-from .conftest import PASSWORD
+from tests.support.http import PASSWORD
 
 
 @dataclass

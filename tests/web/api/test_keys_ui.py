@@ -5,8 +5,8 @@ import re
 import subprocess
 import sys
 
-from .. import factories
-from ..conftest import login, post
+from tests.support import factories
+from tests.support.http import login, post
 
 
 def test_key_is_shown_once_works_and_can_be_revoked(app, client):

@@ -1,7 +1,7 @@
 import pytest
 
-from .. import factories
-from ..conftest import login
+from tests.support import factories
+from tests.support.http import login
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tenants.demo.seed import DEMO_PASSWORD, seed
 from tenants.metrics import dashboard, figures, rollups
-
-from ..conftest import login
+from tests.support.http import login
 
 MEMBERS = 400
 

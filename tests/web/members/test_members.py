@@ -15,9 +15,8 @@ from tenants.core.audit import Actor
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tenants.core.models import AuditLog
-
-from .. import factories
-from ..conftest import login, post
+from tests.support import factories
+from tests.support.http import login, post
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -12,8 +12,7 @@ from tenants.community.ingest import ActivityIn, IdentityRef, ItemError, ingest,
 from tenants.community.models import Activity, Identity, Member
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
-
-from .. import factories
+from tests.support import factories
 
 
 def _act(ext: str, source: str, when: str = "2026-05-01T10:00:00+00:00", kind: str = "message",

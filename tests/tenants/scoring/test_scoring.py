@@ -9,23 +9,13 @@ from sqlalchemy import func, select, text
 
 from tenants import scoring
 from tenants.community import profile
-from tenants.community.ingest import ActivityIn, IdentityRef
 from tenants.community.models import Member, ScorePending
 from tenants.core import days
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session
 from tenants.scoring.models import StageChange
-
-from .. import factories
-
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-
-
-def act(who: str, kind: str, when: datetime, source: str, weight: float | None = None, target: str | None = None,
-        meta: dict | None = None) -> ActivityIn:
-    return ActivityIn(member=IdentityRef("telegram", who, display_name=who.title()), type=kind, occurred_at=when,
-                      source_id=source, channel="telegram", weight=weight, meta=meta or {},
-                      target=IdentityRef("telegram", target, display_name=target.title()) if target else None)
+from tests.support import factories
+from tests.support.scoring import NOW, act, random_history
 
 
 @pytest.fixture
@@ -189,20 +179,6 @@ def test_at_risk_and_influence(org):
     assert got["ava"].influence == pytest.approx(100.0)
 
 
-def _random_history(rng: random.Random, n: int, prefix: str) -> list[ActivityIn]:
-    kinds = list(scoring.DEFAULT_WEIGHTS)
-    people = [f"m{i}" for i in range(40)]
-    out = []
-    for i in range(n):
-        who = people[min(int(rng.paretovariate(1.2)) - 1, 39)]
-        when = NOW - timedelta(seconds=rng.randrange(400 * 86400))
-        out.append(act(who, rng.choice(kinds), when, f"{prefix}{i}",
-                       weight=rng.choice([None, None, None, rng.uniform(0, 9)]),
-                       target=rng.choice([None, rng.choice(people)]),
-                       meta={"nps": rng.randrange(11)} if rng.random() < 0.05 else None))
-    return out
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_incremental_equals_full_on_random_histories(seed):
     _incremental_equals_full(seed)
@@ -212,7 +188,7 @@ def _incremental_equals_full(seed: int) -> None:
     a = factories.agency("Acme", "o@acme.test")
     inc, ful = factories.org(a, "Incremental"), factories.org(a, "Full")
     rng = random.Random(seed)
-    history = _random_history(rng, 1500, "s")
+    history = random_history(rng, 1500, "s")
     # The incremental organisation gets the history in random batches, scoring after each and at times
     # running the same job twice; the other gets it all at once and one full recompute.
     shuffled = history[:]
@@ -264,7 +240,7 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 def test_runs_are_idempotent_and_leave_nothing_pending(org):
     a, o = org
-    factories.ingest_into(a, o, _random_history(random.Random(5), 400, "i"))
+    factories.ingest_into(a, o, random_history(random.Random(5), 400, "i"))
     with tenant_scope(a.id, o.id), job_session() as s:
         assert s.scalar(select(func.count()).select_from(ScorePending)) > 0
     with tenant_scope(a.id, o.id), job_session() as s:     # in chunks, as the worker runs it: until no `more`

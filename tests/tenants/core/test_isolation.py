@@ -9,8 +9,7 @@ from tenants.agency.models import Organisation
 from tenants.core.context import TenantScopeError, set_tenant, tenant_scope
 from tenants.core.db import SessionFactory, job_session, system_scope
 from tenants.core.models import AuditLog
-
-from .. import factories
+from tests.support import factories
 
 
 @pytest.fixture

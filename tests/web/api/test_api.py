@@ -4,21 +4,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
-from tenants.agency import apikeys
 from tenants.agency.models import ApiKey
 from tenants.community.models import Activity, Member
-from tenants.core.audit import Actor
 from tenants.core.base import utcnow
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
-
-from .. import factories
-
-
-def make_key(a, o, scopes=apikeys.SCOPES) -> str:
-    with tenant_scope(a.id, o.id), job_session() as s:
-        _key, token = apikeys.create(s, o.id, "test key", Actor(email="t"), scopes)
-    return token
+from tests.support import factories
+from tests.support.api import auth, make_key
 
 
 def item(ext="ann", source="s1", kind="message", when="2026-05-01T10:00:00Z", **extra):
@@ -33,10 +25,6 @@ def env():
     o1, o2, ob = factories.org(a, "One"), factories.org(a, "Two"), factories.org(b, "Beta Org")
     return {"a": a, "b": b, "o1": o1, "o2": o2, "ob": ob,
             "k1": make_key(a, o1), "k2": make_key(a, o2), "kb": make_key(b, ob)}
-
-
-def auth(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_requests_without_a_valid_key_are_refused(client, env):

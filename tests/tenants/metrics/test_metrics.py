@@ -15,9 +15,8 @@ from tenants.core import days
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session
 from tenants.metrics import dashboard, figures, rollups
-
-from .. import factories
-from .test_scoring import NOW, act
+from tests.support import factories
+from tests.support.scoring import NOW, act
 
 TYPES = ("message", "message", "reply", "reaction", "post", "review", "referral")
 

@@ -6,8 +6,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from .. import factories
-from .test_api import auth, make_key
+from tests.support import factories
+from tests.support.api import auth, make_key
 
 
 def test_api_conforms_to_its_openapi_document(app):

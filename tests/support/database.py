@@ -1,0 +1,20 @@
+"""The suite's own PostgreSQL database and Redis db number, and the two roles it connects as."""
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+
+import psycopg
+
+ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# A Redis db of its own per run (1-15), so two runs on one machine do not flush each other's keys.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{secrets.randbelow(15) + 1}")
+OWNER_ROLE, APP_ROLE = "communa_test_owner", "communa_test_app"
+
+
+def ensure_role(conn, name: str, extra: str) -> None:
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
+    if not exists:
+        with contextlib.suppress(psycopg.errors.DuplicateObject):  # another test run created it meanwhile
+            conn.execute(f"CREATE ROLE {name} LOGIN NOSUPERUSER NOBYPASSRLS {extra}")
