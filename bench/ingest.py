@@ -132,7 +132,8 @@ def main() -> None:
 
     # --- floor: COPY into the activity table, members already resolved ---------------------------
     floor_org = new_org("Floor")
-    from tenants.community.ingest import IdentityRef, resolve_members
+    from tenants.community.ingest import resolve_members
+    from tenants.community.validate import IdentityRef
     with tenant_scope(agency.id, floor_org), job_session() as s:
         mapping, _ = resolve_members(s, floor_org, [IdentityRef("telegram", str(m)) for m in range(args.members)])
     ids = {int(ext): mid for (_c, ext), mid in mapping.items()}

@@ -49,8 +49,9 @@ def main() -> None:
     app = create_app()
     from tenants.accounts import users
     from tenants.agency import orgs
-    from tenants.community.ingest import ActivityIn, IdentityRef, ingest
+    from tenants.community.ingest import ingest
     from tenants.community.profile import add_tag
+    from tenants.community.validate import ActivityIn, IdentityRef
     from tenants.core.audit import Actor
     from tenants.core.context import tenant_scope
     from tenants.core.db import job_session

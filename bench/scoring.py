@@ -148,7 +148,8 @@ def run(args, dbname: str, n_orgs: int, members: int, activities: int) -> None:
     from tenants import scoring
     from tenants.accounts import users
     from tenants.agency import orgs
-    from tenants.community.ingest import ActivityIn, IdentityRef, ingest
+    from tenants.community.ingest import ingest
+    from tenants.community.validate import ActivityIn, IdentityRef
     from tenants.core.audit import Actor
     from tenants.core.config import Settings, configure
     from tenants.core.context import tenant_scope

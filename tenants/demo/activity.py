@@ -22,9 +22,10 @@ from itertools import accumulate
 from sqlalchemy import bindparam, delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from tenants.community.ingest import ActivityIn, IdentityRef, ingest
+from tenants.community.ingest import ingest
 from tenants.community.models import Activity, AttributeDef, Identity, Member
 from tenants.community.profile import add_tag, define_attribute
+from tenants.community.validate import ActivityIn, IdentityRef
 from tenants.core.base import utcnow
 from tenants.core.days import midnight
 from tenants.metrics.models import OrgDay

@@ -5,7 +5,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from tenants import scoring
-from tenants.community.ingest import ActivityIn, IdentityRef
+from tenants.community.validate import ActivityIn, IdentityRef
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

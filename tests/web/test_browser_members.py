@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from playwright.sync_api import expect
 
-from tenants.community.ingest import ActivityIn, IdentityRef
+from tenants.community.validate import ActivityIn, IdentityRef
 from tenants.core.config import ROOT
 from tests.support import factories
 from tests.support.browser import console_errors, shot

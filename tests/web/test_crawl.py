@@ -49,8 +49,9 @@ def world():
         with tenant_scope(a.id, a1.id):
             from datetime import UTC, datetime
 
-            from tenants.community.ingest import ActivityIn, IdentityRef, ingest
+            from tenants.community.ingest import ingest
             from tenants.community.merge import merge
+            from tenants.community.validate import ActivityIn, IdentityRef
             acts = [ActivityIn(IdentityRef("telegram", ext, display_name=ext), "message",
                                datetime(2026, 5, 1, tzinfo=UTC), f"src-{ext}", "telegram") for ext in ("ann", "bob")]
             ingest(s, a1.id, acts)

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from tenants import scoring
-from tenants.community.ingest import ActivityIn, IdentityRef, ingest
+from tenants.community.ingest import ingest
+from tenants.community.validate import ActivityIn, IdentityRef
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tenants.metrics import rollups

@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 document of API v1, served at /api/v1/openapi.json. Tests check the API against it."""
 from __future__ import annotations
 
-from tenants.community.ingest import MAX_BATCH
 from tenants.community.models import ACTIVITY_TYPES
+from tenants.community.validate import MAX_BATCH
 from tenants.scoring import STAGES
 
 IDENTITY = {

@@ -6,7 +6,8 @@ from sqlalchemy.exc import DBAPIError
 
 from tenants.agency import apikeys
 from tenants.community import members
-from tenants.community.ingest import MAX_BATCH, ItemError, parse_activity, resolve, store
+from tenants.community.ingest import resolve, store
+from tenants.community.validate import MAX_BATCH, ItemError, parse_activity
 from tenants.core.context import set_tenant
 from tenants.core.db import db
 from tenants.metrics import rollups

@@ -10,8 +10,9 @@ import threading
 from tenants.agency import jobs
 from tenants.agency.models import Organisation
 from tenants.community.imports import csvfile, member_rows, telegram
-from tenants.community.ingest import ItemError, ingest, resolve, store
+from tenants.community.ingest import ingest, resolve, store
 from tenants.community.models import ImportError_, Upload
+from tenants.community.validate import ItemError
 from tenants.core.db import job_session
 
 from ..pipeline import pipelined

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from tenants.community.ingest import ActivityIn, IdentityRef, ItemError, normalise_email, parse_identity, parse_time
 from tenants.community.models import ACTIVITY_TYPES
+from tenants.community.validate import ActivityIn, IdentityRef, ItemError, normalise_email, parse_identity, parse_time
 from tenants.core.errors import DomainError
 from tenants.core.spreadsheet import safe_cell
 

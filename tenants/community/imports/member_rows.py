@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session
 
 from tenants.agency import jobs
 from tenants.community.imports.csvfile import MemberRow
-from tenants.community.ingest import ItemError, resolve_members
+from tenants.community.ingest import resolve_members
 from tenants.community.models import Member
 from tenants.community.profile import CommunityError, add_tag, attribute_defs, coerce_attribute, normalise_phone
 from tenants.community.rescore import mark_pending
+from tenants.community.validate import ItemError
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tenants.community.imports.csvfile import FileError
-from tenants.community.ingest import ActivityIn, IdentityRef
+from tenants.community.validate import ActivityIn, IdentityRef
 
 SKIPPED_CHAT_TYPES = ("saved_messages",)
 

@@ -8,8 +8,9 @@ from sqlalchemy import func, select, text
 
 from tenants.agency import jobs
 from tenants.agency.models import JobRun
-from tenants.community.ingest import ActivityIn, IdentityRef, ItemError, ingest, parse_activity, resolve, store
+from tenants.community.ingest import ingest, resolve, store
 from tenants.community.models import Activity, Identity, Member
+from tenants.community.validate import ActivityIn, IdentityRef, ItemError, parse_activity
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tests.support import factories

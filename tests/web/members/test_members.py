@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tenants.community.ingest import ActivityIn, IdentityRef, ingest
+from tenants.community.ingest import ingest
 from tenants.community.merge import merge, suggestions, unmerge
 from tenants.community.models import Activity, Identity, Member, MemberNote, MemberSearch, MemberTag
+from tenants.community.validate import ActivityIn, IdentityRef
 from tenants.core.audit import Actor
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
