@@ -41,8 +41,9 @@ def create(session: Session, kind: str, org_id: int | None, params: dict, create
 def record(session: Session, kind: str, org_id: int | None = None, params: dict | None = None,
            created_by: int | None = None) -> JobRun:
     """A JobRun for the current tenant, handed to a worker when the caller commits."""
+    agency_id = require_agency_id()         # no tenant, no job: refused before anything is added
     run = create(session, kind, org_id, params or {}, created_by)
-    session.info.setdefault(DISPATCH, []).append((run.id, require_agency_id(), kind, run.public_id))
+    session.info.setdefault(DISPATCH, []).append((run.id, agency_id, kind, run.public_id))
     return run
 
 
