@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")    # the benchmark's own: emptied
 
 
 def community(members: int, activities: int, seed: int = 7) -> list[dict]:
@@ -98,10 +99,10 @@ def main() -> None:
     dbname, app_url, owner_url = setup_database()
     os.environ.update(DATABASE_URL=app_url, MIGRATIONS_DATABASE_URL=owner_url, SECRET_KEY="bench",
                       API_RATE_LIMIT="100000 per minute")
-    # As in production, ingest enqueues its scoring job to RQ (Redis db 13, emptied here) and no worker runs
-    # during the measurement: this measures ingest, scoring has its own benchmark (bench/scoring.py). Without
-    # Redis the jobs would run on threads inside the gunicorn workers and compete with the requests.
-    os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    # As in production, each batch requests its scoring job from RQ (REDIS_URL above, emptied here) and no worker
+    # runs during the measurement: this measures ingest, scoring has its own benchmark (bench/scoring.py).
+    # Without Redis the jobs would run on threads inside the gunicorn workers and compete with the requests.
+    os.environ["REDIS_URL"] = REDIS_URL
     import redis
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     from tenants.core.config import Settings, configure
@@ -244,7 +245,7 @@ def main() -> None:
 
 
 def drop_database(dbname: str) -> None:
-    if os.environ.get("REDIS_URL", "").endswith("/13"):
+    if os.environ.get("REDIS_URL") == REDIS_URL:
         import redis
         redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     from tenants.core.db import get_engine
