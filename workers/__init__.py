@@ -1,7 +1,8 @@
-"""RQ: queues, enqueue(), job entry points, schedules. Imports tenants/, never web/.
+"""RQ: the queue, enqueue() and the dispatcher. Imports tenants/, never web/.
 
-`enqueue()` records a JobRun, then hands the worker ids only (the JobRun id and the agency id).
-With no REDIS_URL the job runs in-process on a background thread (development default).
+Runs are recorded by the domain (`tenants.agency.jobs.record` / `request`) in the caller's transaction; once it
+commits, `dispatch` (installed here as the domain's dispatcher) hands RQ ids only: the JobRun id and the
+agency id. With no REDIS_URL the run goes to a background thread of this process (the `make run` default).
 """
 from __future__ import annotations
 
