@@ -4,6 +4,9 @@
 (function () {
   "use strict";
   var charts = [];
+  // Numbers as the page's language writes them ("2 879" in Russian), not as the browser's locale would.
+  var LANG = document.documentElement.lang || undefined;
+  function fmt(n) { return n.toLocaleString(LANG); }
   var STAGES = ["newcomer", "participant", "active", "loyal", "advocate"];
   var STAGE_COLOURS = ["#c7cbe0", "#93c5fd", "#4f46e5", "#15803d", "#f59e0b"];
   var PALETTE = ["#4f46e5", "#0ea5e9", "#15803d", "#f59e0b", "#dc2626", "#8b5cf6", "#14b8a6", "#64748b",
@@ -45,8 +48,9 @@
         var p = data[i], c = el.getCenterPoint();
         if (!p.text) return;
         ctx.save();
-        ctx.fillStyle = p.dark ? "#fff" : "#1f2937";
         ctx.font = "12px system-ui, sans-serif";
+        if (ctx.measureText(p.text).width > el.width - 4) { ctx.restore(); return; }  // a narrow screen: colour only
+        ctx.fillStyle = p.dark ? "#fff" : "#1f2937";
         ctx.textAlign = "center";
         ctx.textBaseline = "middle";
         ctx.fillText(p.text, c.x, c.y);
@@ -68,7 +72,7 @@
           label: function (ctx) { return tooltip(ctx.raw); } } } },
         scales: {
           x: { type: "category", labels: cols, offset: true, grid: { display: false }, position: "top",
-               title: { display: !!axes.x, text: axes.x || "" }, ticks: { maxRotation: 0, autoSkip: false } },
+               title: { display: !!axes.x, text: axes.x || "" }, ticks: { autoSkip: false } },  // tilted if they do not fit
           y: { type: "category", labels: rows, offset: true, grid: { display: false },
                title: { display: !!axes.y, text: axes.y || "" } } } }, onClick),
       plugins: [cellText]
@@ -100,7 +104,7 @@
         var rgb = from === to ? "100,116,139" : (from === null ? "14,165,233" :
                   (STAGES.indexOf(to) > STAGES.indexOf(from) ? "21,128,61" : "220,38,38"));
         var s = shade(rgb, max ? n / max : 0);
-        points.push({ x: stageName(to), y: stageName(from), v: n, text: n ? String(n) : "", colour: s.colour,
+        points.push({ x: stageName(to), y: stageName(from), v: n, text: n ? fmt(n) : "", colour: s.colour,
                       dark: s.dark && from !== to, href: n ? link(d, { month: monthCode(month), to_stage: to,
                       from_stage: from || "none" }) : null });
       });
@@ -113,7 +117,7 @@
     [[d.text.up, up], [d.text.held, held], [d.text.down, down], [d.text.new, joined]].forEach(function (part, i) {
       if (i) summaryEl.appendChild(document.createTextNode(" · "));
       var strong = document.createElement("strong");
-      strong.textContent = part[1].toLocaleString();
+      strong.textContent = fmt(part[1]);
       summaryEl.appendChild(strong);
       summaryEl.appendChild(document.createTextNode(" " + part[0]));
     });
@@ -124,7 +128,7 @@
     var cols = [], rows = [], points = [];
     for (var k = 0; k < span; k++) cols.push(String(k));
     m.cohorts.forEach(function (c) {
-      var label = d.month_names[c[0] - first] + " (" + c[1].toLocaleString() + ")";
+      var label = d.month_names[c[0] - first] + " (" + fmt(c[1]) + ")";
       rows.push(label);
       c[2].forEach(function (n, k) {
         var share = c[1] ? n / c[1] : 0, s = shade("79,70,229", share);
@@ -142,6 +146,7 @@
   function draw() {
     var node = document.getElementById("dash-data");
     if (!node || typeof Chart === "undefined") return;
+    Chart.defaults.locale = LANG;   // axis and tooltip numbers
     charts.forEach(function (c) { c.destroy(); });
     charts = [];
     var d = JSON.parse(node.getAttribute("data-dash"));  // an attribute: htmx swaps it in with the panels
@@ -202,7 +207,11 @@
           label: d.text.activities, data: pairs.map(function (p) { return p[1]; }),
           backgroundColor: PALETTE.slice(0, pairs.length) }] },
         options: Object.assign({}, common, { indexAxis: "y", plugins: { legend: { display: false } },
-          scales: { y: { ticks: { autoSkip: false } } } }, clickable(function (chart, e) {
+          scales: { y: { ticks: { autoSkip: false, callback: function (v) {
+            // On a phone the axis gets at most half the width: shorten long names (the tooltip has them whole).
+            var l = this.getLabelForValue(v);
+            return this.chart.width < 420 && l.length > 18 ? l.slice(0, 17) + "…" : l; } } } } },
+          clickable(function (chart, e) {
             var q = { active_from: d.labels[0], active_to: d.labels[d.labels.length - 1] };
             q[param] = codes[e.index];
             return link(d, q); })) });
