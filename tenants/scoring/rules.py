@@ -11,6 +11,7 @@ A member earns the highest stage whose bar they clear:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -85,8 +86,8 @@ def missing(model: Model, s: Standing, tenure_days: int, rank: int) -> list[tupl
         return []
     target = STAGES[rank + 1]
     need: list[tuple[str, float]] = []
-    if s.score < model.thresholds[target]:
-        need.append(("score", round(model.thresholds[target] - s.score, 1)))
+    if s.score < model.thresholds[target]:     # rounded up: a member short of the bar is never told "0.0"
+        need.append(("score", math.ceil((model.thresholds[target] - s.score) * 10) / 10))
     if target == "active" and s.weeks < model.active_weeks:
         need.append(("weeks", model.active_weeks - s.weeks))
     if target == "loyal" and not s.tenure_ok:

@@ -54,3 +54,8 @@ def test_missing_names_what_the_next_stage_needs():
     standing = rules.Standing(score=25.0, tenure_ok=False, weeks=3, advocacy=False)
     assert rules.missing(MODEL, standing, tenure_days=20, rank=2) == [("score", 5.0), ("tenure", 40)]
     assert rules.missing(MODEL, standing, tenure_days=20, rank=4) == []
+
+
+def test_a_member_just_below_the_bar_is_told_a_positive_amount():
+    standing = rules.Standing(score=29.97, tenure_ok=True, weeks=3, advocacy=False)
+    assert rules.missing(MODEL, standing, tenure_days=90, rank=2) == [("score", 0.1)]
