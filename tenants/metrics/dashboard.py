@@ -172,26 +172,28 @@ def _latest(session: Session, org_id: int) -> dict | None:
 
 def influential(session: Session, org_id: int, limit: int = 8,
                 as_of: datetime | None = None) -> list[tuple[Member, dict]]:
-    """The most influential members (by the influence of the last scoring pass) with the figures that tell them
-    apart: `reached`, the distinct members who replied to, reacted to or mentioned them in the 90 days up to
-    `as_of`, and `received`, how many times (staff and bots left out, as influence counts them). `as_of` defaults
-    to the pass that computed the influence (full or daily), so the figures match the order."""
+    """The most influential members (the top by the influence of the last scoring pass), listed by reach, with
+    the figures that tell them apart: `reached`, the distinct members who replied to, reacted to or mentioned
+    them in the 90 days up to `as_of`, and `received`, how many times (staff and bots left out, as influence
+    counts them). `as_of` defaults to the pass that computed the influence (full or daily)."""
     members = top(session, org_id, "influence", limit)
     if not members:
         return []
     if as_of is None:
         st = state(session, org_id)
         as_of = st.daily_at if st and st.daily_at else utcnow()
-    params = {"org": org_id, "since": as_of - timedelta(days=INFLUENCE_DAYS), "now": as_of}
-    params.update({f"m{i}": m.id for i, m in enumerate(members)})
-    figures = {t: {"reached": int(r), "received": int(n)} for t, r, n in session.execute(text(f"""
+    params = {"org": org_id, "since": as_of - timedelta(days=INFLUENCE_DAYS), "now": as_of,
+              "members": [m.id for m in members]}
+    figures = {t: {"reached": int(r), "received": int(n)} for t, r, n in session.execute(text("""
         SELECT a.target_member_id, count(DISTINCT a.member_id), count(*)
         FROM activity a JOIN member src ON src.id = a.member_id
-        WHERE a.org_id = :org AND a.target_member_id IN ({", ".join(f":m{i}" for i in range(len(members)))})
+        WHERE a.org_id = :org AND a.target_member_id = ANY(CAST(:members AS bigint[]))
           AND a.occurred_at >= :since AND a.occurred_at <= :now AND a.member_id <> a.target_member_id
           AND src.org_id = :org AND NOT src.is_staff AND NOT src.is_bot
         GROUP BY a.target_member_id"""), params)}
-    return [(m, figures.get(m.id, {"reached": 0, "received": 0})) for m in members]
+    rows = [(m, figures.get(m.id, {"reached": 0, "received": 0})) for m in members]
+    # The table shows reach: listed by it (stable, so equal reach keeps the influence order).
+    return sorted(rows, key=lambda row: -row[1]["reached"])
 
 
 def top(session: Session, org_id: int, kind: str, limit: int = 8) -> list[Member]:
