@@ -10,25 +10,20 @@ import contextlib
 import os
 import secrets
 
-import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
 from tenants.core.config import Settings
 from tenants.core.migrate import upgrade
 from tests.support.browser import browser, live_server  # noqa: F401 -- fixtures for the browser tests
-from tests.support.database import ADMIN_URL, APP_ROLE, OWNER_ROLE, REDIS_URL, ensure_role
+from tests.support.database import APP_ROLE, OWNER_ROLE, REDIS_URL, create_database, drop_database
 
 os.environ.setdefault("COMMUNA_JOB_MODULES", "tests.support.jobs")
 
 
 @pytest.fixture(scope="session")
 def settings():
-    dbname = f"communa_test_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        ensure_role(admin, OWNER_ROLE, "NOCREATEDB NOCREATEROLE")
-        ensure_role(admin, APP_ROLE, "NOCREATEDB NOCREATEROLE")
-        admin.execute(f"CREATE DATABASE {dbname} OWNER {OWNER_ROLE}")
+    dbname = create_database("communa_test")
     host = "127.0.0.1:5432"
     s = Settings.from_env(
         database_url=f"postgresql+psycopg://{APP_ROLE}@{host}/{dbname}",
@@ -41,8 +36,7 @@ def settings():
     from tenants.core.db import get_engine
     with contextlib.suppress(RuntimeError):
         get_engine().dispose()
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+    drop_database(dbname)
 
 
 @pytest.fixture(scope="session")

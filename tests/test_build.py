@@ -21,10 +21,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from tests.support.database import ADMIN_URL, APP_ROLE, OWNER_ROLE, REDIS_URL, ensure_role
+from tests.support.database import APP_ROLE, OWNER_ROLE, REDIS_URL, create_database, drop_database
 from tests.support.http import CSRF_RE
 
 pytestmark = pytest.mark.build
@@ -64,14 +63,9 @@ def _tail(path: Path, n: int = 40) -> str:
 @pytest.fixture
 def fresh_database():
     """An empty database owned by the owner role, as production's would be before the first release."""
-    name = f"communa_build_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        ensure_role(admin, OWNER_ROLE, "NOCREATEDB NOCREATEROLE")
-        ensure_role(admin, APP_ROLE, "NOCREATEDB NOCREATEROLE")
-        admin.execute(f"CREATE DATABASE {name} OWNER {OWNER_ROLE}")
+    name = create_database("communa_build")
     yield name
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    drop_database(name)
 
 
 class Procs:

@@ -18,3 +18,18 @@ def ensure_role(conn, name: str, extra: str) -> None:
     if not exists:
         with contextlib.suppress(psycopg.errors.DuplicateObject):  # another test run created it meanwhile
             conn.execute(f"CREATE ROLE {name} LOGIN NOSUPERUSER NOBYPASSRLS {extra}")
+
+
+def create_database(prefix: str) -> str:
+    """A new, empty database owned by the owner role (the roles created if missing); returns its name."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        ensure_role(admin, OWNER_ROLE, "NOCREATEDB NOCREATEROLE")
+        ensure_role(admin, APP_ROLE, "NOCREATEDB NOCREATEROLE")
+        admin.execute(f"CREATE DATABASE {name} OWNER {OWNER_ROLE}")
+    return name
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
