@@ -141,7 +141,8 @@ def _register_hooks(app: Flask) -> None:
     @app.after_request
     def _vary(response):
         response.headers.add("Vary", VARY)
-        if current_user and current_user.is_authenticated:
+        # Signed-in pages and every API answer (bearer keys, member data) stay out of shared and browser caches.
+        if request.blueprint == "api" or (current_user and current_user.is_authenticated):
             response.headers["Cache-Control"] = "no-store"
         return response
 

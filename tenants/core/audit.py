@@ -73,8 +73,8 @@ def export_csv(session: Session, action: str | None, progress: Callable[[int, st
             break
         for r in rows:
             details = "; ".join(f"{k}={v}" for k, v in sorted((r.meta or {}).items()))
-            writer.writerow([r.at.isoformat(), r.action, safe_cell(r.actor_email), safe_cell(r.target), r.ip or "",
-                             safe_cell(details)])
+            writer.writerow([r.at.isoformat(), r.action, safe_cell(r.actor_email), safe_cell(r.target),
+                             safe_cell(r.ip), safe_cell(details)])
         done += len(rows)
         last_at, last_id = rows[-1].at, rows[-1].id
         progress(min(99, int(done * 100 / max(total, 1))), f"{done} / {total}")

@@ -139,3 +139,10 @@ def test_member_objects_carry_scores_and_summary_is_per_organisation(client, env
     for key in ("k2", "kb"):        # the same agency's other organisation, and another agency
         other = client.get("/api/v1/metrics/summary", headers=auth(env[key])).json
         assert other["members"] == 0 and other["computed_at"] is None and other["stages"]["participant"] == 0
+
+
+def test_api_answers_are_never_cached(client, env):
+    """Member data and error answers alike: no shared or browser cache keeps an API answer."""
+    for path, headers in (("/api/v1/members", auth(env["k1"])), ("/api/v1/members", {}),
+                          ("/api/v1/metrics/summary", auth(env["k1"]))):
+        assert client.get(path, headers=headers).headers["Cache-Control"] == "no-store", path
