@@ -12,6 +12,7 @@ from tenants.core.audit import Actor
 from tenants.core.db import db
 
 from ..extensions import form_email, limiter
+from ..links import mail_base_url
 from . import bp
 from .forms import AcceptExistingForm, AcceptNewForm, ForgotForm, LoginForm, ResetForm, SignupForm
 from .session import safe_next, sign_in, sign_out
@@ -23,10 +24,6 @@ def _settings():
 
 def _login_failed(response) -> bool:
     return bool(g.get("login_failed"))
-
-
-def _base_url() -> str:
-    return _settings().public_url or request.url_root
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -87,7 +84,7 @@ def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
         users.request_password_reset(
-            db, form.email.data, _base_url(), _("Reset your Communa password"),
+            db, form.email.data, mail_base_url(), _("Reset your Communa password"),
             _("Hello {name},\n\nSomeone (hopefully you) asked to reset your Communa password. "
               "Open this link within one hour to choose a new one:\n\n{link}\n\n"
               "If it was not you, ignore this message: your password stays as it is."))

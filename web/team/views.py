@@ -10,6 +10,7 @@ from tenants.core.db import db
 
 from ..htmx import page
 from ..labels import ROLES
+from ..links import mail_base_url
 from ..tenancy import actor, agency_view
 from . import bp
 from .forms import InviteForm
@@ -43,7 +44,7 @@ def invite():
         return page("team/index.html", "invite", status=422, **_context(form=form))
     try:
         team.invite(db, g.agency, form.email.data, form.role.data, _org_ids(), g.membership.role, actor(),
-                    request.url_root, _("You are invited to %(agency)s on Communa", agency=g.agency.name),
+                    mail_base_url(), _("You are invited to %(agency)s on Communa", agency=g.agency.name),
                     _("Hello,\n\nYou are invited to join {agency} on Communa. Open this link within 7 days "
                       "to accept:\n\n{link}\n\nIf you did not expect this, ignore this message."))
         db.commit()
