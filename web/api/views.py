@@ -19,10 +19,20 @@ from .openapi import spec
 csrf.exempt(bp)
 
 
+def _owner() -> apikeys.KeyOwner | None:
+    """The request's verified API key, checked once per request (the rate limit asks before the views do)."""
+    if "api_owner" not in g:
+        header = request.headers.get("Authorization", "")
+        g.api_owner = apikeys.authenticate(header.removeprefix("Bearer ").strip()) \
+            if header.startswith("Bearer ") else None
+    return g.api_owner
+
+
 def _key_bucket() -> str:
-    token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    prefix = apikeys.prefix_of(token)
-    return f"apikey:{prefix}" if prefix else f"ip:{request.remote_addr}"
+    """A verified key has its own bucket; anything else (no key, a wrong secret for a known prefix) counts
+    against the client's address, so nobody can spend another key's limit by naming its prefix."""
+    owner = _owner()
+    return f"apikey:{owner.key_id}" if owner is not None else f"ip:{request.remote_addr}"
 
 
 def _limit() -> str:
@@ -64,10 +74,9 @@ def _authenticate():
         return None
     if any("\x00" in v for v in request.args.values()) or "\x00" in request.path:
         return error(400, "parameters must not contain NUL characters")
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    if not request.headers.get("Authorization", "").startswith("Bearer "):
         return error(401, "missing API key: send Authorization: Bearer <key>")
-    owner = apikeys.authenticate(header.removeprefix("Bearer ").strip())
+    owner = _owner()
     if owner is None:
         return error(401, "invalid or revoked API key")
     set_tenant(owner.agency_id, owner.org_id)

@@ -146,3 +146,15 @@ def test_api_answers_are_never_cached(client, env):
     for path, headers in (("/api/v1/members", auth(env["k1"])), ("/api/v1/members", {}),
                           ("/api/v1/metrics/summary", auth(env["k1"]))):
         assert client.get(path, headers=headers).headers["Cache-Control"] == "no-store", path
+
+
+def test_wrong_secrets_for_a_known_prefix_cannot_lock_the_key_out(app, client, env, monkeypatch):
+    """The prefix is shown on the integrations page and in the audit log: guesses with it count against the
+    guesser's address, never against the key's own bucket."""
+    monkeypatch.setattr(app.config["COMMUNA"], "api_rate_limit", "3 per minute")
+    forged = env["k1"][:-4] + "zzzz"
+    codes = [client.get("/api/v1/members", headers=auth(forged)).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    other_client = app.test_client()
+    other_client.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    assert other_client.get("/api/v1/members", headers=auth(env["k1"])).status_code == 200
