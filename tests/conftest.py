@@ -15,8 +15,10 @@ from sqlalchemy import create_engine, text
 
 from tenants.core.config import Settings
 from tenants.core.migrate import upgrade
+from tests.support import factories
 from tests.support.browser import browser, live_server  # noqa: F401 -- fixtures for the browser tests
 from tests.support.database import APP_ROLE, OWNER_ROLE, REDIS_URL, create_database, drop_database
+from tests.support.http import login
 
 os.environ.setdefault("COMMUNA_JOB_MODULES", "tests.support.jobs")
 
@@ -88,3 +90,10 @@ def other_client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def acme_owner(client):
+    """Agency Acme with the organisation Coffee, its owner signed in on `client`."""
+    a = factories.agency("Acme", "o@acme.test")
+    factories.org(a, "Coffee")
+    login(client, "o@acme.test")
+    return a

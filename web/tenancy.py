@@ -26,8 +26,8 @@ def _enter_agency(agency_slug: str) -> None:
 
 def _memberships() -> list:
     if "memberships" not in g:
-        authenticated = current_user.is_authenticated   # loading the user brings them along on PostgreSQL
-        if "memberships" not in g:
+        authenticated = current_user.is_authenticated   # loading the user brings them along
+        if "memberships" not in g:     # signed in during this request (no loader ran): read them now
             g.memberships = team.memberships_of(current_user.id) if authenticated else []
     return g.memberships
 

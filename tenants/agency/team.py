@@ -224,7 +224,7 @@ def agencies_of(user_id: int) -> list[tuple[Agency, str]]:
 
 def memberships_of(user_id: int) -> list[tuple[Agency, Membership]]:
     """Every agency the user belongs to with their standing in it (role, assigned organisations), by name, in
-    a system session of its own. The first wall and the agency switcher need it on every page: on PostgreSQL
+    a system session of its own. The first wall and the agency switcher need it on every page, where
     `signed_in` brings it with the sign-in session instead."""
     with system_scope() as s:
         rows = s.execute(select(Agency, AgencyRole.role, OrgAccess.org_id)
@@ -254,7 +254,7 @@ _SIGNED_IN_WITH_GRANTS = (
     .where(LoginSession.id == bindparam("key")).order_by(Agency.name, Agency.id))
 
 
-def signed_in(session: Session, key: str) -> tuple[User, list[tuple[Agency, Membership]] | None] | None:
+def signed_in(session: Session, key: str) -> tuple[User, list[tuple[Agency, Membership]]] | None:
     """The user of a sign-in session key and their memberships (as memberships_of gives them), read in one
     query; None when the session is not good."""
     rows = session.execute(_SIGNED_IN_WITH_GRANTS, {"key": key}).all()

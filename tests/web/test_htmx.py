@@ -2,24 +2,12 @@
 response headers."""
 from __future__ import annotations
 
-import pytest
-
-from tests.support import factories
-from tests.support.http import login
 from web import htmx
 
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def acme(client):
-    a = factories.agency("Acme", "o@acme.test")
-    factories.org(a, "Coffee")
-    login(client, "o@acme.test")
-    return a
-
-
-def test_htmx_swaps_get_their_block_and_navigation_gets_the_page(client, acme):
+def test_htmx_swaps_get_their_block_and_navigation_gets_the_page(client, acme_owner):
     assert "<html" in client.get("/acme/people/").text
     fragment = client.get("/acme/people/", headers=HX)
     assert "<html" not in fragment.text and 'id="people"' in fragment.text
@@ -29,7 +17,7 @@ def test_htmx_swaps_get_their_block_and_navigation_gets_the_page(client, acme):
     assert all(h in vary for h in ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request"))
 
 
-def test_the_element_swapped_names_the_block(client, acme):
+def test_the_element_swapped_names_the_block(client, acme_owner):
     page = client.get("/acme/coffee/", headers=HX)                   # no target the view knows: its own block
     assert 'data-testid="score-status"' in page.text and 'id="panels"' in page.text
     panels = client.get("/acme/coffee/", headers={**HX, "HX-Target": "panels"})

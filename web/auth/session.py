@@ -25,16 +25,14 @@ class SignedInUser(UserMixin):
 
 
 def load_signed_in(key: str) -> SignedInUser | None:
-    """Flask-Login's user loader. On PostgreSQL the user's memberships come in the same query and wait in
-    g for the first wall (web/tenancy.py)."""
+    """Flask-Login's user loader. The user's memberships come in the same query and wait in g for the first
+    wall (web/tenancy.py)."""
     found = team.signed_in(db, key)
     if db.dirty:
         db.commit()     # the session's last-seen stamp, moved every few minutes
     if found is None:
         return None
-    user, memberships = found
-    if memberships is not None:
-        g.memberships = memberships
+    user, g.memberships = found
     return SignedInUser(user, key)
 
 

@@ -30,7 +30,7 @@ def _counts():
                 s.scalar(select(func.count()).select_from(Activity)))
 
 
-def test_members_csv_from_russian_excel_imports_once(client, org, worker_env):
+def test_members_csv_from_russian_excel_imports_once(client, acme_owner, worker_env):
     r = upload(client, BASE, "участники.csv", MEMBERS_CP1251, "members")
     assert r.status_code == 302 and "/uploads/" in r.headers["Location"]
     r, page = start(client, r.headers["Location"])
@@ -60,7 +60,7 @@ def test_members_csv_from_russian_excel_imports_once(client, org, worker_env):
     assert _counts()[0] == 2
 
 
-def test_activities_csv_with_bad_rows_skip_and_all_or_nothing(client, org, worker_env):
+def test_activities_csv_with_bad_rows_skip_and_all_or_nothing(client, acme_owner, worker_env):
     body = ("\ufeffmember_id,name,type,date,reply_to\n"
             "u1,Ann,message,2026-05-01 10:00,\n"
             "u2,Bob,reply,01.05.2026 11:30,u1\n"
@@ -89,13 +89,13 @@ def test_activities_csv_with_bad_rows_skip_and_all_or_nothing(client, org, worke
     assert (last_run().result["imported"], last_run().result["duplicates"]) == (0, 2)
 
 
-def test_mapping_must_name_members_and_activity_fields(client, org):
+def test_mapping_must_name_members_and_activity_fields(client, acme_owner):
     r = upload(client, BASE, "x.csv", b"foo;bar\n1;2\n", "members")
     bad, _ = start(client, r.headers["Location"])
     assert bad.status_code == 422 and "External id or to Email" in bad.text
 
 
-def test_wrong_kind_empty_and_oversized_files_get_clear_messages(client, org, monkeypatch):
+def test_wrong_kind_empty_and_oversized_files_get_clear_messages(client, acme_owner, monkeypatch):
     xlsx = upload(client, BASE, "book.xlsx", b"PK\x03\x04 binary", "members")
     assert xlsx.status_code == 422 and "Save it as CSV" in xlsx.text or "Upload a .csv file" in xlsx.text
     assert "not a Telegram JSON export" in upload(client, BASE, "chat.json", b"{}", "telegram").text
@@ -108,7 +108,7 @@ def test_wrong_kind_empty_and_oversized_files_get_clear_messages(client, org, mo
         assert s.scalar(select(func.count()).select_from(JobRun)) == 0
 
 
-def test_import_killed_halfway_and_run_again_loses_and_doubles_nothing(client, org, worker_env):
+def test_import_killed_halfway_and_run_again_loses_and_doubles_nothing(client, acme_owner, worker_env):
     rows = "\n".join(f"m{i % 3000},message,2026-0{1 + i % 9}-{1 + i % 28:02d}T{i % 24:02d}:00:00Z,src{i}"
                      for i in range(30000))
     body = ("member,type,date,source_id\n" + rows + "\n").encode()
@@ -138,7 +138,7 @@ def test_import_killed_halfway_and_run_again_loses_and_doubles_nothing(client, o
     assert last_run().result["duplicates"] == partial
 
 
-def test_rejected_reasons_are_shown_in_russian_and_downloaded_in_english(client, org, worker_env):
+def test_rejected_reasons_are_shown_in_russian_and_downloaded_in_english(client, acme_owner, worker_env):
 
     r = upload(client, BASE, "m.csv", "ИД;ФИО;Эл. почта\n1;Вера;не почта\n".encode("cp1251"), "members")
     result_url = start(client, r.headers["Location"], default_channel="vk")[0].headers["Location"]
@@ -148,7 +148,7 @@ def test_rejected_reasons_are_shown_in_russian_and_downloaded_in_english(client,
     assert "email is not a valid address" in client.get(result_url + "/rejected.csv").data.decode("utf-8-sig")
 
 
-def test_a_file_that_breaks_past_the_preview_fails_with_the_reason_translated(client, org, worker_env):
+def test_a_file_that_breaks_past_the_preview_fails_with_the_reason_translated(client, acme_owner, worker_env):
     """The upload reads the first rows only; a row further down that no CSV reader accepts (a cell over the
     csv module's field limit) fails the job on a FileError, which the result page shows in the reader's
     language, with the line, and without the exception."""

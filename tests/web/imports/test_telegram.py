@@ -52,7 +52,7 @@ def _activities():
         return rows
 
 
-def test_telegram_export_becomes_members_and_activity(client, org, worker_env):
+def test_telegram_export_becomes_members_and_activity(client, acme_owner, worker_env):
     r = upload(client, BASE, "result.json", json.dumps(first_export(), ensure_ascii=False).encode(), "telegram")
     assert r.status_code == 302 and "/imports/jobs/" in r.headers["Location"]
     work(worker_env)
@@ -73,7 +73,7 @@ def test_telegram_export_becomes_members_and_activity(client, org, worker_env):
     assert "message without an author" in page.text
 
 
-def test_reimport_and_overlapping_later_export_add_only_what_is_new(client, org, worker_env):
+def test_reimport_and_overlapping_later_export_add_only_what_is_new(client, acme_owner, worker_env):
     with system_scope() as s:
         s.scalar(select(Organisation)).store_message_text = True
     raw = json.dumps(first_export(), ensure_ascii=False).encode()
@@ -93,7 +93,7 @@ def test_reimport_and_overlapping_later_export_add_only_what_is_new(client, org,
         assert s.scalar(select(func.count()).select_from(Member)) == 4
 
 
-def test_whole_account_export_with_chats_list(client, org, worker_env):
+def test_whole_account_export_with_chats_list(client, acme_owner, worker_env):
     export = {"about": "Here is the data you requested", "chats": {"about": "...", "list": [
         chat([message(1, 10, "Ira", T)], chat_id=1),
         chat([message(1, 10, "Ira", T + 5), message(2, 11, "Oleg", T + 9)], chat_id=2),
