@@ -111,7 +111,7 @@ def main() -> None:
     settings = Settings.from_env()
     configure(settings)
     upgrade(settings)
-    init_engine(settings.database_url)
+    init_engine(settings.database_url, settings.system_database_url)
     from tenants.accounts import users
     from tenants.agency import apikeys, orgs
     from tenants.core.audit import Actor

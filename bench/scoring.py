@@ -159,7 +159,7 @@ def run(args, dbname: str, n_orgs: int, members: int, activities: int) -> None:
     configure(settings)
     from tenants.core.migrate import upgrade
     upgrade(settings)
-    init_engine(settings.database_url)
+    init_engine(settings.database_url, settings.system_database_url)
     agency = users.create_agency("Bench", "Bench", "bench@bench.test", "bench-password-1").agency
     with tenant_scope(agency.id), job_session() as s:
         org_list = [orgs.create(s, f"Org {i}", Actor(email="bench")) for i in range(n_orgs)]

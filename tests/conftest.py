@@ -1,7 +1,8 @@
 """Test fixtures on real PostgreSQL and Redis.
 
 Each run creates its own database, owned by `communa_test_owner` (migrations run as it), and the app
-connects as `communa_test_app`: no superuser, no BYPASSRLS, owns nothing. Redis uses its own db number.
+connects as `communa_test_app`: no superuser, no BYPASSRLS, owns nothing; `system_scope()` connects as
+`communa_test_system` (the same, with a policy of its own). Redis uses its own db number.
 Every test starts from empty tables and an empty Redis db.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tenants.core.config import Settings
 from tenants.core.migrate import upgrade
 from tests.support import factories
 from tests.support.browser import browser, live_server  # noqa: F401 -- fixtures for the browser tests
-from tests.support.database import APP_ROLE, OWNER_ROLE, REDIS_URL, create_database, drop_database
+from tests.support.database import APP_ROLE, OWNER_ROLE, REDIS_URL, SYSTEM_ROLE, create_database, drop_database
 from tests.support.http import login
 
 os.environ.setdefault("COMMUNA_JOB_MODULES", "tests.support.jobs")
@@ -30,6 +31,7 @@ def settings():
     s = Settings.from_env(
         database_url=f"postgresql+psycopg://{APP_ROLE}@{host}/{dbname}",
         migrations_database_url=f"postgresql+psycopg://{OWNER_ROLE}@{host}/{dbname}",
+        system_database_url=f"postgresql+psycopg://{SYSTEM_ROLE}@{host}/{dbname}",
         redis_url=REDIS_URL, secret_key="test-" + secrets.token_hex(16),
         public_url=None, mail_server=None,
     )
@@ -61,6 +63,7 @@ def worker_env(settings):
     """Environment for subprocesses (RQ workers, CLI, gunicorn) pointing at the test database."""
     env = dict(os.environ)
     env.update(DATABASE_URL=settings.database_url, MIGRATIONS_DATABASE_URL=settings.migrations_database_url,
+               SYSTEM_DATABASE_URL=settings.system_database_url,
                REDIS_URL=settings.redis_url, SECRET_KEY=settings.secret_key,
                COMMUNA_JOB_MODULES="tests.support.jobs", PYTHONPATH=os.getcwd())
     env.pop("MAIL_SERVER", None)

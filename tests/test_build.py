@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.database import APP_ROLE, OWNER_ROLE, REDIS_URL, create_database, drop_database
+from tests.support.database import APP_ROLE, OWNER_ROLE, REDIS_URL, SYSTEM_ROLE, create_database, drop_database
 from tests.support.http import CSRF_RE
 
 pytestmark = pytest.mark.build
@@ -32,8 +32,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Variables of this test process that must not reach the build or the Procfile's processes: they would
 # point them at the development checkout, its venv or the test job modules, or confuse the nested make.
 LEAKS = ("PYTHONPATH", "VIRTUAL_ENV", "COMMUNA_JOB_MODULES", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
-         "DATABASE_URL", "MIGRATIONS_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL", "PORT",
-         "MAIL_SERVER")
+         "DATABASE_URL", "MIGRATIONS_DATABASE_URL", "SYSTEM_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL",
+         "PORT", "MAIL_SERVER")
 
 
 def _export_head(dest: Path) -> None:
@@ -124,6 +124,7 @@ def test_make_build_then_every_procfile_process_as_written(tmp_path, fresh_datab
         PATH=f"{venv_bin}{os.pathsep}{env.get('PATH', '')}",
         DATABASE_URL=f"postgresql://{APP_ROLE}@{host}/{fresh_database}",
         MIGRATIONS_DATABASE_URL=f"postgresql://{OWNER_ROLE}@{host}/{fresh_database}",
+        SYSTEM_DATABASE_URL=f"postgresql://{SYSTEM_ROLE}@{host}/{fresh_database}",
         REDIS_URL=REDIS_URL, SECRET_KEY=secrets.token_urlsafe(32), PUBLIC_URL=f"http://127.0.0.1:{port}",
         PORT=str(port), WEB_CONCURRENCY="2",
     )

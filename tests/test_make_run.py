@@ -58,8 +58,8 @@ def instance(tmp_path):
 @pytest.fixture
 def env(instance):
     values = {k: v for k, v in os.environ.items()
-              if k not in ("DATABASE_URL", "MIGRATIONS_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "MAIL_SERVER",
-                           "COMMUNA_JOB_MODULES")}
+              if k not in ("DATABASE_URL", "MIGRATIONS_DATABASE_URL", "SYSTEM_DATABASE_URL", "REDIS_URL", "SECRET_KEY",
+                           "MAIL_SERVER", "COMMUNA_JOB_MODULES")}
     values.update(COMMUNA_INSTANCE=str(instance), PYTHONDONTWRITEBYTECODE="1")
     return values
 

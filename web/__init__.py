@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         COMMUNA=settings,
     )
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) if _proxied() else app.wsgi_app
-    init_engine(settings.database_url)
+    init_engine(settings.database_url, settings.system_database_url)
 
     htmx_ext.init_app(app)
     login_manager.init_app(app)

@@ -20,6 +20,8 @@ depends_on = None
 
 OLD = ("(agency_id = NULLIF(current_setting('app.agency_id', true), '')::bigint "
        "OR current_setting('app.system', true) = 'on')")
+NEW = ("(agency_id = (SELECT NULLIF(current_setting('app.agency_id', true), '')::bigint) "
+       "OR (SELECT current_setting('app.system', true) = 'on'))")
 
 
 def _alter(predicate: str) -> None:
@@ -29,7 +31,7 @@ def _alter(predicate: str) -> None:
 
 
 def upgrade() -> None:
-    _alter(rls.PREDICATE)
+    _alter(NEW)
 
 
 def downgrade() -> None:

@@ -49,6 +49,9 @@ class Settings:
     migrations_database_url: str
     redis_url: str | None
     secret_key: str
+    # System work (sign-in look-ups, the scheduler, cross-tenant maintenance) connects as its own role; default:
+    # the schema owner's URL.
+    system_database_url: str | None = None
     public_url: str | None = None
     mail_server: str | None = None
     mail_port: int = 587
@@ -63,6 +66,10 @@ class Settings:
     api_rate_limit: str = "600 per minute"
     extra: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not self.system_database_url:
+            self.system_database_url = self.migrations_database_url
+
     @classmethod
     def from_env(cls, **overrides) -> Settings:
         env = os.environ
@@ -70,12 +77,14 @@ class Settings:
         if db_url:
             db_url = normalise_db_url(db_url)
             migrations_url = normalise_db_url(env.get("MIGRATIONS_DATABASE_URL") or db_url)
+            system_url = normalise_db_url(env.get("SYSTEM_DATABASE_URL") or migrations_url)
         else:
             # The embedded PostgreSQL under INSTANCE/postgres; it starts when the process first connects.
-            db_url, migrations_url = embedded.urls(INSTANCE)
+            db_url, migrations_url, system_url = embedded.urls(INSTANCE)
         values = dict(
             database_url=db_url,
             migrations_database_url=migrations_url,
+            system_database_url=system_url,
             redis_url=env.get("REDIS_URL") or None,
             secret_key=_secret_key(),
             public_url=env.get("PUBLIC_URL") or None,

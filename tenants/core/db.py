@@ -3,8 +3,9 @@
 * ORM scoping: every SELECT/UPDATE/DELETE that touches a tenant model gets
   `with_loader_criteria(agency_id = current tenant)`; without a tenant in context it raises
   (fails closed). Inserts and flushes are stamped with the tenant and refused for another agency.
-* PostgreSQL RLS: every transaction carries `app.agency_id` (and `app.system` for system work)
-  via `set_config(..., true)`, which the row policies read.
+* PostgreSQL RLS: every transaction carries `app.agency_id` via `set_config(..., true)`, which the row
+  policies read. Cross-tenant work (`system_scope`) connects as another role, the system role, whose own
+  policy lets it through: nothing the app role sets or runs widens what it sees.
 """
 from __future__ import annotations
 
@@ -25,20 +26,26 @@ from tenants.core.context import Tenant, TenantScopeError, _system_context, curr
 SessionFactory = sessionmaker(expire_on_commit=False)
 db = scoped_session(SessionFactory)
 _engine: Engine | None = None
+_system_engine: Engine | None = None
 
 
-def init_engine(url: str, **kwargs: Any) -> Engine:
-    """Create the engine for `url` and bind the session factory to it."""
-    global _engine
+def init_engine(url: str, system_url: str, **kwargs: Any) -> Engine:
+    """Create the engines for `url` (the app role) and `system_url` (the system role, for `system_scope`) and
+    bind the session factory to the first."""
+    global _engine, _system_engine
     if _engine is not None:
         db.remove()
-        _engine.dispose()
+    for old in (_engine, _system_engine):
+        if old is not None:
+            old.dispose()
     kwargs.setdefault("pool_pre_ping", True)
     # No server-side prepared statements: their generic plans for the array (unnest) joins of ingestion are far
     # slower than fresh plans (measured in bench/ingest.py), and they break behind PgBouncer.
     kwargs.setdefault("connect_args", {"prepare_threshold": None})
     _engine = create_engine(url, **kwargs)
-    _fork_safe(_engine)
+    _system_engine = create_engine(system_url, **kwargs)
+    for engine in (_engine, _system_engine):
+        _fork_safe(engine)
     SessionFactory.configure(bind=_engine)
     return _engine
 
@@ -54,17 +61,23 @@ def get_engine() -> Engine:
     return _engine
 
 
+def get_system_engine() -> Engine:
+    if _system_engine is None:
+        raise RuntimeError("database engine not initialised")
+    return _system_engine
+
+
 @contextmanager
 def system_scope() -> Iterator[Session]:
-    """Cross-tenant work (schedules, logins, webhooks): its own session, RLS `app.system = on`."""
-    with _system_context(), job_session() as session:
+    """Cross-tenant work (schedules, logins, webhooks): its own session, connected as the system role."""
+    with _system_context(), job_session(get_system_engine()) as session:
         yield session
 
 
 @contextmanager
-def job_session() -> Iterator[Session]:
+def job_session(bind: Engine | None = None) -> Iterator[Session]:
     """A fresh session for one job or CLI command, in whatever tenant scope is current."""
-    session = SessionFactory()
+    session = SessionFactory() if bind is None else SessionFactory(bind=bind)
     try:
         yield session
         session.commit()
@@ -79,8 +92,8 @@ def job_session() -> Iterator[Session]:
 
 def _key(tenant: Tenant | None) -> tuple:
     if tenant is None:
-        return ("", "")
-    return ("" if tenant.agency_id is None else str(tenant.agency_id), "on" if tenant.system else "")
+        return ("", False)
+    return ("" if tenant.agency_id is None else str(tenant.agency_id), tenant.system)
 
 
 def _bind_tenant(session: Session, tenant: Tenant | None) -> None:
@@ -102,14 +115,11 @@ def _ensure_rls(session: Session, connection=None) -> None:
     conn = connection if connection is not None else session.connection()
     if session.info.get("rls") == key:
         return
-    if key == ("", "") and "rls" not in session.info:
-        # A transaction starts with both settings empty (they are only ever set transaction-local): no round trip.
+    if key[0] == "" and "rls" not in session.info:
+        # A transaction starts with the setting empty (it is only ever set transaction-local): no round trip.
         session.info["rls"] = key
         return
-    conn.execute(
-        text("SELECT set_config('app.agency_id', :a, true), set_config('app.system', :s, true)"),
-        {"a": key[0], "s": key[1]},
-    )
+    conn.execute(text("SELECT set_config('app.agency_id', :a, true)"), {"a": key[0]})
     session.info["rls"] = key
 
 
@@ -160,6 +170,7 @@ def _scope_statement(state) -> None:
     _bind_tenant(state.session, tenant)
     _ensure_rls(state.session)
     if tenant.system:
+        _check_system_bind(state.session)
         return
     if state.is_insert or state.is_update:
         _check_written_agency(state, tenant.agency_id)
@@ -170,6 +181,12 @@ def _scope_statement(state) -> None:
     if org_id is not None:
         options.append(with_loader_criteria(OrgOwned, lambda cls: cls.org_id == org_id, include_aliases=True))
     state.statement = state.statement.options(*options)
+
+
+def _check_system_bind(session: Session) -> None:
+    """System scope on the app role's connection would see nothing (its policies know no system flag): say so."""
+    if session.bind is None or session.bind is not _system_engine:
+        raise TenantScopeError("system work outside system_scope() (the app role's session)")
 
 
 def _check_written_agency(state, agency_id: int) -> None:
@@ -210,6 +227,7 @@ def _stamp_and_check(session: Session, _flush_context, _instances) -> None:
     _bind_tenant(session, tenant)
     _ensure_rls(session)
     if tenant.system:
+        _check_system_bind(session)
         return
     for obj in touched:
         if obj.agency_id is None and obj in session.new:

