@@ -107,10 +107,10 @@ def _wait_healthy(base: str, server: subprocess.Popen, within: float = 60) -> No
     raise AssertionError("communa run did not answer /healthz")
 
 
-def _as_app(instance: Path) -> psycopg.Connection:
-    """A connection as the app role, the way the app connects."""
+def _as_app(instance: Path, role: str = embedded.APP_ROLE) -> psycopg.Connection:
+    """A connection as the app role (or another), the way the app connects."""
     socket_ = embedded.running(embedded.pgdata_of(instance))
-    return psycopg.connect(host=str(socket_.dir), port=socket_.port, user=embedded.APP_ROLE,
+    return psycopg.connect(host=str(socket_.dir), port=socket_.port, user=role,
                            dbname=embedded.DATABASE, autocommit=True)
 
 
@@ -152,8 +152,12 @@ def test_make_run_path_on_embedded_postgres(instance, env, tmp_path):
             assert conn.execute("SELECT count(*) FROM pg_tables WHERE tableowner = current_user").fetchone()[0] == 0
             assert conn.execute("SELECT row_security_active('member')").fetchone()[0] is True
             assert conn.execute("SELECT count(*) FROM member").fetchone()[0] == 0
+            conn.execute("SELECT set_config('app.system', 'on', false)")      # no flag of its own opens them
+            assert conn.execute("SELECT count(*) FROM member").fetchone()[0] == 0
             agency_id = conn.execute("SELECT id FROM agency WHERE slug = 'demo'").fetchone()[0]
             conn.execute("SELECT set_config('app.agency_id', %s, false)", (str(agency_id),))
+            assert conn.execute("SELECT count(*) FROM member").fetchone()[0] >= 3 * MEMBERS
+        with _as_app(instance, embedded.SYSTEM_ROLE) as conn:     # system work (the seed, sign-in) has its role
             assert conn.execute("SELECT count(*) FROM member").fetchone()[0] >= 3 * MEMBERS
         seeded_at = _scored_at(instance, agency_id, "nordic-coffee")
 
