@@ -246,7 +246,7 @@ def _by_agency(user_id: int, rows) -> list[tuple[Agency, Membership]]:
 
 
 # A sign-in session with its user and the user's grants, read in the request's own transaction before any
-# tenant is bound: user_memberships() (migration 0014) is system work for its own query only.
+# tenant is bound: user_memberships() (SECURITY DEFINER, migration 0019) answers for that one user only.
 _GRANTS = func.user_memberships(LoginSession.user_id).table_valued("agency_id", "role", "org_id").render_derived()
 _SIGNED_IN_WITH_GRANTS = (
     select(LoginSession, Agency, _GRANTS.c.role, _GRANTS.c.org_id)

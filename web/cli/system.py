@@ -17,7 +17,8 @@ def db_group() -> None:
     pass
 
 
-@db_group.command("upgrade", help="Migrate to the newest schema as MIGRATIONS_DATABASE_URL; grant the app role.")
+@db_group.command("upgrade", help="Migrate to the newest schema as MIGRATIONS_DATABASE_URL; "
+                                  "grant the app and system roles.")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     upgrade(current_app.config["COMMUNA"], revision)
