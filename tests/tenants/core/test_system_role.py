@@ -177,3 +177,26 @@ def test_the_grant_step_refuses_a_system_role_the_app_role_can_act_as(settings):
         finally:
             admin.execute(f"DROP ROLE {app}")
             admin.execute(f"DROP ROLE {system}")
+
+
+def test_the_grant_step_follows_the_system_role_the_deployment_names(settings, owner_engine):
+    """The role comes from SYSTEM_DATABASE_URL, not from a migration: naming another one moves every system
+    policy to it (and off the previous one)."""
+    (other,) = _roles("sys")
+    url = make_url(settings.system_database_url).set(username=other).render_as_string(hide_password=False)
+    test_db = ADMIN_URL.rsplit("/", 1)[0] + "/" + make_url(settings.database_url).database
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {other} NOLOGIN")
+    try:
+        grant_system_role(Settings.from_env(database_url=settings.database_url, system_database_url=url,
+                                            migrations_database_url=settings.migrations_database_url,
+                                            redis_url=settings.redis_url, secret_key=settings.secret_key))
+        with owner_engine.connect() as conn:
+            assert {tuple(r) for _t, r in conn.execute(text(rls.system_policies_sql()))} == {(other,)}
+    finally:
+        grant_system_role(settings)
+        with psycopg.connect(test_db, autocommit=True) as admin:
+            admin.execute(f"DROP OWNED BY {other}")
+            admin.execute(f"DROP ROLE {other}")
+    with owner_engine.connect() as conn:
+        assert {tuple(r) for _t, r in conn.execute(text(rls.system_policies_sql()))} == {(SYSTEM_ROLE,)}
