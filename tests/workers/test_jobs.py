@@ -115,7 +115,7 @@ def test_scheduler_runs_each_schedule_once_per_day_even_with_two_schedulers(work
         assert set(s.scalars(select(JobRun.status))) == {"done"}
 
 
-def test_jobs_of_a_dead_worker_are_marked_failed(worker_env):
+def test_queued_jobs_the_queue_lost_are_marked_failed(worker_env):
     from datetime import timedelta
 
     from redis import Redis
@@ -128,12 +128,13 @@ def test_jobs_of_a_dead_worker_are_marked_failed(worker_env):
         lost = enqueue(s, "audit_export").public_id
         alive = enqueue(s, "audit_export").public_id
     with system_scope() as s:
-        s.execute(update(JobRun).values(status="running", created_at=utcnow() - timedelta(minutes=10)))
+        s.execute(update(JobRun).values(created_at=utcnow() - timedelta(minutes=10)))
     from tenants.core.config import get_settings
-    Redis.from_url(get_settings().redis_url).delete(f"rq:job:jobrun-{lost}")   # its worker died with it
+    Redis.from_url(get_settings().redis_url).delete(f"rq:job:jobrun-{lost}")   # a Redis that lost its data
     assert reap_dead_jobs() == 1
     assert _run(lost).status == "failed" and "WorkerLost" in _run(lost).error
-    assert _run(alive).status == "running"            # still queued in RQ: left alone
+    assert _run(lost).failure == {"code": "lost"}
+    assert _run(alive).status == "queued"            # still queued in RQ: left alone
 
 
 def test_import_job_cannot_read_another_agencys_upload():

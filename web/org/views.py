@@ -17,7 +17,7 @@ from tenants.metrics import dashboard, rollups
 from tenants.metrics.rollups import month_start
 from workers.scoring import request_full
 
-from ..extensions import cache
+from ..extensions import cached, keep
 from ..htmx import fragment, page, respond, swaps, wants_fragment
 from ..htmx import redirect as htmx_redirect
 from ..labels import stage_label
@@ -54,10 +54,10 @@ def _panels(p, days: int | None, state) -> Markup:
     key = "dashboard:" + "|".join(str(part) for part in (
         g.agency.id, g.org.id, g.org.created_at.isoformat(), g.membership.is_client, get_locale(), p.start, p.end,
         days, *stamps, utcnow().date()))
-    html = cache.get(key)
+    html = cached(key)
     if html is None:
         html = render_block("org/overview.html", "panels", **_panel_context(p, days))
-        cache.set(key, html)
+        keep(key, html)
     return Markup(html)  # noqa: S704 -- our own template, escaped when it was rendered
 
 
