@@ -40,7 +40,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(JobsUnavailable)
     def jobs_unavailable(_e):
-        db.rollback()           # nothing of the action that needed the job is kept
+        db.rollback()           # refused before its commit: nothing of the action that needed the job is kept
         if request.blueprint == "api":
             return _unavailable_json("background work is unavailable; nothing was started, retry shortly")
         body, code = render(503, _("Background work is unavailable"), str(JOBS_UNAVAILABLE))

@@ -65,7 +65,7 @@ def enqueue(session: Session, kind: str, *, org_id: int | None = None, params: d
     if kind not in JOBS:
         raise KeyError(f"unknown job kind {kind!r}")
     run = job_service.record(session, kind, org_id, params, created_by)
-    session.commit()
+    job_service.commit(session)
     return run
 
 

@@ -17,7 +17,7 @@ def request_incremental(session: Session, org_id: int) -> JobRun | None:
     """A run still waiting in the queue will pick up what is pending now too. None when no worker can be reached
     (what is pending waits for the scheduler's catch-up)."""
     run, _started = jobs.request(session, INCREMENTAL, org_id)
-    session.commit()
+    jobs.commit(session)
     return run
 
 
@@ -29,13 +29,13 @@ def request_full(session: Session, org_id: int, created_by: int | None = None,
     run, started = jobs.request(session, FULL, org_id, ACTIVE, created_by)
     if started and actor is not None:
         audit.record(session, "recompute_started", actor, target=session.get(Organisation, org_id).name)
-    session.commit()
+    jobs.commit(session)
     return run, started
 
 
 def request_daily(session: Session, org_id: int) -> JobRun:
     run, _started = jobs.request(session, DAILY, org_id, ACTIVE)
-    session.commit()
+    jobs.commit(session)
     return run
 
 

@@ -19,7 +19,7 @@ from .scoring import record_request
 def start_import(session: Session, upload: Upload, kind: str, params: dict, actor: Actor) -> JobRun:
     """An import job (`kind`: CSV_IMPORT or TELEGRAM_IMPORT) of a stored upload. Commits."""
     run = _record_import(session, upload, kind, params, actor)
-    session.commit()
+    jobs.commit(session)
     return run
 
 
@@ -37,7 +37,7 @@ def rerun(session: Session, failed: JobRun, actor: Actor) -> JobRun:
     if again is None:
         again = _record_again(session, failed, actor)
         jobs.link_rerun(session, failed, again)
-    session.commit()
+    jobs.commit(session)
     return again
 
 

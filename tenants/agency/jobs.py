@@ -25,6 +25,7 @@ from tenants.core.errors import DomainError
 
 log = logging.getLogger("communa.jobs")
 DISPATCH = "jobs_to_dispatch"       # session.info key: runs recorded in the session's open transaction
+UNDELIVERED = "jobs_undelivered"    # session.info key: kinds of the runs its last commit could not hand over
 _dispatcher: Callable[[int, int, str, str], None] | None = None
 _ready: Callable[[], bool] = lambda: True           # noqa: E731 -- can a worker be reached now?
 
@@ -112,12 +113,21 @@ def _dispatch_committed(session: Session) -> None:
             _dispatcher(run_id, agency_id, kind, public_id)
         except JobsUnavailable:
             log.exception("job run %s (%s) could not be handed to a worker", run_id, kind)
-            undelivered.append((run_id, agency_id, kind))
-    for run_id, agency_id, _kind in undelivered:     # committed but never queued: failed, not left waiting
-        with tenant_scope(agency_id), job_session() as s:
-            fail_for(s, run_id, UNAVAILABLE, "QueueUnavailable: the job could not be queued")
-    if any(kind not in DEFERRABLE for _id, _agency, kind in undelivered):
-        raise JobsUnavailable(", ".join(kind for _id, _agency, kind in undelivered))
+            undelivered.append(kind)
+            with tenant_scope(agency_id), job_session() as s:    # committed but never queued: failed, not waiting
+                fail_for(s, run_id, UNAVAILABLE, "QueueUnavailable: the job could not be queued")
+    if undelivered:
+        session.info[UNDELIVERED] = undelivered
+
+
+def commit(session: Session) -> None:
+    """Commit, which hands the runs recorded meanwhile to workers; raises JobsUnavailable afterwards when one
+    (other than DEFERRABLE work) could not be handed over: that run is failed, and the caller says so."""
+    session.info.pop(UNDELIVERED, None)
+    session.commit()
+    undelivered = [kind for kind in session.info.pop(UNDELIVERED, ()) if kind not in DEFERRABLE]
+    if undelivered:
+        raise JobsUnavailable(", ".join(undelivered))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -161,12 +171,13 @@ def beat(session: Session, run_id: int) -> None:
                     .values(heartbeat_at=func.now()))
 
 
-def fail_lost(session: Session, run_id: int | None = None, lost_after: timedelta = LOST_AFTER) -> list[int]:
+def fail_lost(session: Session, run_id: int | None = None, lost_after: timedelta | None = None) -> list[int]:
     """Fail running runs (of the current scope; one with `run_id`) whose heartbeat is older than `lost_after`: the
     process running them died with them. Their own transactions rolled back with the connection. Returns the ids.
     Compared with the database's clock, which wrote the heartbeats."""
     stmt = (update(JobRun).where(JobRun.status == "running",
-                                 func.coalesce(JobRun.heartbeat_at, JobRun.started_at) < func.now() - lost_after)
+                                 func.coalesce(JobRun.heartbeat_at, JobRun.started_at)
+                                 < func.now() - (lost_after or LOST_AFTER))
             .values(status="failed", failure={"code": LOST}, finished_at=utcnow(),
                     error="WorkerLost: the process running this job stopped sending its heartbeat")
             .returning(JobRun.id).execution_options(synchronize_session=False))
