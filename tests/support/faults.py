@@ -147,11 +147,11 @@ def superuser(database_url: str) -> psycopg.Connection:
     return psycopg.connect(ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname, autocommit=True)
 
 
-def backends_waiting(admin: psycopg.Connection, event: str) -> list[int]:
-    """Backends of this database waiting on a lock of kind `event` ("advisory", "transactionid", "tuple")."""
+def backends_waiting(admin: psycopg.Connection, *events: str) -> list[int]:
+    """Backends of this database waiting on a lock of one of `events` ("advisory", "transactionid", "tuple")."""
     return [pid for (pid,) in admin.execute(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
-        "AND wait_event = %s AND pid <> pg_backend_pid()", (event,))]
+        "AND wait_event = ANY(%s) AND pid <> pg_backend_pid()", (list(events),))]
 
 
 def terminate(admin: psycopg.Connection, pids: list[int]) -> None:
