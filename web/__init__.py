@@ -92,7 +92,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         CACHE_REDIS_URL=settings.redis_url,
         CACHE_KEY_PREFIX="communa:cache:",
         CACHE_DEFAULT_TIMEOUT=600,
-        CACHE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1},     # Redis down: render uncached
+        # Redis down: the panels render uncached (web.extensions.cached), after at most a second's wait.
+        CACHE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1} if settings.redis_url else None,
         COMMUNA=settings,
     )
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) if _proxied() else app.wsgi_app

@@ -27,7 +27,6 @@ log = logging.getLogger("communa.jobs")
 DISPATCH = "jobs_to_dispatch"       # session.info key: runs recorded in the session's open transaction
 UNDELIVERED = "jobs_undelivered"    # session.info key: kinds of the runs its last commit could not hand over
 _dispatcher: Callable[[int, int, str, str], None] | None = None
-_ready: Callable[[], bool] = lambda: True           # noqa: E731 -- can a worker be reached now?
 
 # Job kinds: the one list. Workers register a function per kind; the web layer labels them.
 AUDIT_EXPORT, AGENCY_CLEANUP = "audit_export", "agency_cleanup"
@@ -50,6 +49,13 @@ LOST_AFTER = timedelta(seconds=float(os.environ.get("COMMUNA_JOB_LOST_AFTER_SECO
 
 class JobsUnavailable(RuntimeError):
     """No worker can be reached (the queue is down): the job was not started."""
+
+
+def _always_ready() -> bool:
+    return True
+
+
+_ready: Callable[[], bool] = _always_ready          # can a worker be reached now? (set_dispatcher)
 
 
 def create(session: Session, kind: str, org_id: int | None, params: dict, created_by: int | None) -> JobRun:
@@ -95,7 +101,7 @@ def request(session: Session, kind: str, org_id: int, waiting: tuple[str, ...] =
         return None, False
 
 
-def set_dispatcher(dispatch: Callable[[int, int, str, str], None], ready: Callable[[], bool] = lambda: True) -> None:
+def set_dispatcher(dispatch: Callable[[int, int, str, str], None], ready: Callable[[], bool] = _always_ready) -> None:
     """Install what hands a committed run (id, agency id, kind, public id) to a worker, raising JobsUnavailable
     when none can be reached, and what says beforehand whether one can (`record` refuses a run otherwise)."""
     global _dispatcher, _ready

@@ -158,3 +158,29 @@ def test_import_job_cannot_read_another_agencys_upload():
     with system_scope() as s:
         assert s.scalar(select(JobRun.status).where(JobRun.id == run_id)) == "failed"
         assert s.scalars(select(Activity)).all() == []
+
+
+def test_running_jobs_whose_heartbeat_stopped_are_failed_as_lost():
+    from datetime import timedelta
+
+    from sqlalchemy import func, update
+
+    from tenants.agency import jobs as job_service
+    from workers.scheduler import reap_dead_jobs
+    a = factories.agency("Acme", "o@acme.test")
+    b = factories.agency("Beta", "o@beta.test")
+    ids = {}
+    for agency, name in ((a, "silent"), (a, "beating"), (b, "other")):
+        with tenant_scope(agency.id), job_session() as s:
+            run_ = job_service.create(s, "audit_export", None, {}, None)
+            job_service.start(s, run_.id)
+            ids[name] = run_.public_id
+    stale = func.now() - (job_service.LOST_AFTER + timedelta(seconds=1))
+    with system_scope() as s:
+        s.execute(update(JobRun).where(JobRun.public_id.in_([ids["silent"], ids["other"]]))
+                  .values(heartbeat_at=stale))
+    with tenant_scope(a.id), job_session() as s:        # on read, in a tenant's scope: that tenant's run only
+        assert job_service.check_alive(s, job_service.by_public_id(s, ids["silent"])).status == "failed"
+    assert (_run(ids["other"]).status, _run(ids["beating"]).status) == ("running", "running")
+    assert reap_dead_jobs() == 1                        # the scheduler: every agency's silent runs
+    assert _run(ids["other"]).failure == {"code": "lost"} and _run(ids["beating"]).status == "running"

@@ -9,7 +9,7 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from tenants import scoring
-from tenants.agency import access, orgs
+from tenants.agency import access, jobs, orgs
 from tenants.agency.orgs import OrgError
 from tenants.core.base import utcnow
 from tenants.core.db import db
@@ -91,6 +91,9 @@ def scoring_status():
     if not wants_fragment():
         return redirect(url_for("org.overview", agency_slug=g.agency.slug, org_slug=g.org.slug))
     state, run = g.scoring_state, g.scoring_run
+    if run is not None and jobs.silent(run):        # its worker stopped sending its heartbeat: failed as lost now
+        jobs.check_alive(db, run)
+        db.commit()
     finished = run is None or run.finished
     trigger = "scores-updated" if finished and request.args.get("was") else None
     return fragment("org/overview.html", "status", trigger=trigger, run=run, summary=_status(state))
