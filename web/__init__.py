@@ -81,11 +81,19 @@ def create_app(settings: Settings | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
         RATELIMIT_STORAGE_URI=_limiter_storage(settings),
         RATELIMIT_KEY_PREFIX="communa",
+        # Redis down: the limits are counted in this process's memory (Flask-Limiter logs "Rate limit storage
+        # unreachable - falling back to in-memory storage") and Redis is tried again with backoff; a limiter error
+        # never fails a request.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1},
         # Rendered dashboard panels (web/org): shared by every web process through Redis when there is one.
         CACHE_TYPE="RedisCache" if settings.redis_url else "SimpleCache",
         CACHE_REDIS_URL=settings.redis_url,
         CACHE_KEY_PREFIX="communa:cache:",
         CACHE_DEFAULT_TIMEOUT=600,
+        # Redis down: the panels render uncached (web.extensions.cached), after at most a second's wait.
+        CACHE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1} if settings.redis_url else None,
         COMMUNA=settings,
     )
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) if _proxied() else app.wsgi_app

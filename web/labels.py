@@ -8,10 +8,12 @@ from tenants.agency.jobs import (
     AGENCY_CLEANUP,
     AUDIT_EXPORT,
     CSV_IMPORT,
+    LOST,
     SCORE_DAILY,
     SCORE_FULL,
     SCORE_INCREMENTAL,
     TELEGRAM_IMPORT,
+    UNAVAILABLE,
 )
 from tenants.agency.models import JobRun
 
@@ -38,6 +40,13 @@ JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
 # the technical detail stays in the logs and JobRun.error.
 JOB_FAILED = _l("This job failed because of a problem on our side. Try again; if it fails again, contact "
                 "support.")
+# A failed job whose cause was the system's (tenants.agency.jobs.FAILURE_CODES).
+JOB_FAILURES = {
+    LOST: _l("The job stopped without finishing: the worker running it was lost. Run it again."),
+    UNAVAILABLE: _l("Background work was unavailable when this job was started. Run it again."),
+}
+# An action that needs a background job while no worker can be reached (the queue is down).
+JOBS_UNAVAILABLE = _l("Background work is unavailable right now. Nothing was started; try again shortly.")
 STAGES = {"newcomer": _l("Newcomer"), "participant": _l("Participant"), "active": _l("Active"),
           "loyal": _l("Loyal"), "advocate": _l("Advocate")}
 FIELDS = {"channel": _l("Channel"), "external_id": _l("External id"), "handle": _l("Handle"),
@@ -121,6 +130,8 @@ def job_failure(run: JobRun) -> str:
     """Why a failed job failed, for its page: the domain error it stopped on, translated, or a general message
     (never the exception itself)."""
     failure = run.failure or {}
+    if failure.get("code") in JOB_FAILURES:
+        return str(JOB_FAILURES[failure["code"]])
     if failure.get("template"):
         try:
             return domain_message(failure["template"], failure.get("params"))

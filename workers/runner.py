@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from dataclasses import dataclass
 
@@ -28,6 +29,32 @@ class JobContext:
             job_service.set_progress(s, self.run_id, percent, message)
 
 
+class Heartbeat:
+    """Writes the run's heartbeat every jobs.HEARTBEAT while the job runs, from a thread: a job can spend minutes
+    in one statement. When the process dies the heartbeat stops, and the run is failed as lost."""
+
+    def __init__(self, run_id: int, agency_id: int) -> None:
+        self.run_id, self.agency_id = run_id, agency_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{run_id}", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(job_service.HEARTBEAT.total_seconds()):
+            try:
+                with tenant_scope(self.agency_id), job_session() as s:
+                    job_service.beat(s, self.run_id)
+            except Exception:  # the database may be back at the next beat; the job itself decides its fate
+                log.warning("heartbeat of job run %s not written", self.run_id, exc_info=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def run(run_id: int, agency_id: int) -> dict | None:
     if not agency_id:
         raise TenantScopeError("a job without a tenant refuses to run")
@@ -44,7 +71,7 @@ def run(run_id: int, agency_id: int) -> dict | None:
         try:
             if fn is None:
                 raise LookupError(f"unknown job kind {kind!r}")
-            with tenant_scope(agency_id, org_id):
+            with tenant_scope(agency_id, org_id), Heartbeat(run_id, agency_id):
                 result = fn(ctx, **params)
         except Exception as exc:
             log.exception("job %s (%s) failed", run_id, kind)

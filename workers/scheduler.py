@@ -8,20 +8,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import select, update
+from sqlalchemy import exists, select
 
 from tenants.accounts import users
 from tenants.accounts.models import Agency
 from tenants.agency import jobs
 from tenants.agency.models import JobRun, Organisation
+from tenants.community.models import ScorePending
 from tenants.core.base import utcnow
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 
 from . import enqueue, redis_connection
-from .scoring import request_daily, request_full
+from .scoring import ACTIVE, request_daily, request_full, request_incremental
 
 log = logging.getLogger("communa.scheduler")
 
@@ -81,24 +83,46 @@ SCHEDULES = (
 
 
 def reap_dead_jobs(grace_seconds: int = 120) -> int:
-    """JobRuns still queued or running whose RQ job failed, was stopped or vanished (a killed worker) are
-    marked failed, so their progress bar stops and says so. Safe to run from every scheduler at once."""
+    """Fail the runs nothing will finish, so their progress bar stops and offers to run them again: running runs
+    whose heartbeat stopped (a killed worker host; tenants.agency.jobs.fail_lost), and queued runs whose RQ job
+    failed, was stopped or vanished (a Redis that lost its data). Safe to run from every scheduler at once."""
+    with system_scope() as s:
+        reaped = len(jobs.fail_lost(s))
+    try:
+        return reaped + _reap_unqueued(grace_seconds)
+    except RedisError:
+        log.warning("Redis does not answer: queued runs are checked at the next tick")
+        return reaped
+
+
+def _reap_unqueued(grace_seconds: int) -> int:
     conn = redis_connection()
     cutoff = utcnow() - timedelta(seconds=grace_seconds)
     reaped = 0
     with system_scope() as s:
-        for run in s.scalars(select(JobRun).where(JobRun.status.in_(("queued", "running")),
-                                                  JobRun.created_at < cutoff)):
+        for run in s.scalars(select(JobRun).where(JobRun.status == "queued", JobRun.created_at < cutoff)):
             try:
                 status = Job.fetch(f"jobrun-{run.public_id}", connection=conn).get_status(refresh=True)
             except NoSuchJobError:
                 status = None
             if status in (None, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
-                s.execute(update(JobRun).where(JobRun.id == run.id, JobRun.status.in_(("queued", "running")))
-                          .values(status="failed", finished_at=utcnow(),
-                                  error="WorkerLost: the worker running this job stopped; start the job again"))
+                jobs.fail_for(s, run.id, jobs.LOST, "WorkerLost: the queue no longer holds this job")
                 reaped += 1
     return reaped
+
+
+def catch_up() -> int:
+    """Organisations with activity waiting in score_pending and no incremental scoring queued or running get one:
+    what ingest stored while no worker could be reached, or what a lost run left. Returns how many."""
+    waiting = select(JobRun.id).where(JobRun.org_id == ScorePending.org_id, JobRun.kind == jobs.SCORE_INCREMENTAL,
+                                      JobRun.status.in_(ACTIVE))
+    with system_scope() as s:
+        pairs = list(s.execute(select(ScorePending.agency_id, ScorePending.org_id).distinct()
+                               .where(~exists(waiting))))
+    for agency_id, org_id in pairs:
+        with tenant_scope(agency_id, org_id), job_session() as session:
+            request_incremental(session, org_id)
+    return len(pairs)
 
 
 def tick(now: datetime | None = None, schedules: tuple[Schedule, ...] = SCHEDULES) -> list[str]:
@@ -110,6 +134,8 @@ def tick(now: datetime | None = None, schedules: tuple[Schedule, ...] = SCHEDULE
     ran = []
     if reap_dead_jobs():
         ran.append("reap_dead_jobs")
+    if catch_up():
+        ran.append("catch_up")
     for sched in schedules:
         if now.hour < sched.hour:
             continue

@@ -13,10 +13,11 @@ INCREMENTAL, FULL, DAILY = jobs.SCORE_INCREMENTAL, jobs.SCORE_FULL, jobs.SCORE_D
 ACTIVE = ("queued", "running")
 
 
-def request_incremental(session: Session, org_id: int) -> JobRun:
-    """A run still waiting in the queue will pick up what is pending now too."""
+def request_incremental(session: Session, org_id: int) -> JobRun | None:
+    """A run still waiting in the queue will pick up what is pending now too. None when no worker can be reached
+    (what is pending waits for the scheduler's catch-up)."""
     run, _started = jobs.request(session, INCREMENTAL, org_id)
-    session.commit()
+    jobs.commit(session)
     return run
 
 
@@ -28,11 +29,21 @@ def request_full(session: Session, org_id: int, created_by: int | None = None,
     run, started = jobs.request(session, FULL, org_id, ACTIVE, created_by)
     if started and actor is not None:
         audit.record(session, "recompute_started", actor, target=session.get(Organisation, org_id).name)
-    session.commit()
+    jobs.commit(session)
     return run, started
 
 
 def request_daily(session: Session, org_id: int) -> JobRun:
     run, _started = jobs.request(session, DAILY, org_id, ACTIVE)
-    session.commit()
+    jobs.commit(session)
+    return run
+
+
+def record_request(session: Session, kind: str, org_id: int, actor: Actor) -> JobRun | None:
+    """Scoring of `kind` asked for again by a person (a failed run's "Run again"), not committed: the run waiting
+    or running already, else a new one (a recompute with its audit entry)."""
+    run, started = jobs.request(session, kind, org_id, ("queued",) if kind == INCREMENTAL else ACTIVE,
+                                actor.user_id)
+    if started and kind == FULL:
+        audit.record(session, "recompute_started", actor, target=session.get(Organisation, org_id).name)
     return run

@@ -91,6 +91,9 @@ class JobRun(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]      # written by the running job (tenants.agency.jobs.HEARTBEAT)
+    # The run started again from this failed one (tenants.agency.jobs.rerun_of): a second "Run again" joins it.
+    rerun_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("job_run.id", ondelete="SET NULL"))
 
     @property
     def finished(self) -> bool:

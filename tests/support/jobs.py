@@ -1,9 +1,14 @@
 """Job kinds that exist only for tests (loaded via COMMUNA_JOB_MODULES)."""
 from __future__ import annotations
 
+import os
+import time
+
 from sqlalchemy import select
 
 from tenants.agency.models import Organisation
+from tenants.community.ingest import ingest
+from tenants.community.validate import parse_activity
 from tenants.core.db import job_session
 from tenants.scoring import ScoringError
 from workers.registry import job
@@ -28,3 +33,16 @@ def count_orgs(ctx) -> dict:
     with job_session() as s:
         names = sorted(s.scalars(select(Organisation.name)))
     return {"orgs": names}
+
+
+@job("test_stall")
+def stall(ctx, items: list, gate: str) -> dict:
+    """Ingests `items` in one transaction and, before committing, reports 20% and waits while the file `gate`
+    exists: a worker killed meanwhile takes the uncommitted batch with it."""
+    with job_session() as s:
+        result = ingest(s, ctx.org_id, [parse_activity(item) for item in items])
+        s.flush()
+        ctx.progress(20, "stored, not committed")
+        while os.path.exists(gate):
+            time.sleep(0.05)
+    return {"accepted": result.accepted}

@@ -180,4 +180,4 @@ def test_logins_and_failures_are_in_the_audit_log(client):
 def test_healthz_reports_database_and_redis(client):
     r = client.get("/healthz")
     assert r.status_code == 200
-    assert r.json == {"database": "ok", "redis": "ok", "status": "ok"}
+    assert r.json == {"database": "ok", "redis": "ok", "status": "ok", "down": []}

@@ -14,8 +14,8 @@ from web import labels
 
 @pytest.mark.parametrize(("codes", "labelled"), [
     (ROLES, labels.ROLES), (audit.ACTIONS, labels.ACTIONS), (jobs.KINDS, labels.JOBS), (STAGES, labels.STAGES),
-    (CHANNELS, labels.CHANNELS), (ACTIVITY_TYPES, labels.ACTIVITY),
-], ids=["roles", "audit actions", "job kinds", "stages", "channels", "activity types"])
+    (CHANNELS, labels.CHANNELS), (ACTIVITY_TYPES, labels.ACTIVITY), (jobs.FAILURE_CODES, labels.JOB_FAILURES),
+], ids=["roles", "audit actions", "job kinds", "stages", "channels", "activity types", "job failures"])
 def test_every_domain_code_has_a_label_and_no_label_is_stale(codes, labelled):
     assert set(codes) == set(labelled)
 

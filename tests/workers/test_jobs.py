@@ -115,7 +115,7 @@ def test_scheduler_runs_each_schedule_once_per_day_even_with_two_schedulers(work
         assert set(s.scalars(select(JobRun.status))) == {"done"}
 
 
-def test_jobs_of_a_dead_worker_are_marked_failed(worker_env):
+def test_queued_jobs_the_queue_lost_are_marked_failed(worker_env):
     from datetime import timedelta
 
     from redis import Redis
@@ -128,12 +128,13 @@ def test_jobs_of_a_dead_worker_are_marked_failed(worker_env):
         lost = enqueue(s, "audit_export").public_id
         alive = enqueue(s, "audit_export").public_id
     with system_scope() as s:
-        s.execute(update(JobRun).values(status="running", created_at=utcnow() - timedelta(minutes=10)))
+        s.execute(update(JobRun).values(created_at=utcnow() - timedelta(minutes=10)))
     from tenants.core.config import get_settings
-    Redis.from_url(get_settings().redis_url).delete(f"rq:job:jobrun-{lost}")   # its worker died with it
+    Redis.from_url(get_settings().redis_url).delete(f"rq:job:jobrun-{lost}")   # a Redis that lost its data
     assert reap_dead_jobs() == 1
     assert _run(lost).status == "failed" and "WorkerLost" in _run(lost).error
-    assert _run(alive).status == "running"            # still queued in RQ: left alone
+    assert _run(lost).failure == {"code": "lost"}
+    assert _run(alive).status == "queued"            # still queued in RQ: left alone
 
 
 def test_import_job_cannot_read_another_agencys_upload():
@@ -157,3 +158,29 @@ def test_import_job_cannot_read_another_agencys_upload():
     with system_scope() as s:
         assert s.scalar(select(JobRun.status).where(JobRun.id == run_id)) == "failed"
         assert s.scalars(select(Activity)).all() == []
+
+
+def test_running_jobs_whose_heartbeat_stopped_are_failed_as_lost():
+    from datetime import timedelta
+
+    from sqlalchemy import func, update
+
+    from tenants.agency import jobs as job_service
+    from workers.scheduler import reap_dead_jobs
+    a = factories.agency("Acme", "o@acme.test")
+    b = factories.agency("Beta", "o@beta.test")
+    ids = {}
+    for agency, name in ((a, "silent"), (a, "beating"), (b, "other")):
+        with tenant_scope(agency.id), job_session() as s:
+            run_ = job_service.create(s, "audit_export", None, {}, None)
+            job_service.start(s, run_.id)
+            ids[name] = run_.public_id
+    stale = func.now() - (job_service.LOST_AFTER + timedelta(seconds=1))
+    with system_scope() as s:
+        s.execute(update(JobRun).where(JobRun.public_id.in_([ids["silent"], ids["other"]]))
+                  .values(heartbeat_at=stale))
+    with tenant_scope(a.id), job_session() as s:        # on read, in a tenant's scope: that tenant's run only
+        assert job_service.check_alive(s, job_service.by_public_id(s, ids["silent"])).status == "failed"
+    assert (_run(ids["other"]).status, _run(ids["beating"]).status) == ("running", "running")
+    assert reap_dead_jobs() == 1                        # the scheduler: every agency's silent runs
+    assert _run(ids["other"]).failure == {"code": "lost"} and _run(ids["beating"]).status == "running"

@@ -136,6 +136,9 @@ def _run(job_id: str) -> JobRun:
 @org_view(write=True)
 def show(job_id: str):
     run = _run(job_id)
+    if jobs.silent(run):            # its worker stopped sending its heartbeat: failed as lost now
+        jobs.check_alive(db, run)
+        db.commit()
     return page("imports/show.html", "progress", run=run,
                 rejected=uploads.rejected(db, run) if run.status == "done" else [])
 

@@ -9,7 +9,7 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from tenants import scoring
-from tenants.agency import access, orgs
+from tenants.agency import access, jobs, orgs
 from tenants.agency.orgs import OrgError
 from tenants.core.base import utcnow
 from tenants.core.db import db
@@ -17,7 +17,7 @@ from tenants.metrics import dashboard, rollups
 from tenants.metrics.rollups import month_start
 from workers.scoring import request_full
 
-from ..extensions import cache
+from ..extensions import cached, keep
 from ..htmx import fragment, page, respond, swaps, wants_fragment
 from ..htmx import redirect as htmx_redirect
 from ..labels import stage_label
@@ -54,10 +54,10 @@ def _panels(p, days: int | None, state) -> Markup:
     key = "dashboard:" + "|".join(str(part) for part in (
         g.agency.id, g.org.id, g.org.created_at.isoformat(), g.membership.is_client, get_locale(), p.start, p.end,
         days, *stamps, utcnow().date()))
-    html = cache.get(key)
+    html = cached(key)
     if html is None:
         html = render_block("org/overview.html", "panels", **_panel_context(p, days))
-        cache.set(key, html)
+        keep(key, html)
     return Markup(html)  # noqa: S704 -- our own template, escaped when it was rendered
 
 
@@ -91,6 +91,9 @@ def scoring_status():
     if not wants_fragment():
         return redirect(url_for("org.overview", agency_slug=g.agency.slug, org_slug=g.org.slug))
     state, run = g.scoring_state, g.scoring_run
+    if run is not None and jobs.silent(run):        # its worker stopped sending its heartbeat: failed as lost now
+        jobs.check_alive(db, run)
+        db.commit()
     finished = run is None or run.finished
     trigger = "scores-updated" if finished and request.args.get("was") else None
     return fragment("org/overview.html", "status", trigger=trigger, run=run, summary=_status(state))

@@ -41,6 +41,8 @@ def set_language():
 @limiter.exempt
 @csrf.exempt
 def healthz():
+    """Each part and its state; 503 naming the parts that are down (the database; Redis, which holds the queue,
+    the rate limits and the cache) when any is."""
     state = {"database": "ok", "redis": "ok"}
     try:
         ping(db)
@@ -51,9 +53,10 @@ def healthz():
         state["redis"] = "not configured (jobs run in-process)"
     else:
         try:
-            Redis.from_url(url, socket_timeout=2).ping()
+            Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
         except Exception as exc:
-            state["redis"] = f"error: {type(exc).__name__}"
-    healthy = state["database"] == "ok" and not state["redis"].startswith("error")
-    state["status"] = "ok" if healthy else "degraded"
-    return jsonify(state), 200 if healthy else 503
+            state["redis"] = f"error: {type(exc).__name__} (the job queue is unavailable)"
+    down = [part for part in ("database", "redis") if state[part].startswith("error")]
+    state["status"] = "degraded" if down else "ok"
+    state["down"] = down
+    return jsonify(state), 503 if down else 200
