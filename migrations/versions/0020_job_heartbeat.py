@@ -1,7 +1,7 @@
 """job_run.heartbeat_at and job_run.rerun_id: lost jobs are found within a minute and can be run again
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0019
 
 A running job writes `heartbeat_at` every few seconds from a thread of the process running it; a run whose
 heartbeat stopped (its worker host was killed) is failed as lost by the scheduler or by the page reading it.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0015"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
