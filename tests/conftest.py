@@ -21,6 +21,7 @@ from tests.support.database import APP_ROLE, OWNER_ROLE, REDIS_URL, create_datab
 from tests.support.http import login
 
 os.environ.setdefault("COMMUNA_JOB_MODULES", "tests.support.jobs")
+PUBLIC_URL = "http://localhost"     # the test client's own address: links in mails open in it as they are
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +32,7 @@ def settings():
         database_url=f"postgresql+psycopg://{APP_ROLE}@{host}/{dbname}",
         migrations_database_url=f"postgresql+psycopg://{OWNER_ROLE}@{host}/{dbname}",
         redis_url=REDIS_URL, secret_key="test-" + secrets.token_hex(16),
-        public_url=None, mail_server=None,
+        public_url=PUBLIC_URL, mail_server=None,
     )
     upgrade(s)
     yield s
@@ -62,7 +63,7 @@ def worker_env(settings):
     env = dict(os.environ)
     env.update(DATABASE_URL=settings.database_url, MIGRATIONS_DATABASE_URL=settings.migrations_database_url,
                REDIS_URL=settings.redis_url, SECRET_KEY=settings.secret_key,
-               COMMUNA_JOB_MODULES="tests.support.jobs", PYTHONPATH=os.getcwd())
+               PUBLIC_URL=PUBLIC_URL, COMMUNA_JOB_MODULES="tests.support.jobs", PYTHONPATH=os.getcwd())
     env.pop("MAIL_SERVER", None)
     return env
 

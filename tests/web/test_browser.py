@@ -103,7 +103,7 @@ def test_audit_export_progress_bar_finishes(live_server, browser):
     env = dict(__import__("os").environ)
     from tenants.core.config import get_settings
     s = get_settings()
-    env.update(DATABASE_URL=s.database_url, REDIS_URL=s.redis_url, SECRET_KEY=s.secret_key)
+    env.update(DATABASE_URL=s.database_url, REDIS_URL=s.redis_url, SECRET_KEY=s.secret_key, PUBLIC_URL=s.public_url)
     subprocess.run([sys.executable, "-m", "web.cli", "worker", "--burst"], env=env, check=True, timeout=120,
                    capture_output=True, cwd=ROOT)
     expect(page.locator("[data-testid=job-done]")).to_be_visible(timeout=15000)
