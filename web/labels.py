@@ -38,6 +38,9 @@ JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
 # the technical detail stays in the logs and JobRun.error.
 JOB_FAILED = _l("This job failed because of a problem on our side. Try again; if it fails again, contact "
                 "support.")
+# A rejected row's reason once erasing a member removed the row (tenants.community.privacy.REMOVED_REASON); the
+# import page translates reasons by their template.
+_l("Removed: the row named a member who was erased.")
 STAGES = {"newcomer": _l("Newcomer"), "participant": _l("Participant"), "active": _l("Active"),
           "loyal": _l("Loyal"), "advocate": _l("Advocate")}
 FIELDS = {"channel": _l("Channel"), "external_id": _l("External id"), "handle": _l("Handle"),
