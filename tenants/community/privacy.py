@@ -41,6 +41,14 @@ class Traces:
         cells = [c.strip().casefold() for c in cells]
         return any(c in self.values for c in cells) or self.in_text(" ".join(cells))
 
+    def maybe_in(self, text: str) -> bool:
+        """A quick look at a whole file: False means no row of it can name the member."""
+        text = text.casefold()
+        if any(v in text for v in self.values):
+            return True
+        digits = re.sub(r"\D", "", text) if self.phones else ""
+        return any(p in digits for p in self.phones)
+
     def in_text(self, text: str) -> bool:
         text = text.casefold()
         if any(len(v) >= MIN_SUBSTRING and v in text for v in self.values):
@@ -96,6 +104,8 @@ def _without(upload: Upload, traces: Traces) -> bytes | None:
             text += json.dumps(json.loads(text), ensure_ascii=False)
         return b"" if traces.in_text(text) else None
     try:
+        if not traces.maybe_in(csvfile.decode(upload.content)[0]):
+            return None
         sheet = csvfile.read(upload.content)
     except FileError:
         return b"" if traces.in_text(upload.content.decode("utf-8", errors="replace")) else None

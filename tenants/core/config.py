@@ -85,6 +85,9 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides) -> Settings:
         env = os.environ
+        if env.get("BEHIND_PROXY"):     # a yes/no cannot say which X-Forwarded-For value to believe
+            raise ConfigError("BEHIND_PROXY is not a setting: set TRUSTED_PROXIES to the number of proxies in "
+                              "front of the app (e.g. TRUSTED_PROXIES=1)")
         db_url = overrides.get("database_url") or env.get("DATABASE_URL")
         if db_url:
             db_url = normalise_db_url(db_url)

@@ -57,7 +57,7 @@ def test_signup_org_invite_accept_and_russian(live_server, browser):
 
     with system_scope() as s:
         body = s.scalar(select(OutboxMail.body).where(OutboxMail.to_address == "max@bright.test"))
-    link = re.search(r"https?://\S+/invite/\S+", body).group(0)
+    link = live_server + re.search(r"https?://[^/\s]+(/invite/\S+)", body).group(1)     # PUBLIC_URL's path
 
     invitee_ctx = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
     invitee = invitee_ctx.new_page()

@@ -68,3 +68,9 @@ def test_trusted_proxies_must_be_a_whole_number(monkeypatch):
         Settings.from_env(secret_key="x")
     monkeypatch.setenv("TRUSTED_PROXIES", "2")
     assert Settings.from_env(secret_key="x").trusted_proxies == 2
+
+
+def test_the_old_yes_no_proxy_setting_is_refused_with_what_to_set(monkeypatch):
+    monkeypatch.setenv("BEHIND_PROXY", "true")
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        Settings.from_env(secret_key="x")
