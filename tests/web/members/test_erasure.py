@@ -9,8 +9,10 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from tenants.agency.models import Organisation
-from tenants.community.models import Member
-from tenants.core.db import system_scope
+from tenants.community.models import Member, Upload
+from tenants.core.context import tenant_scope
+from tenants.core.db import job_session, system_scope
+from tests.support import factories
 from tests.support.api import auth, make_key
 from tests.support.database import ADMIN_URL
 from tests.support.http import post
@@ -114,3 +116,30 @@ def test_erase_leaves_no_personal_value_anywhere_in_the_database(client, acme_ow
         assert rejected.status_code == 200
         assert not any(v.lower() in rejected.data.decode("utf-8-sig").lower() for v in PERSONAL)
         assert client.get(page).status_code == 200
+
+
+def test_erase_touches_only_its_own_organisations_files(client, acme_owner):
+    """The same person in another organisation of the agency, or in another agency, is someone else's data."""
+    beta = factories.agency("Beta", "o@beta.test")
+    with system_scope() as s:
+        coffee = s.scalar(select(Organisation).where(Organisation.slug == "coffee"))
+        s.expunge(coffee)
+    tea, beans = factories.org(acme_owner, "Tea"), factories.org(beta, "Beans")
+    files = {}
+    for agency, org in ((acme_owner, coffee), (acme_owner, tea), (beta, beans)):
+        with tenant_scope(agency.id), job_session() as s:
+            up = Upload(org_id=org.id, filename=f"{org.slug}.csv", kind="csv", size=len(MEMBERS), content=MEMBERS)
+            s.add(up)
+            s.flush()
+            files[org.slug] = up.id
+    key = make_key(acme_owner, coffee)
+    client.post("/api/v1/activities", headers=auth(key), json={"activities": [
+        {"member": {"channel": "telegram", "external_id": "zq-4242", "display_name": "Зинаида Квокина"},
+         "type": "post", "occurred_at": "2026-05-02T10:00:00Z", "source_id": "api-1"}]})
+    with system_scope() as s:
+        zinaida = s.scalar(select(Member).where(Member.display_name == "Зинаида Квокина"))
+    assert post(client, f"/acme/coffee/members/{zinaida.public_id}/erase", htmx=True).status_code == 204
+    with system_scope() as s:
+        content = {slug: s.get(Upload, upload_id).content for slug, upload_id in files.items()}
+    assert "Квокина".encode("cp1251") not in content["coffee"] and "Борис".encode("cp1251") in content["coffee"]
+    assert content["tea"] == content["beans"] == MEMBERS
