@@ -10,6 +10,8 @@ BUILD_VENV ?= .venv
 BUILD_STAMP := $(BUILD_VENV)/.built
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in mails (password reset, invitation, sign-up) start from it: `make run`'s own address unless told.
+PUBLIC_URL ?= http://$(HOST):$(PORT)
 PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PYTHONDONTWRITEBYTECODE := 1
 
@@ -32,7 +34,7 @@ run: install
 	@echo ""
 	@echo "  Communa is starting on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	@echo ""
-	$(BIN)/communa run --host $(HOST) --port $(PORT)
+	PUBLIC_URL=$(PUBLIC_URL) $(BIN)/communa run --host $(HOST) --port $(PORT)
 
 test: install services browser
 	$(BIN)/ruff check .

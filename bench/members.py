@@ -40,7 +40,8 @@ def main() -> None:
     ap.add_argument("--members", type=int, default=200_000)
     args = ap.parse_args()
     dbname, app_url, owner_url = setup_database()
-    os.environ.update(DATABASE_URL=app_url, MIGRATIONS_DATABASE_URL=owner_url, SECRET_KEY="bench")
+    os.environ.update(DATABASE_URL=app_url, MIGRATIONS_DATABASE_URL=owner_url, SECRET_KEY="bench",
+                      PUBLIC_URL="http://127.0.0.1")
     os.environ.pop("REDIS_URL", None)
     from tenants.core.config import Settings
     from tenants.core.migrate import upgrade

@@ -135,7 +135,8 @@ def main() -> None:
     args = ap.parse_args()
     n_orgs, members, activities = SIZES[args.size]
     dbname, app_url, owner_url = setup_database()
-    os.environ.update(DATABASE_URL=app_url, MIGRATIONS_DATABASE_URL=owner_url, SECRET_KEY="bench")
+    os.environ.update(DATABASE_URL=app_url, MIGRATIONS_DATABASE_URL=owner_url, SECRET_KEY="bench",
+                      PUBLIC_URL="http://127.0.0.1")
     os.environ.pop("REDIS_URL", None)
     try:
         run(args, dbname, n_orgs, members, activities)

@@ -22,6 +22,7 @@ from tests.support.database import APP_ROLE, OWNER_ROLE, REDIS_URL, SYSTEM_ROLE,
 from tests.support.http import login
 
 os.environ.setdefault("COMMUNA_JOB_MODULES", "tests.support.jobs")
+PUBLIC_URL = "http://localhost"     # the test client's own address: links in mails open in it as they are
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +34,7 @@ def settings():
         migrations_database_url=f"postgresql+psycopg://{OWNER_ROLE}@{host}/{dbname}",
         system_database_url=f"postgresql+psycopg://{SYSTEM_ROLE}@{host}/{dbname}",
         redis_url=REDIS_URL, secret_key="test-" + secrets.token_hex(16),
-        public_url=None, mail_server=None,
+        public_url=PUBLIC_URL, mail_server=None,
     )
     upgrade(s)
     yield s
@@ -65,7 +66,7 @@ def worker_env(settings):
     env.update(DATABASE_URL=settings.database_url, MIGRATIONS_DATABASE_URL=settings.migrations_database_url,
                SYSTEM_DATABASE_URL=settings.system_database_url,
                REDIS_URL=settings.redis_url, SECRET_KEY=settings.secret_key,
-               COMMUNA_JOB_MODULES="tests.support.jobs", PYTHONPATH=os.getcwd())
+               PUBLIC_URL=PUBLIC_URL, COMMUNA_JOB_MODULES="tests.support.jobs", PYTHONPATH=os.getcwd())
     env.pop("MAIL_SERVER", None)
     return env
 

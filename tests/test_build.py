@@ -21,6 +21,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.support.database import APP_ROLE, OWNER_ROLE, REDIS_URL, SYSTEM_ROLE, create_database, drop_database
@@ -143,7 +144,7 @@ def test_make_build_then_every_procfile_process_as_written(tmp_path, fresh_datab
         base = f"http://127.0.0.1:{port}"
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         _serves(opener, base, procs)
-        _signup_and_export(opener, base, procs)
+        _signup_and_export(opener, base, procs, fresh_database)
         assert all(p.poll() is None for p in procs.running.values()), procs.report()
         scheduler_log = _tail(tmp_path / "scheduler.log", 200)
         assert "scheduler started" in scheduler_log, procs.report()
@@ -173,12 +174,18 @@ def _serves(opener, base: str, procs: Procs) -> None:
         assert asset.status == 200 and len(asset.read()) > 1000, name
 
 
-def _signup_and_export(opener, base: str, procs: Procs) -> None:
+def _signup_and_export(opener, base: str, procs: Procs, database: str) -> None:
     page = _get(opener, base + "/signup").read().decode()
     token = next(g for g in CSRF_RE.search(page).groups() if g)
-    home = _get(opener, base + "/signup", data={
-        "agency_name": "Build Check", "name": "Owner", "email": "owner@build.test",
-        "password": "correct-horse-battery", "csrf_token": token})
+    _get(opener, base + "/signup", data={"agency_name": "Build Check", "name": "Owner", "email": "owner@build.test",
+                                         "csrf_token": token})
+    with psycopg.connect(f"postgresql://{OWNER_ROLE}@127.0.0.1:5432/{database}") as conn:   # no MAIL_SERVER: the outbox
+        body = conn.execute("SELECT body FROM outbox_mail WHERE to_address = 'owner@build.test'").fetchone()[0]
+    link = re.search(r"http://\S+/signup/\S+", body).group(0)
+    assert link.startswith(base + "/"), link                # built from PUBLIC_URL
+    page = _get(opener, link).read().decode()
+    token = next(g for g in CSRF_RE.search(page).groups() if g)
+    home = _get(opener, link, data={"password": "correct-horse-battery", "csrf_token": token})
     slug = urllib.parse.urlparse(home.geturl()).path.strip("/")
     assert slug and "/" not in slug, home.geturl()
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from datetime import UTC, datetime
 
 from flask import Flask, g, request, session
@@ -11,7 +10,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tenants.agency import access
-from tenants.core.config import ROOT, Settings, configure
+from tenants.core.config import ROOT, ConfigError, Settings, configure
 from tenants.core.context import clear_tenant
 from tenants.core.db import db, init_engine
 
@@ -65,8 +64,13 @@ CSP = {
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    configure(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings.check()
+    except ConfigError as exc:
+        logging.getLogger("communa").critical("not starting: %s", exc)
+        raise
+    configure(settings)
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -96,7 +100,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         CACHE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1} if settings.redis_url else None,
         COMMUNA=settings,
     )
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) if _proxied() else app.wsgi_app
+    if settings.trusted_proxies:
+        # Each trusted proxy appends one X-Forwarded-For value: the one that many from the right is the client
+        # (request.remote_addr, which the rate limits and the audit log read). Values further left, and the
+        # header on a request that came through no proxy, are the client's own word and are ignored. The host
+        # is never taken from a header: links in mails come from PUBLIC_URL.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0, x_prefix=0)
     init_engine(settings.database_url, settings.system_database_url)
 
     htmx_ext.init_app(app)
@@ -120,10 +130,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     return app
-
-
-def _proxied() -> bool:
-    return os.environ.get("BEHIND_PROXY", "").lower() in {"1", "true", "yes"}
 
 
 def _limiter_storage(settings: Settings) -> str:

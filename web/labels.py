@@ -47,6 +47,9 @@ JOB_FAILURES = {
 }
 # An action that needs a background job while no worker can be reached (the queue is down).
 JOBS_UNAVAILABLE = _l("Background work is unavailable right now. Nothing was started; try again shortly.")
+# A rejected row's reason once erasing a member removed the row (tenants.community.privacy.REMOVED_REASON); the
+# import page translates reasons by their template.
+_l("Removed: the row named a member who was erased.")
 STAGES = {"newcomer": _l("Newcomer"), "participant": _l("Participant"), "active": _l("Active"),
           "loyal": _l("Loyal"), "advocate": _l("Advocate")}
 FIELDS = {"channel": _l("Channel"), "external_id": _l("External id"), "handle": _l("Handle"),

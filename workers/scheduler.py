@@ -18,7 +18,9 @@ from tenants.accounts.models import Agency
 from tenants.agency import jobs
 from tenants.agency.models import JobRun, Organisation
 from tenants.community.models import ScorePending
+from tenants.core import mail
 from tenants.core.base import utcnow
+from tenants.core.config import get_settings
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 
@@ -47,8 +49,9 @@ def _per_agency(kind: str) -> Callable[[], int]:
 
 
 def _purge_accounts() -> int:
+    """Global tables: dead reset links and sessions; mails' expired links and old mails."""
     with job_session() as s:
-        counts = users.purge_expired(s)
+        counts = users.purge_expired(s) | mail.purge(s, get_settings().outbox_retention_days)
     log.info("purged %s", counts)
     return sum(counts.values())
 

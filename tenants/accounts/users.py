@@ -185,10 +185,10 @@ def request_password_reset(session: Session, email: str, base_url: str, subject:
     user = find_user(session, email)
     if user is None or not user.is_active:
         return
-    token = new_token()
-    session.add(PasswordReset(user_id=user.id, token_hash=token_hash(token), expires_at=utcnow() + RESET_TTL))
+    token, expires = new_token(), utcnow() + RESET_TTL
+    session.add(PasswordReset(user_id=user.id, token_hash=token_hash(token), expires_at=expires))
     link = f"{base_url.rstrip('/')}/password/reset/{token}"
-    mail.send(session, user.email, subject, body.format(name=user.name, link=link))
+    mail.send(session, user.email, subject, body.format(name=user.name, link=link), link=link, link_until=expires)
 
 
 def _valid_reset(session: Session, token: str) -> PasswordReset | None:

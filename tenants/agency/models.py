@@ -31,6 +31,8 @@ class Organisation(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     archived_at: Mapped[datetime | None]
     store_message_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Days an upload's bytes are kept once nothing is importing it (tenants.community.retention).
+    upload_retention_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
     @property
     def is_archived(self) -> bool:

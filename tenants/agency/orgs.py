@@ -64,6 +64,18 @@ def restore(session: Session, org: Organisation, actor: Actor) -> None:
         audit.record(session, "org_restored", actor, target=org.name)
 
 
+UPLOAD_RETENTION_DAYS = (1, 3650)
+
+
+def set_upload_retention(org: Organisation, days: str | int) -> None:
+    """How many days uploaded files are kept once nothing is importing them (OrgError unless 1-3650)."""
+    value = str(days).strip()
+    low, high = UPLOAD_RETENTION_DAYS
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise OrgError("Keep uploaded files for 1 to 3650 days.")
+    org.upload_retention_days = int(value)
+
+
 def set_store_message_text(org: Organisation, keep: bool) -> None:
     """Whether imports keep the text of messages (off: only who wrote when)."""
     org.store_message_text = keep

@@ -94,7 +94,8 @@ def invite(session: Session, agency: Agency, email: str, role: str, org_ids: lis
     session.add(inv)
     audit.record(session, "invitation_sent", actor, target=email, role=role)
     link = f"{base_url.rstrip('/')}/invite/{token}"
-    mail.send(session, email, subject, body.format(agency=agency.name, link=link))
+    mail.send(session, email, subject, body.format(agency=agency.name, link=link), link=link,
+              link_until=inv.expires_at)
     return inv
 
 

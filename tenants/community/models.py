@@ -206,6 +206,7 @@ class Upload(TenantOwned, OrgOwned, Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    purged_at: Mapped[datetime | None]      # the bytes are gone: retention passed, or they named an erased member
 
 
 class ImportError_(TenantOwned, Base):

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from tenants.community import privacy
 from tenants.community.members import as_dict, details
 from tenants.community.models import Activity, AttributeDef, Identity, Member, MemberMerge, MemberNote, MemberTag
 from tenants.community.rescore import mark_members
@@ -248,11 +249,13 @@ def export_member(session: Session, m: Member, actor: Actor) -> dict:
 
 
 def erase_member(session: Session, m: Member, actor: Actor) -> None:
-    """Right to erasure: identities, activity, notes, tags and personal fields go. The member row stays as an
-    anonymous tombstone so aggregate counts (e.g. "12 members joined in May") keep adding up."""
+    """Right to erasure: identities, activity, notes, tags and personal fields go, and so do their rows in the
+    organisation's uploads and rejected import rows (community.privacy). The member row stays as an anonymous
+    tombstone so aggregate counts (e.g. "12 members joined in May") keep adding up."""
     if m.erased_at is not None:
         return
     merged = list(session.scalars(select(Member.id).where(Member.merged_into_id == m.id)))
+    traces = privacy.traces_of(session, [m.id, *merged])
     for other in [m.id, *merged]:
         session.execute(delete(Activity).where(Activity.member_id == other))
         session.execute(update(Activity).where(Activity.target_member_id == other).values(target_member_id=None))
@@ -266,4 +269,5 @@ def erase_member(session: Session, m: Member, actor: Actor) -> None:
         member.attributes, member.followers = {}, None
         member.erased_at = utcnow()
     mark_members(session, [m.id, *merged])
+    privacy.scrub(session, m.org_id, traces)       # their rows in uploads, rejected rows and import records
     audit.record(session, "member_erased", actor, target=m.public_id)

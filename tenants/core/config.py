@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tenants.core import embedded
 
@@ -43,6 +44,19 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+class ConfigError(RuntimeError):
+    """Settings a process must not start with; the message says what to set."""
+
+
+def _whole(env: dict, name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not {raw!r}")
+    return int(raw)
+
+
 @dataclass
 class Settings:
     database_url: str
@@ -64,6 +78,11 @@ class Settings:
     login_limit_ip: str = "30 per 15 minutes"
     session_cookie_secure: bool = False
     api_rate_limit: str = "600 per minute"
+    # Production is any deployment on a PostgreSQL of its own (DATABASE_URL); only the embedded PostgreSQL of
+    # `make run` is development. Production refuses to start without PUBLIC_URL (check()).
+    production: bool = False
+    trusted_proxies: int = 0           # proxies in front of the app whose X-Forwarded-For/-Proto are believed
+    outbox_retention_days: int = 30    # sent mails are kept (without their links) this long, then deleted
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -73,14 +92,19 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides) -> Settings:
         env = os.environ
+        if env.get("BEHIND_PROXY"):     # a yes/no cannot say which X-Forwarded-For value to believe
+            raise ConfigError("BEHIND_PROXY is not a setting: set TRUSTED_PROXIES to the number of proxies in "
+                              "front of the app (e.g. TRUSTED_PROXIES=1)")
         db_url = overrides.get("database_url") or env.get("DATABASE_URL")
         if db_url:
             db_url = normalise_db_url(db_url)
             migrations_url = normalise_db_url(env.get("MIGRATIONS_DATABASE_URL") or db_url)
             system_url = normalise_db_url(env.get("SYSTEM_DATABASE_URL") or migrations_url)
+            production = True
         else:
             # The embedded PostgreSQL under INSTANCE/postgres; it starts when the process first connects.
             db_url, migrations_url, system_url = embedded.urls(INSTANCE)
+            production = False
         values = dict(
             database_url=db_url,
             migrations_database_url=migrations_url,
@@ -99,9 +123,24 @@ class Settings:
             login_limit_ip=env.get("LOGIN_LIMIT_PER_IP") or "30 per 15 minutes",
             session_cookie_secure=_bool(env.get("SESSION_COOKIE_SECURE"), False),
             api_rate_limit=env.get("API_RATE_LIMIT") or "600 per minute",
+            production=production,
+            trusted_proxies=_whole(env, "TRUSTED_PROXIES", 0),
+            outbox_retention_days=_whole(env, "OUTBOX_RETENTION_DAYS", 30),
         )
         values.update(overrides)
         return cls(**values)
+
+    def check(self) -> None:
+        """Raise ConfigError for settings no process may start with: every link in a mail is built from
+        PUBLIC_URL, so production has one, and it is an absolute http(s) URL."""
+        if self.production and not self.public_url:
+            raise ConfigError("PUBLIC_URL is not set: in production (DATABASE_URL set) every link in a mail is "
+                              "built from it. Set it to the site's address, e.g. PUBLIC_URL=https://app.example.com")
+        if self.public_url:
+            parts = urlsplit(self.public_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+                raise ConfigError(f"PUBLIC_URL must be an absolute http(s) address such as https://app.example.com, "
+                                  f"not {self.public_url!r}")
 
 
 _settings: Settings | None = None

@@ -10,13 +10,16 @@ from tenants.core.base import Base, BigId, TenantOwned, utcnow
 
 
 class OutboxMail(Base):
-    """Every mail Communa sends; without MAIL_* configured this is where it stays."""
+    """Every mail Communa sends; without MAIL_* configured this is where it stays (until its link expires)."""
     __tablename__ = "outbox_mail"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     to_address: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # While `body` holds a usable link: the body without it, and when the link stops working.
+    safe_body: Mapped[str | None] = mapped_column(Text)
+    secret_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     status: Mapped[str] = mapped_column(String(16), default="outbox")  # outbox | sent | failed
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)

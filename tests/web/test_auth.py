@@ -5,7 +5,6 @@ import re
 
 from sqlalchemy import select
 
-from tenants.accounts.models import Agency, AgencyRole, User
 from tenants.core.db import system_scope
 from tenants.core.models import AuditLog, OutboxMail
 from tests.support import factories
@@ -21,30 +20,6 @@ def _outbox(to: str) -> list[OutboxMail]:
 
 def _link(mail: OutboxMail) -> str:
     return re.search(r"https?://[^/]+(/\S+)", mail.body).group(1)
-
-
-def test_signup_creates_agency_and_lands_owner_on_its_home(client):
-    token = csrf_of(client, "/signup")
-    r = client.post("/signup", data={"agency_name": "Ромашка Медиа", "name": "Irina", "email": "Irina@Example.test",
-                                     "password": PASSWORD, "csrf_token": token})
-    assert r.status_code == 302
-    assert r.headers["Location"] == "/romashka-media/"
-    page = client.get("/romashka-media/")
-    assert page.status_code == 200 and "Ромашка Медиа" in page.text
-    with system_scope() as s:
-        agency = s.scalar(select(Agency).where(Agency.slug == "romashka-media"))
-        user = s.scalar(select(User).where(User.email == "irina@example.test"))
-        role = s.scalar(select(AgencyRole.role).where(AgencyRole.agency_id == agency.id))
-        assert user.password_hash.startswith("$argon2id$")
-        assert role == "owner"
-
-
-def test_signup_rejects_short_password_and_keeps_input(client):
-    token = csrf_of(client, "/signup")
-    r = client.post("/signup", data={"agency_name": "Acme", "name": "A", "email": "a@acme.test",
-                                     "password": "short", "csrf_token": token})
-    assert r.status_code == 200
-    assert "at least 10 characters" in r.text and 'value="Acme"' in r.text
 
 
 def test_login_logout_and_wrong_password_message_is_the_same_for_unknown_email(client):

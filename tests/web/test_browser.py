@@ -30,6 +30,11 @@ def test_signup_org_invite_accept_and_russian(live_server, browser):
     page.fill("#agency_name", "Bright Agency")
     page.fill("#name", "Bea Bright")
     page.fill("#email", "bea@bright.test")
+    page.click("button[type=submit]")
+    expect(page.locator("[data-testid=signup-sent]")).to_be_visible()
+    with system_scope() as s:
+        body = s.scalar(select(OutboxMail.body).where(OutboxMail.to_address == "bea@bright.test"))
+    page.goto(live_server + re.search(r"https?://[^/\s]+(/signup/\S+)", body).group(1))
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     expect(page).to_have_url(re.compile(r"/bright-agency/$"))
@@ -52,7 +57,7 @@ def test_signup_org_invite_accept_and_russian(live_server, browser):
 
     with system_scope() as s:
         body = s.scalar(select(OutboxMail.body).where(OutboxMail.to_address == "max@bright.test"))
-    link = re.search(r"https?://\S+/invite/\S+", body).group(0)
+    link = live_server + re.search(r"https?://[^/\s]+(/invite/\S+)", body).group(1)     # PUBLIC_URL's path
 
     invitee_ctx = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
     invitee = invitee_ctx.new_page()
@@ -104,7 +109,7 @@ def test_audit_export_progress_bar_finishes(live_server, browser):
     from tenants.core.config import get_settings
     s = get_settings()
     env.update(DATABASE_URL=s.database_url, SYSTEM_DATABASE_URL=s.system_database_url, REDIS_URL=s.redis_url,
-               SECRET_KEY=s.secret_key)
+               SECRET_KEY=s.secret_key, PUBLIC_URL=s.public_url)
     subprocess.run([sys.executable, "-m", "web.cli", "worker", "--burst"], env=env, check=True, timeout=120,
                    capture_output=True, cwd=ROOT)
     expect(page.locator("[data-testid=job-done]")).to_be_visible(timeout=15000)

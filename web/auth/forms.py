@@ -18,7 +18,10 @@ class SignupForm(FlaskForm):
     agency_name = StringField(_l("Agency name"), validators=[InputRequired(), Length(max=120)])
     name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=120)])
     email = EmailField(_l("Work email"), validators=[InputRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=PASSWORD)
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(_l("Choose a password"), validators=PASSWORD)
 
 
 class ForgotForm(FlaskForm):

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tenants.accounts import signup as signups
 from tenants.accounts import users
 from tenants.accounts.users import AccountError
 from tenants.agency import team
@@ -14,7 +16,7 @@ from tenants.core.db import db
 from ..extensions import form_email, limiter
 from ..links import mail_base_url
 from . import bp
-from .forms import AcceptExistingForm, AcceptNewForm, ForgotForm, LoginForm, ResetForm, SignupForm
+from .forms import AcceptExistingForm, AcceptNewForm, ForgotForm, LoginForm, NewPasswordForm, ResetForm, SignupForm
 from .session import safe_next, sign_in, sign_out
 
 
@@ -26,22 +28,54 @@ def _login_failed(response) -> bool:
     return bool(g.get("login_failed"))
 
 
+def _signup_mail(kind: str, locale: str | None) -> tuple[str, str]:
+    """The sign-up mail in `locale`: to a new address, or to the owner of an existing account."""
+    with force_locale(locale or "en"):
+        if kind == signups.NEW:
+            return _("Finish creating your Communa agency"), _(
+                "Hello {name},\n\nTo create the agency {agency} on Communa, open this link within 24 hours and "
+                "choose your password:\n\n{link}\n\nIf it was not you, ignore this message: nothing is created "
+                "without it.")
+        return _("Someone tried to sign up with your address"), _(
+            "Hello {name},\n\nSomeone (hopefully you) tried to sign up for Communa with this address, which "
+            "already has an account.\n\nIf it was you, log in: {login}\nForgot your password? Reset it: {reset}"
+            "\n\nTo create the agency {agency} under your account, open this link within 24 hours and enter "
+            "your password:\n\n{link}\n\nIf it was not you, ignore this message: nothing has changed.")
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=form_email, scope="signup-account")
 def signup():
+    """The same answer whether or not the address has an account: the mail says which it is."""
     form = SignupForm()
     if form.validate_on_submit():
+        req = signups.SignupRequest(form.email.data, form.name.data, form.agency_name.data, str(get_locale()))
+        signups.request(db, req, mail_base_url(), _signup_mail)
+        db.commit()
+        return render_template("auth/signup.html", form=form, sent=True)
+    return render_template("auth/signup.html", form=form, sent=False)
+
+
+@bp.route("/signup/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def finish_signup(token: str):
+    pending = signups.open_request(token)
+    if pending is None:
+        return render_template("auth/finish_signup.html", pending=None, form=None), 404
+    form = AcceptExistingForm() if pending.user_id else NewPasswordForm()
+    if form.validate_on_submit():
         try:
-            result = users.create_agency(form.agency_name.data, form.name.data, form.email.data,
-                                            form.password.data, ip=request.remote_addr,
-                                            locale=request.accept_languages.best_match(("en", "ru")))
+            result = signups.complete(token, form.password.data, ip=request.remote_addr)
         except AccountError as exc:
-            form.email.errors.append(_(str(exc)))
+            form.password.errors.append(_(str(exc)))
         else:
+            if current_user.is_authenticated:
+                sign_out(current_user._get_current_object())
             sign_in(users.find_user(db, result.user.email))
             flash(_("Welcome to Communa! Add your first client organisation."), "success")
             return redirect(url_for("agency.home", agency_slug=result.agency.slug))
-    return render_template("auth/signup.html", form=form)
+    return render_template("auth/finish_signup.html", pending=pending, form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -8,8 +8,12 @@ from . import agency, imports, scoring, system
 
 def _create_app():
     # web/__init__.py imports this package (for register()), so web is imported here, when the CLI starts.
+    from tenants.core.config import ConfigError
     from web import create_app
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise SystemExit(f"communa: not starting: {exc}") from None
 
 
 cli = FlaskGroup(create_app=_create_app, help="Communa: community-management dashboard for agencies.")

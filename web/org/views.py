@@ -115,6 +115,20 @@ def settings():
     return page("org/settings.html", "content", status=422 if error else 200, error=error)
 
 
+@bp.route("/settings/uploads", methods=["POST"])
+@org_view(admin=True)
+def upload_retention():
+    """How long uploaded files are kept (tenants.community.privacy.purge_uploads deletes them after)."""
+    try:
+        orgs.set_upload_retention(g.org, request.form.get("days", ""))
+    except OrgError as exc:
+        db.rollback()
+        return page("org/settings.html", "content", status=422, retention_error=_(str(exc)))
+    db.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("org.settings", agency_slug=g.agency.slug, org_slug=g.org.slug))
+
+
 @bp.route("/archive", methods=["POST"])
 @org_view(admin=True)
 def archive():

@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 
 from tenants.agency import jobs as job_service
 from tenants.agency.models import JobFile, JobRun
+from tenants.community import privacy
 from tenants.core import audit
 from tenants.core.db import job_session
 
@@ -28,7 +29,8 @@ def audit_export(ctx: JobContext, action: str | None = None) -> dict:
 
 @job(job_service.AGENCY_CLEANUP)
 def agency_cleanup(ctx: JobContext, keep_days: int = 14) -> dict:
-    """Nightly, per agency: drop files of old finished jobs so exports do not pile up."""
+    """Nightly, per agency: drop files of old finished jobs so exports do not pile up, and the bytes of uploads
+    past their organisation's retention period."""
     cutoff = datetime.now(UTC) - timedelta(days=keep_days)
     with job_session() as s:
         old_runs = select(JobRun.id).where(JobRun.finished_at < cutoff)
@@ -36,4 +38,5 @@ def agency_cleanup(ctx: JobContext, keep_days: int = 14) -> dict:
         # One incremental scoring run per ingest batch: their records are only worth keeping briefly.
         runs = s.execute(delete(JobRun).where(JobRun.kind == job_service.SCORE_INCREMENTAL, JobRun.status == "done",
                                               JobRun.finished_at < datetime.now(UTC) - timedelta(days=2))).rowcount
-    return {"files_removed": removed, "scoring_runs_removed": runs or 0}
+        uploads = privacy.purge_uploads(s)
+    return {"files_removed": removed, "scoring_runs_removed": runs or 0, "uploads_purged": uploads}

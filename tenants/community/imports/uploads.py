@@ -71,5 +71,5 @@ def rejected_csv(session: Session, run: JobRun) -> bytes:
         return csvfile.rows_to_csv(["where"], [(line, reason, f'"{raw}"') for line, reason, raw in rows])
     upload_id = (run.params or {}).get("upload_id")
     upload = session.get(Upload, upload_id) if upload_id else None
-    header = csvfile.read(upload.content, limit=1).header if upload else []
+    header = csvfile.read(upload.content, limit=1).header if upload and upload.content else []   # bytes purged
     return csvfile.rows_to_csv(header, [tuple(r) for r in rows])
