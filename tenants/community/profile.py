@@ -1,6 +1,7 @@
 """Editing members: fields, tags, flags, notes, custom attributes; timelines; privacy export and erasure."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from tenants.community.members import as_dict, details
 from tenants.community.models import Activity, AttributeDef, Identity, Member, MemberMerge, MemberNote, MemberTag
 from tenants.community.rescore import mark_members
+from tenants.community.values import INT_MAX
 from tenants.core import audit
 from tenants.core.audit import Actor
 from tenants.core.base import utcnow
@@ -53,7 +55,7 @@ def update_fields(m: Member, display_name: str, email: str | None, phone: str | 
             count = int(str(followers).replace(" ", ""))
         except ValueError:
             raise CommunityError("Followers must be a whole number.") from None
-        if count < 0:
+        if not 0 <= count <= INT_MAX:
             raise CommunityError("Followers must be a whole number.")
         m.followers = count
     else:
@@ -167,6 +169,8 @@ def coerce_attribute(d: AttributeDef, raw: str | None):
             value = float(raw.replace(",", ".").replace(" ", ""))
         except ValueError:
             raise CommunityError("%(label)s must be a number.") from None
+        if not math.isfinite(value):
+            raise CommunityError("%(label)s must be a number.")
         return int(value) if value.is_integer() else value
     if d.kind == "date":
         try:
