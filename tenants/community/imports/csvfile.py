@@ -86,7 +86,7 @@ def decode(raw: bytes, final: bool = True) -> tuple[str, str]:
                 raise FileError("The file starts as %(encoding)s text but is not valid %(encoding)s near byte "
                                 "%(byte)s. Save it again as CSV (UTF-8).", encoding=encoding.upper()[:6],
                                 byte=exc.start) from None
-    if b"\x00" in raw[:4096]:
+    if raw[:4096].count(b"\x00") > len(raw[:4096]) // 10:      # UTF-16 without a BOM, or not text at all
         raise FileError("This does not look like a CSV file.")
     try:
         return codecs.getincrementaldecoder("utf-8")().decode(raw, final=final), "utf-8"
