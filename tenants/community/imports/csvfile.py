@@ -67,7 +67,7 @@ class Sheet:
 
 
 UTF8_BOM = b"\xef\xbb\xbf"
-BOMS = ((UTF8_BOM, "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+BOMS = ((UTF8_BOM, "utf-8-sig", "UTF-8"), (b"\xff\xfe", "utf-16", "UTF-16"), (b"\xfe\xff", "utf-16", "UTF-16"))
 HEAD_BYTES = 256 * 1024     # what a page reads of an upload: the header and the first rows
 MAX_COLUMNS = 500           # the mapping page shows a choice per column; wider files are refused
 SNIFF_CHARS = 20_000
@@ -78,13 +78,13 @@ def decode(raw: bytes, final: bool = True) -> tuple[str, str]:
     final=False: `raw` is the head of a longer file, so a character may be cut at its end."""
     if raw.startswith(b"PK\x03\x04"):
         raise FileError("This is an Excel workbook. Save it as CSV (File → Save as → CSV) and upload that.")
-    for bom, encoding in BOMS:
+    for bom, encoding, name in BOMS:
         if raw.startswith(bom):
             try:
                 return codecs.getincrementaldecoder(encoding)().decode(raw, final=final), encoding
             except UnicodeDecodeError as exc:
                 raise FileError("The file starts as %(encoding)s text but is not valid %(encoding)s near byte "
-                                "%(byte)s. Save it again as CSV (UTF-8).", encoding=encoding.upper()[:6],
+                                "%(byte)s. Save it again as CSV (UTF-8).", encoding=name,
                                 byte=exc.start) from None
     if raw[:4096].count(b"\x00") > len(raw[:4096]) // 10:      # UTF-16 without a BOM, or not text at all
         raise FileError("This does not look like a CSV file.")
