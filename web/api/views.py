@@ -75,7 +75,7 @@ def _bad_request(_e):
 
 @bp.errorhandler(500)
 def _failed(_e):
-    return error(500, "internal error; nothing of the failed batch was kept, send it again")
+    return error(500, "internal error")
 
 
 @bp.before_request
@@ -136,20 +136,24 @@ def _ingest_with_retry(valid: list):
     """Ingest and commit; a clash with a concurrent batch is retried once (the batch is idempotent). A batch
     that fails for good takes back the members it created."""
     org_id, created = g.api_key.org_id, set()
-    for attempt in (1, 2):
-        try:
-            resolved = resolve(db, org_id, valid, serialise=True)
-            db.commit()         # new members first: a concurrent batch naming them waits only this long
-            created |= resolved.created
-            result = store(db, org_id, valid, resolved)
-            db.commit()         # ingest requested the incremental scoring; it starts now
-            return result
-        except DBAPIError as exc:
-            db.rollback()
-            if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in RETRIED:
-                forget(db, org_id, created)
-                db.commit()
-                raise
+    try:
+        for attempt in (1, 2):
+            try:
+                resolved = resolve(db, org_id, valid, serialise=True)
+                db.commit()         # new members first: a concurrent batch naming them waits only this long
+                created |= resolved.created
+                result = store(db, org_id, valid, resolved)
+                db.commit()         # ingest requested the incremental scoring; it starts now
+                return result
+            except DBAPIError as exc:
+                db.rollback()
+                if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in RETRIED:
+                    raise
+    except Exception:
+        db.rollback()
+        forget(db, org_id, created)
+        db.commit()
+        raise
     raise AssertionError("unreachable")
 
 

@@ -86,6 +86,7 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
     """Members or activities from a CSV upload. Every row is checked before anything is written. mode: "skip"
     (bad rows are reported, the rest imported, committed batch by batch, so a killed job converges when run
     again) or "all" (all or nothing: any bad row means nothing is written; the writing is one transaction)."""
+    mapping = [m if isinstance(m, str) else "" for m in mapping]     # as given to the command line, too
     with job_session() as s:
         upload = _upload(s, upload_id)
         sheet = csvfile.read(upload.content)

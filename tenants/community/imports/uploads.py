@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer
 
 from tenants.agency.jobs import CSV_IMPORT
 from tenants.agency.models import JobRun
@@ -54,9 +54,16 @@ def create(session: Session, org_id: int, fmt: str, filename: str, content: byte
 
 
 def csv_by_public_id(session: Session, org_id: int, public_id: str) -> Upload | None:
-    """An organisation's CSV upload, waiting for its column mapping."""
-    return session.scalar(select(Upload).where(Upload.public_id == public_id, Upload.org_id == org_id,
-                                               Upload.kind == CSV))
+    """An organisation's CSV upload, waiting for its column mapping (its content is not read: see `head`)."""
+    return session.scalar(select(Upload).options(defer(Upload.content))
+                          .where(Upload.public_id == public_id, Upload.org_id == org_id, Upload.kind == CSV))
+
+
+def head(session: Session, upload: Upload) -> bytes:
+    """The start of an upload, as much as a page reads (csvfile.read(..., head=True)): one byte more than that
+    tells the reader the file goes on."""
+    return session.scalar(select(func.substring(Upload.content, 1, csvfile.HEAD_BYTES + 1))
+                          .where(Upload.id == upload.id)) or b""
 
 
 def rejected(session: Session, run: JobRun, limit: int | None = 100) -> list[ImportError_]:
@@ -73,6 +80,6 @@ def rejected_csv(session: Session, run: JobRun) -> bytes:
     if run.kind != CSV_IMPORT:
         return csvfile.rows_to_csv(["where"], [(line, reason, f'"{raw}"') for line, reason, raw in rows])
     upload_id = (run.params or {}).get("upload_id")
-    upload = session.get(Upload, upload_id) if upload_id else None
-    header = csvfile.read(upload.content, limit=1, head=True).header if upload else []
+    upload = session.get(Upload, upload_id, options=[defer(Upload.content)]) if upload_id else None
+    header = csvfile.read(head(session, upload), limit=1, head=True).header if upload else []
     return csvfile.rows_to_csv(header, [tuple(r) for r in rows])
