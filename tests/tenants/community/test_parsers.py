@@ -7,7 +7,7 @@ import math
 import re
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tenants.community.imports import csvfile, member_rows, telegram
@@ -97,14 +97,30 @@ def items(draw):
               "email": draw(st.none() | st.just("ann@x.test"))}
     item = {"member": member, "type": draw(st.sampled_from(ACTIVITY_TYPES)),
             "occurred_at": draw(GOOD_WHEN).isoformat(), "source_id": draw(NAME),
-            "weight": draw(st.none() | st.floats(0, 1000)), "meta": draw(st.dictionaries(NAME, NAME | st.integers(),
-                                                                                         max_size=3)),
+            "weight": draw(st.none() | st.floats(0, 1000)),
+            "meta": draw(st.dictionaries(NAME, NAME | st.integers(), max_size=3) |
+                         st.dictionaries(TEXT, JUNK, min_size=1, max_size=3)),
             "target": draw(st.none() | st.just({"channel": "telegram", "external_id": "u2"}))}
     return draw(broken(item) | JSON) if draw(st.booleans()) else draw(broken(item))
 
 
+def _api(**extra) -> dict:
+    return {"member": {"channel": "telegram", "external_id": "1"}, "type": "message",
+            "occurred_at": "2026-05-01T10:00:00Z", "source_id": "s", **extra}
+
+
 @SETTINGS
 @given(items())
+@example(_api(meta={"x": float("nan")}))
+@example(_api(meta={"x": [float("-inf")]}))
+@example(_api(meta={"\ud800": 1}))
+@example(_api(meta={"x": "a\x00"}))
+@example(_api(meta={"x": 2**60}))
+@example(_api(meta={"x": [[[[[[[[[[[1]]]]]]]]]]]}))
+@example(_api(weight=1e308))
+@example(_api(weight=-1000))
+@example(_api(occurred_at="9999-12-31T00:00:00Z"))
+@example(_api(member={"channel": "telegram", "external_id": "1", "display_name": "\ud800"}))
 def test_api_items_are_stored_within_their_columns_or_refused(item):
     try:
         found = parse_activity(item)
@@ -134,9 +150,17 @@ def rows(draw, fields: list[str]):
             for i in range(len(mapping))], mapping
 
 
+WEIGHED = ["external_id", "type", "occurred_at", "weight"]
+
+
 @SETTINGS
 @given(rows(["external_id", "display_name", "type", "occurred_at", "source_id", "target_external_id", "weight",
              "channel", "", ""]), st.sampled_from(["", "telegram", "vk"]), st.sampled_from(csvfile.TIMEZONES))
+@example((["u1", "message", "2026-05-01 10:00", "1e308"], WEIGHED), "vk", "UTC")
+@example((["u1", "message", "2026-05-01 10:00", "-1000"], WEIGHED), "vk", "UTC")
+@example((["u1", "message", "2026-05-01 10:00", "NaN"], WEIGHED), "vk", "UTC")
+@example((["u1", "message", "9999-12-31 10:00"], ["external_id", "type", "occurred_at"]), "vk", "Europe/Moscow")
+@example((["u1", "message", "2026-05-01", "s" * 201], ["external_id", "type", "occurred_at", "source_id"]), "vk", "UTC")
 def test_csv_activity_rows_are_stored_within_their_columns_or_refused(row, channel, tz):
     cells, mapping = row
     try:
@@ -155,6 +179,13 @@ DEFS = {d.key: d for d in (AttributeDef(key="size", label="Size", kind="number",
 @SETTINGS
 @given(rows(["external_id", "display_name", "email", "phone", "city", "tags", "followers", "attr:size", "attr:born",
              "attr:card", "attr:note", ""]), st.sampled_from(["", "telegram"]))
+@example((["1", "-5"], ["external_id", "followers"]), "vk")
+@example((["1", "99999999999"], ["external_id", "followers"]), "vk")
+@example((["1", "К" * 121], ["external_id", "city"]), "vk")
+@example((["1", "bad!tag"], ["external_id", "tags"]), "vk")
+@example((["1", "An\x00n"], ["external_id", "display_name"]), "vk")
+@example((["1", "inf"], ["external_id", "attr:size"]), "vk")
+@example((["1", "a\x00"], ["external_id", "attr:note"]), "vk")
 def test_member_rows_are_stored_within_their_columns_or_refused(row, channel):
     cells, mapping = row
     try:
@@ -188,6 +219,15 @@ def messages(draw):
 @SETTINGS
 @given(st.fixed_dictionaries({"messages": st.lists(messages() | JSON, max_size=6)},
                              optional={"id": st.integers() | TEXT | JSON, "name": TEXT | JSON}), st.booleans())
+@example({"id": 7, "messages": [{"id": 1, "type": "message", "date_unixtime": "253402214400", "from_id": "user1"},
+                                  {"id": 10**250, "type": "message", "date_unixtime": "1777600000", "from_id": "user1"},
+                                  "not a message",
+                                  {"id": 3, "type": "message", "date_unixtime": "1777600000", "from_id": "user1",
+                                   "reactions": ["x"]},
+                                  {"id": 4, "type": "message", "date_unixtime": "1777600000", "from_id": "user1",
+                                   "from": "A\x00"},
+                                  {"id": 5, "type": "message", "date_unixtime": "1777600000", "from_id": "user1",
+                                   "text": "\ud800"}]}, True)
 def test_telegram_messages_are_stored_within_their_columns_or_rejected(chat, keep_text):
     for found in telegram.activities(chat, keep_text):
         if isinstance(found, telegram.Problem):
