@@ -1,5 +1,5 @@
-"""Activity ingestion, shared by the API, CSV import, Telegram import and the demo; what it stores has passed
-community.validate.
+"""Activity ingestion, shared by the API, CSV import, Telegram import and the demo; every value it stores has
+passed community.validate (the items are made there) and community.values.
 
 Set-based: a batch resolves all its identities with one query, creates the missing members and
 identities with multi-row inserts, inserts activities with `ON CONFLICT (org_id, source_id) DO NOTHING`
@@ -21,15 +21,12 @@ from tenants.agency import jobs
 from tenants.community.models import Member
 from tenants.community.rescore import mark_pending
 from tenants.community.validate import ActivityIn, IdentityRef, IngestResult
+from tenants.community.values import limit
 from tenants.core import locks
 from tenants.core.base import utcnow
 from tenants.core.context import require_agency_id
 from tenants.core.ids import public_id
 
-# --- validation ----------------------------------------------------------------------------------
-
-
-# --- writing -------------------------------------------------------------------------------------
 
 def _best(refs: Iterable[IdentityRef]) -> dict[tuple[str, str], IdentityRef]:
     """One ref per identity, keeping the first non-empty handle, name and email seen in the batch."""
@@ -125,7 +122,7 @@ def resolve_members(session: Session, org_id: int, refs: Iterable[IdentityRef],
 
 def _insert_members(session: Session, agency_id: int, org_id: int, refs: list[IdentityRef]) -> list[int]:
     """Create one member per ref; returns their ids in the same order."""
-    batch = [[public_id(), _name(r), _name(r).lower(), r.email] for r in refs]
+    batch = [[public_id(), _name(r), sort_name(_name(r)), r.email] for r in refs]
     # RETURNING order is not promised, so rows are matched back by their new public id.
     ids = dict(session.execute(text("""
         INSERT INTO member (agency_id, org_id, public_id, display_name, sort_name, email, attributes,
@@ -187,6 +184,25 @@ def store(session: Session, org_id: int, items: list[ActivityIn], resolved: Reso
     return result
 
 
+def forget(session: Session, org_id: int, created: set[int]) -> int:
+    """Remove the members a batch created (`Resolved.created`, committed by a caller of `resolve`) when the batch
+    itself could not be stored, so a failed batch leaves no member behind. Under the member-creation lock, and
+    only those no activity names: a concurrent batch that found one of them keeps it. Returns how many went."""
+    if not created:
+        return 0
+    session.execute(text("SELECT pg_advisory_xact_lock(:k, CAST(:org AS integer))"),
+                    {"k": locks.MEMBER_CREATION, "org": org_id})
+    gone = list(session.scalars(text("""
+        DELETE FROM member m WHERE m.org_id = :org AND m.id = ANY(CAST(:ids AS bigint[]))
+          AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.member_id = m.id)
+          AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.target_member_id = m.id)
+        RETURNING m.id"""), {"org": org_id, "ids": sorted(created)}))
+    if gone:
+        session.execute(text("DELETE FROM score_pending WHERE org_id = :org AND member_id = ANY(CAST(:ids AS "
+                             "bigint[]))"), {"org": org_id, "ids": gone})
+    return len(gone)
+
+
 def ingest(session: Session, org_id: int, items: list[ActivityIn], rescore: bool = True) -> IngestResult:
     """Resolve and store a batch in the caller's transaction: all or nothing."""
     return store(session, org_id, items, resolve(session, org_id, items), rescore)
@@ -236,4 +252,10 @@ def _json_default(value):
 
 
 def _name(ref: IdentityRef) -> str:
-    return (ref.display_name or ref.handle or ref.email or f"{ref.channel}:{ref.external_id}")[:200]
+    name = ref.display_name or ref.handle or ref.email or f"{ref.channel}:{ref.external_id}"
+    return name[:limit(Member.display_name)]
+
+
+def sort_name(display_name: str | None) -> str:
+    """The member list's sort key: the name lower-cased, within its column (lower-casing can lengthen a text)."""
+    return (display_name or "").lower()[:limit(Member.sort_name)]

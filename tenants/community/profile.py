@@ -1,6 +1,7 @@
 """Editing members: fields, tags, flags, notes, custom attributes; timelines; privacy export and erasure."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,6 +15,7 @@ from tenants.community import privacy
 from tenants.community.members import as_dict, details
 from tenants.community.models import Activity, AttributeDef, Identity, Member, MemberMerge, MemberNote, MemberTag
 from tenants.community.rescore import mark_members
+from tenants.community.values import INT_MAX, limit, unstorable
 from tenants.core import audit
 from tenants.core.audit import Actor
 from tenants.core.base import utcnow
@@ -54,13 +56,18 @@ def update_fields(m: Member, display_name: str, email: str | None, phone: str | 
             count = int(str(followers).replace(" ", ""))
         except ValueError:
             raise CommunityError("Followers must be a whole number.") from None
-        if count < 0:
+        if not 0 <= count <= INT_MAX:
             raise CommunityError("Followers must be a whole number.")
         m.followers = count
     else:
         m.followers = None
-    m.display_name, m.sort_name = name[:200], name[:200].lower()
-    m.email, m.phone, m.city = email, normalise_phone(phone), ((city or "").strip() or None)
+    city = (city or "").strip() or None
+    for value, column in ((name, Member.display_name), (email, Member.email), (city, Member.city)):
+        if value and (unstorable(value) or (column is not Member.display_name and len(value) > limit(column))):
+            raise CommunityError("A field is too long or holds a character that cannot be stored.")
+    m.display_name = name[:limit(Member.display_name)]
+    m.sort_name = m.display_name.lower()[:limit(Member.sort_name)]
+    m.email, m.phone, m.city = email, normalise_phone(phone), city
 
 
 def clean_tag(tag: str) -> str:
@@ -168,12 +175,16 @@ def coerce_attribute(d: AttributeDef, raw: str | None):
             value = float(raw.replace(",", ".").replace(" ", ""))
         except ValueError:
             raise CommunityError("%(label)s must be a number.") from None
+        if not math.isfinite(value):
+            raise CommunityError("%(label)s must be a number.")
         return int(value) if value.is_integer() else value
     if d.kind == "date":
         try:
             return date.fromisoformat(raw).isoformat()
         except ValueError:
             raise CommunityError("%(label)s must be a date.") from None
+    if unstorable(raw):
+        raise CommunityError("%(label)s holds a character that cannot be stored.")
     if d.kind == "choice" and raw not in d.choices:
         raise CommunityError("%(label)s must be one of the choices.")
     return raw[:500]

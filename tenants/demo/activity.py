@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from tenants.community.ingest import ingest
 from tenants.community.models import Activity, AttributeDef, Identity, Member
 from tenants.community.profile import add_tag, define_attribute
-from tenants.community.validate import ActivityIn, IdentityRef
+from tenants.community.validate import ActivityIn, IdentityRef, activity, identity
 from tenants.core.base import utcnow
 from tenants.core.days import midnight
 from tenants.metrics.models import OrgDay
@@ -116,8 +116,8 @@ def _timeline(org_key: str, members: int, seed: int, start: datetime) -> tuple[l
             rate = max(rate, 0.9)                 # busy until then: a loyal member the team would miss
         elif tier == "active" and rng.random() < DRIFT:
             until = min(until, joined + 14 + rng.expovariate(1 / 120))
-        people.append({"ref": IdentityRef(channel, ext, handle=f"@{org_key}_{n}" if channel == "telegram" else None,
-                                          display_name=name, email=email),
+        people.append({"ref": identity(channel, ext, handle=f"@{org_key}_{n}" if channel == "telegram" else None,
+                                       display_name=name, email=email),
                        "tier": tier, "joined": joined, "until": until, "rate": rate, "n": n,
                        "pull": rate * min(rng.paretovariate(1.5), 25)})
     # Whom replies, reactions, shares and mentions go to: members who take part, by pull (heavy-tailed, and
@@ -169,7 +169,7 @@ def _act(p: dict, kind: str, when: datetime, source: str, target: IdentityRef | 
     channel = p["ref"].channel
     if kind in ("event_registration", "event_attendance"):
         channel = "offline"
-    return ActivityIn(p["ref"], kind, when, source, channel, target=target, meta=meta or {})
+    return activity(p["ref"], kind, when, source, channel, target=target, meta=meta)
 
 
 def _nps(rng: random.Random, tier: str) -> int:
@@ -189,25 +189,25 @@ def _finish(session: Session, org_id: int, org_key: str, people: list[dict], sta
             rng: random.Random) -> None:
     """Staff, a bot (whose joining marks the year's first moment), tags, reach, custom fields and a few
     duplicates to merge."""
-    staff = [IdentityRef("telegram", f"{org_key}-staff-{i}", handle=f"@{org_key}_team{i}",
-                         display_name=f"{name} (команда)") for i, name in enumerate(["Ника", "Рома"])]
-    bot = IdentityRef("telegram", f"{org_key}-bot", handle=f"@{org_key}_bot", display_name=f"{org_key.title()}Bot")
-    extra = [ActivityIn(bot, "join", start, epoch_source(org_key), "telegram")]
+    staff = [identity("telegram", f"{org_key}-staff-{i}", handle=f"@{org_key}_team{i}",
+                      display_name=f"{name} (команда)") for i, name in enumerate(["Ника", "Рома"])]
+    bot = identity("telegram", f"{org_key}-bot", handle=f"@{org_key}_bot", display_name=f"{org_key.title()}Bot")
+    extra = [activity(bot, "join", start, epoch_source(org_key), "telegram")]
     # The team posts every third day at noon Moscow time, up to today.
-    extra += [ActivityIn(r, "post", start + timedelta(days=DAYS - 1 - d, hours=9),
-                         f"demo:{org_key}:{r.external_id}:{d}", "telegram")
+    extra += [activity(r, "post", start + timedelta(days=DAYS - 1 - d, hours=9),
+                       f"demo:{org_key}:{r.external_id}:{d}", "telegram")
               for r in [*staff, bot] for d in range(0, 300, 3)]
     # Duplicates: the same person again on VK with the Latin spelling, or the same handle on Instagram.
     for p in [p for p in people if p["tier"] != "lurker" and p["joined"] < DAYS - 10][:12]:
         first, last = p["ref"].display_name.split(" ", 1)
         latin = f"{TRANSLIT.get(first, first)} {TRANSLIT.get(last.rstrip('а'), last)}"
         if latin != p["ref"].display_name:
-            dup = IdentityRef("vk", f"id{p['n'] + 900000}", display_name=latin)
+            dup = identity("vk", f"id{p['n'] + 900000}", display_name=latin)
         else:
-            dup = IdentityRef("instagram", f"{org_key}_{p['n']}", handle=f"@{org_key}_{p['n']}",
-                              display_name=p["ref"].display_name)
-        extra.append(ActivityIn(dup, "reaction", start + timedelta(days=p["joined"] + 3),
-                                f"demo:{org_key}:dup:{p['n']}", dup.channel))
+            dup = identity("instagram", f"{org_key}_{p['n']}", handle=f"@{org_key}_{p['n']}",
+                           display_name=p["ref"].display_name)
+        extra.append(activity(dup, "reaction", start + timedelta(days=p["joined"] + 3),
+                              f"demo:{org_key}:dup:{p['n']}", dup.channel))
     ingest(session, org_id, [a for a in extra if a.occurred_at <= cut], rescore=False)   # seed scores in full
     session.execute(update(Member).where(Member.id.in_(_ids(session, org_id, staff))).values(is_staff=True))
     session.execute(update(Member).where(Member.id.in_(_ids(session, org_id, [bot]))).values(is_bot=True))

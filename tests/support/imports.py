@@ -6,10 +6,13 @@ import re
 import subprocess
 import sys
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
-from tenants.agency.models import JobRun
-from tenants.core.db import system_scope
+from tenants.agency.jobs import SCORE_FULL, SCORE_INCREMENTAL
+from tenants.agency.models import JobRun, Organisation
+from tenants.community.models import ScorePending
+from tenants.core.context import tenant_scope
+from tenants.core.db import job_session, system_scope
 from tests.support.http import csrf_of
 
 
@@ -60,3 +63,36 @@ def descendants(pid: int) -> list[int]:
             found.append(child)
             stack.append(child)
     return found
+
+
+def scoring_succeeds(worker_env) -> None:
+    """The organisation's incremental scoring and a full recompute, run by a real worker, both finish and leave
+    nothing queued: what the import stored cannot stop its scoring."""
+    with system_scope() as s:
+        org = s.scalars(select(Organisation)).one()
+        agency_id, org_id = org.agency_id, org.id
+    from workers.scoring import request_full, request_incremental
+    with tenant_scope(agency_id, org_id), job_session() as s:
+        request_incremental(s, org_id)
+        request_full(s, org_id)
+        s.commit()
+    work(worker_env)
+    with system_scope() as s:
+        runs = s.execute(select(JobRun.kind, JobRun.status, JobRun.error)
+                         .where(JobRun.kind.in_([SCORE_INCREMENTAL, SCORE_FULL]))).all()
+        assert {kind for kind, _status, _error in runs} == {SCORE_INCREMENTAL, SCORE_FULL}
+        assert all(status == "done" for _kind, status, _error in runs), runs
+        assert s.scalar(select(func.count()).select_from(ScorePending)) == 0
+
+
+# What an import may write besides the community's data: its own run, rejected rows, upload and audit entry.
+IMPORT_OWN = {"job_run", "import_error", "upload", "audit_log"}
+
+
+def snapshot(owner_engine) -> dict[str, str]:
+    """Every other table's whole content, as a digest per table (read as the owner: no row is hidden)."""
+    from tenants.schema import metadata
+    with owner_engine.connect() as conn:
+        return {t.name: conn.execute(text(f'SELECT md5(coalesce(string_agg(x::text, \',\' ORDER BY x::text), \'\')) '
+                                          f'FROM "{t.name}" x')).scalar_one()
+                for t in metadata.sorted_tables if t.name not in IMPORT_OWN}

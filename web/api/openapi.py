@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tenants.community.models import ACTIVITY_TYPES
-from tenants.community.validate import MAX_BATCH
+from tenants.community.validate import MAX_BATCH, MAX_META_BYTES, MAX_META_DEPTH, MAX_WEIGHT
 from tenants.scoring import STAGES
 
 IDENTITY = {
@@ -28,8 +28,10 @@ ACTIVITY = {
         "channel": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$",
                     "description": "Defaults to the member identity's channel"},
         "target": {"$ref": "#/components/schemas/IdentityRef"},
-        "weight": {"type": ["number", "null"], "minimum": 0, "maximum": 1000},
-        "meta": {"type": "object"},
+        "weight": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_WEIGHT},
+        "meta": {"type": "object",
+                 "description": f"Any JSON object of up to {MAX_META_BYTES} bytes, nested at most {MAX_META_DEPTH} "
+                                "levels; no NaN or Infinity, no integer beyond 2^53"},
     },
 }
 MEMBER = {
@@ -103,7 +105,11 @@ def spec(server: str) -> dict:
                 "operationId": "postActivities",
                 "summary": f"Store up to {MAX_BATCH} activities",
                 "description": "Unknown members are created from their identity. Valid items are stored even "
-                               "when others fail; an item whose source_id was seen before counts as a duplicate.",
+                               "when others fail; an item whose source_id was seen before counts as a duplicate. "
+                               "An item is refused (with its index and reason in `errors`, and no member created "
+                               "for it) when any value is out of range: text longer than its field or holding a "
+                               "NUL or a lone surrogate, a time before 2000 or more than a day ahead, a weight "
+                               "outside 0-1000 or not finite.",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["activities"],
                     "properties": {"activities": {"type": "array", "maxItems": MAX_BATCH,
@@ -113,7 +119,7 @@ def spec(server: str) -> dict:
                         "schema": {"$ref": "#/components/schemas/IngestResult"}}}},
                     "422": {"description": "Every item was invalid", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/IngestResult"}}}},
-                    "400": _err("Body is not {\"activities\": [...]}"),
+                    "400": _err("Body is not {\"activities\": [...]}, or is nested too deeply"),
                     "413": _err(f"More than {MAX_BATCH} activities"),
                     **common}}},
             "/api/v1/members": {"get": {

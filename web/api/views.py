@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tenants.agency import apikeys
 from tenants.community import members
-from tenants.community.ingest import resolve, store
+from tenants.community.ingest import forget, resolve, store
 from tenants.community.validate import MAX_BATCH, ItemError, parse_activity
 from tenants.core.context import set_tenant
 from tenants.core.db import db
@@ -68,6 +68,16 @@ def _too_large(_e):
     return error(413, "request body too large")
 
 
+@bp.errorhandler(400)
+def _bad_request(_e):
+    return error(400, "bad request")
+
+
+@bp.errorhandler(500)
+def _failed(_e):
+    return error(500, "internal error")
+
+
 @bp.before_request
 def _authenticate():
     if request.endpoint == "api.openapi":
@@ -97,7 +107,10 @@ def openapi():
 @bp.route("/activities", methods=["POST"])
 def post_activities():
     _require("activities:write")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return error(400, "body is nested too deeply")
     if not isinstance(body, dict) or not isinstance(body.get("activities"), list):
         return error(400, 'body must be JSON: {"activities": [...]}')
     items = body["activities"]
@@ -114,19 +127,33 @@ def post_activities():
     return jsonify({"accepted": result.accepted, "duplicates": result.duplicates, "errors": errors}), status
 
 
+# A deadlock or serialisation failure with a concurrent batch, or a member that batch found and then removed
+# (ingest.forget) before this one stored its activity: sending the batch again converges.
+RETRIED = ("40P01", "40001", "23503")
+
+
 def _ingest_with_retry(valid: list):
-    """Ingest and commit; a deadlock with a concurrent batch is retried once (the batch is idempotent)."""
-    for attempt in (1, 2):
-        try:
-            resolved = resolve(db, g.api_key.org_id, valid, serialise=True)
-            db.commit()         # new members first: a concurrent batch naming them waits only this long
-            result = store(db, g.api_key.org_id, valid, resolved)
-            db.commit()         # ingest requested the incremental scoring; it starts now
-            return result
-        except DBAPIError as exc:
-            db.rollback()
-            if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
-                raise
+    """Ingest and commit; a clash with a concurrent batch is retried once (the batch is idempotent). A batch
+    that fails for good takes back the members it created."""
+    org_id, created = g.api_key.org_id, set()
+    try:
+        for attempt in (1, 2):
+            try:
+                resolved = resolve(db, org_id, valid, serialise=True)
+                db.commit()         # new members first: a concurrent batch naming them waits only this long
+                created |= resolved.created
+                result = store(db, org_id, valid, resolved)
+                db.commit()         # ingest requested the incremental scoring; it starts now
+                return result
+            except DBAPIError as exc:
+                db.rollback()
+                if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in RETRIED:
+                    raise
+    except Exception:
+        db.rollback()
+        forget(db, org_id, created)
+        db.commit()
+        raise
     raise AssertionError("unreachable")
 
 

@@ -66,7 +66,7 @@ def import_csv(agency_slug, org_slug, file, kind, mapping, mode, default_channel
     org = org_by_slug(agency, org_slug)
     content = Path(file).read_bytes()
     try:
-        sheet = csvfile.read(content, limit=1)
+        sheet = csvfile.read(content, limit=1, head=True)
     except csvfile.FileError as exc:
         raise click.ClickException(str(exc)) from exc
     if mapping:

@@ -79,7 +79,10 @@ def _upload(upload_id: str) -> Upload:
 
 
 def _mapping_context(up: Upload, kind: str, error: str | None = None) -> dict:
-    sheet = csvfile.read(up.content, limit=uploads.PREVIEW_ROWS)
+    try:        # checked on upload; a file stored before its checks were this strict says why here
+        sheet = csvfile.read(uploads.head(db, up), limit=uploads.PREVIEW_ROWS, head=True)
+    except FileError as exc:
+        abort(_index(domain_message(exc.template, exc.params), 422))
     defs = profile.attribute_defs(db, g.org.id)
     guessed = csvfile.guess_mapping(sheet.header, kind, {d.label.lower(): d.key for d in defs}
                                       | {d.key: d.key for d in defs})

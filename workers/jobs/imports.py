@@ -6,6 +6,7 @@ import functools
 import gc
 import io
 import threading
+from collections.abc import Callable, Iterator
 
 from tenants.agency import jobs
 from tenants.agency.models import Organisation
@@ -13,6 +14,7 @@ from tenants.community.imports import csvfile, member_rows, telegram
 from tenants.community.ingest import ingest, resolve, store
 from tenants.community.models import ImportError_, Upload
 from tenants.community.validate import ItemError
+from tenants.community.values import limit, printable
 from tenants.core.db import job_session
 
 from ..pipeline import pipelined
@@ -35,19 +37,27 @@ def _raw_line(cells: list[str]) -> str:
     return out.getvalue().rstrip("\r\n")
 
 
-def _record_errors(ctx: JobContext, errors: list[tuple[int, str, dict, str]]) -> None:
-    """Rejected rows: (line, reason template, its params, raw row)."""
+# A rejected row is kept as it was (for its page and rejected.csv), up to this many characters.
+MAX_RAW = 10_000
+Rejected = tuple[int, str, dict, str]       # line, reason template, its params, the row as it was
+
+
+def _record_errors(ctx: JobContext, errors: list[Rejected]) -> None:
+    """Rejected rows, stored whatever they hold (a NUL or a lone surrogate is what got them rejected)."""
     if not errors:
         return
+    reason_len, template_len = limit(ImportError_.reason), limit(ImportError_.reason_template)
     with job_session() as s:
-        s.add_all(ImportError_(job_run_id=ctx.run_id, line=line, reason=((template % params) if params else
-                                                                           template)[:500],
-                               reason_template=template[:300], reason_params=params, raw=raw)
+        s.add_all(ImportError_(job_run_id=ctx.run_id, line=line,
+                               reason=printable((template % params) if params else template, reason_len),
+                               reason_template=template[:template_len],
+                               reason_params={k: printable(str(v), 500) for k, v in params.items()},
+                               raw=printable(raw, MAX_RAW))
                   for line, template, params, raw in errors)
 
 
-# Writer connections per import: ingest is safe for concurrent batches, and two keep the database busy while
-# the next batch is parsed (bench/ingest.py).
+# Writer connections per import: ingest is safe for concurrent batches, and two keep the database busy
+# (bench/ingest.py).
 WRITERS = 2
 
 
@@ -65,13 +75,18 @@ def _parsed_upload_kept(fn):
     return run
 
 
+def _batches(items: list) -> Callable[[], Iterator[list]]:
+    return lambda: (items[i:i + IMPORT_BATCH] for i in range(0, len(items), IMPORT_BATCH))
+
+
 @job(jobs.CSV_IMPORT)
 @_parsed_upload_kept
 def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], mode: str = "skip",
                default_channel: str = "", tz: str = "UTC") -> dict:
-    """Members or activities from a CSV upload. mode: "skip" (bad rows are reported, the rest imported,
-    committed batch by batch, so a killed job converges when run again) or "all" (all or nothing: every row
-    is checked first, and any bad row means nothing is written; the writing is one transaction)."""
+    """Members or activities from a CSV upload. Every row is checked before anything is written. mode: "skip"
+    (bad rows are reported, the rest imported, committed batch by batch, so a killed job converges when run
+    again) or "all" (all or nothing: any bad row means nothing is written; the writing is one transaction)."""
+    mapping = [m if isinstance(m, str) else "" for m in mapping]     # as given to the command line, too
     with job_session() as s:
         upload = _upload(s, upload_id)
         sheet = csvfile.read(upload.content)
@@ -79,41 +94,15 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
         defs = member_rows.definitions(s, org_id)
     gc.freeze()
     total = len(sheet.rows)
-    errors: list[tuple[int, str, dict, str]] = []
-    seen: set = set()
-    in_file = [0]    # duplicates inside the file: counted by the parsing thread only, added at the end
     result = {"kind": kind, "filename": filename, "rows": total, "imported": 0, "updated": 0,
               "duplicates": 0, "rejected": 0, "mode": mode, "aborted": False}
-
-    def parse(line: int, cells: list[str]):
-        try:
-            if kind == "members":
-                item = member_rows.validate(defs, csvfile.member_row(cells, mapping, default_channel))
-                key = item.identity.key
-            else:
-                item = csvfile.activity_row(cells, mapping, default_channel, tz)
-                key = item.source_id
-        except ItemError as exc:
-            errors.append((line, exc.template, exc.params, _raw_line(cells)))
-            return None
-        if key in seen:                     # the same member or activity twice in one file
-            in_file[0] += 1
-            return None
-        seen.add(key)
-        return item
-
-    def batches():
-        batch = []
-        for line, cells in sheet.rows:
-            item = parse(line, cells)
-            if item is not None:
-                batch.append(item)
-            if len(batch) >= IMPORT_BATCH:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
+    if kind == "members":
+        items, errors, repeated = _checked(sheet, lambda c: member_rows.parse(c, mapping, default_channel, defs),
+                                           lambda row: row.identity.key)
+    else:
+        items, errors, repeated = _checked(sheet, lambda c: csvfile.activity_row(c, mapping, default_channel, tz),
+                                           lambda item: item.source_id)
+    result["rejected"], result["duplicates"] = len(errors), repeated
     written = 0
     tally = threading.Lock()        # two writers may finish a batch at the same moment
 
@@ -137,33 +126,46 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
             ctx.progress(min(99, int(100 * written / max(total, 1))), f"{written} / {total}")
 
     if mode == "all":
-        items = [item for b in batches() for item in b]
-        result["rejected"] = len(errors)
-        result["duplicates"] += in_file[0]
         if errors:
-            _record_errors(ctx, errors)
             result["aborted"] = True
-            return result
-        with job_session() as session:     # one transaction: killed halfway, nothing is kept
-            for start in range(0, len(items), IMPORT_BATCH):
-                write(session, items[start:start + IMPORT_BATCH])
+        else:
+            with job_session() as session:     # one transaction: killed halfway, nothing is kept
+                for batch in _batches(items)():
+                    write(session, batch)
     else:
         def consume(batch) -> None:
             with job_session() as session:  # committed per batch: a re-run skips what is already in
                 write(session, batch)
         # Activities are written by two connections at once; members by one (two batches could each create a
         # member for the same new email).
-        pipelined(batches, consume, writers=WRITERS if kind == "activities" else 1)
-        result["rejected"] = len(errors)
-        result["duplicates"] += in_file[0]
+        pipelined(_batches(items), consume, writers=WRITERS if kind == "activities" else 1)
     _record_errors(ctx, errors)
     return result
+
+
+def _checked(sheet: csvfile.Sheet, parse: Callable, key: Callable) -> tuple[list, list[Rejected], int]:
+    """Every row of the file checked: the good items (each member or activity once), the rejected rows, and
+    how many rows repeated one before them."""
+    items, errors, seen, repeated = [], [], set(), 0
+    for line, cells in sheet.rows:
+        try:
+            item = parse(cells)
+        except ItemError as exc:
+            errors.append((line, exc.template, exc.params, _raw_line(cells)))
+            continue
+        if key(item) in seen:                   # the same member or activity twice in one file
+            repeated += 1
+            continue
+        seen.add(key(item))
+        items.append(item)
+    return items, errors, repeated
 
 
 @job(jobs.TELEGRAM_IMPORT)
 @_parsed_upload_kept
 def telegram_import(ctx: JobContext, upload_id: int) -> dict:
-    """A Telegram Desktop chat export: members, messages, replies, reactions, joins."""
+    """A Telegram Desktop chat export: members, messages, replies, reactions, joins. Every message is checked
+    before anything is written; one that cannot be stored is rejected with its reason, the rest imported."""
     with job_session() as s:
         upload = _upload(s, upload_id)
         chats = telegram.load(upload.content)
@@ -173,28 +175,18 @@ def telegram_import(ctx: JobContext, upload_id: int) -> dict:
     total = telegram.count_messages(chats)
     result = {"kind": "telegram", "filename": filename, "chats": len(chats), "messages": total, "imported": 0,
               "duplicates": 0, "rejected": 0, "members_created": 0}
-    errors: list[tuple[int, str, dict, str]] = []
-    seen = 0
-
-    def batches():
-        nonlocal seen
-        batch = []
-        for chat in chats:
-            for found in telegram.activities(chat, keep_text):
-                if isinstance(found, telegram.Problem):
-                    errors.append((len(errors) + 1, found.reason, {}, found.where))
-                    continue
-                batch.append(found)
-                if len(batch) >= IMPORT_BATCH:
-                    yield batch
-                    batch = []
-        if batch:
-            yield batch
-
+    items, errors = [], []
+    for chat in chats:
+        for found in telegram.activities(chat, keep_text):
+            if isinstance(found, telegram.Problem):
+                errors.append((len(errors) + 1, found.error.template, found.error.params, found.where))
+            else:
+                items.append(found)
+    done = 0
     tally = threading.Lock()
 
     def consume(batch) -> None:
-        nonlocal seen
+        nonlocal done
         with job_session() as s:
             resolved = resolve(s, org_id, batch, serialise=True)
             s.commit()              # new members first (see ingest.resolve)
@@ -203,11 +195,10 @@ def telegram_import(ctx: JobContext, upload_id: int) -> dict:
             result["imported"] += r.accepted
             result["duplicates"] += r.duplicates
             result["members_created"] += r.members_created
-            seen += len(batch)
-            ctx.progress(min(99, int(100 * seen / max(total, 1))), f"{seen} / {total}")
+            done += len(batch)
+            ctx.progress(min(99, int(100 * done / max(len(items), 1))), f"{done} / {len(items)}")
 
-    pipelined(batches, consume, writers=WRITERS)
+    pipelined(_batches(items), consume, writers=WRITERS)
     result["rejected"] = len(errors)
     _record_errors(ctx, errors)
     return result
-

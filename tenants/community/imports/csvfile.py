@@ -1,9 +1,11 @@
-"""CSV files as Russian and other spreadsheets write them: decoding, dialect, column mapping, row parsing.
+"""CSV files as Russian and other spreadsheets write them: decoding, dialect, column mapping, activity rows.
 
-Pure functions: the job (workers/jobs/imports.py) reads an Upload, turns rows into members or activities
-here, and writes them through community.ingest / community.imports.member_rows."""
+Pure functions: the job (workers/jobs/imports.py) reads an Upload, turns rows into activities here (members in
+community.imports.member_rows), every value checked by community.validate, and writes them through
+community.ingest / member_rows. A page reads only the head of an upload (`read(..., head=True)`)."""
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import hashlib
@@ -14,7 +16,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tenants.community.models import ACTIVITY_TYPES
-from tenants.community.validate import ActivityIn, IdentityRef, ItemError, normalise_email, parse_identity, parse_time
+from tenants.community.validate import ActivityIn, IdentityRef, ItemError, activity, identity, parse_time
+from tenants.community.values import printable
 from tenants.core.errors import DomainError
 from tenants.core.spreadsheet import safe_cell
 
@@ -63,26 +66,42 @@ class Sheet:
     rows: list[tuple[int, list[str]]]  # (line number in the file, cells)
 
 
-def decode(raw: bytes) -> tuple[str, str]:
-    """Text and encoding: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1251 (Russian Excel)."""
-    head = raw[:4096]
+UTF8_BOM = b"\xef\xbb\xbf"
+BOMS = ((UTF8_BOM, "utf-8-sig", "UTF-8"), (b"\xff\xfe", "utf-16", "UTF-16"), (b"\xfe\xff", "utf-16", "UTF-16"))
+HEAD_BYTES = 256 * 1024     # what a page reads of an upload: the header and the first rows
+MAX_COLUMNS = 500           # the mapping page shows a choice per column; wider files are refused
+SNIFF_CHARS = 20_000
+
+
+def decode(raw: bytes, final: bool = True) -> tuple[str, str]:
+    """Text and encoding: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1251 (Russian Excel).
+    final=False: `raw` is the head of a longer file, so a character may be cut at its end."""
     if raw.startswith(b"PK\x03\x04"):
         raise FileError("This is an Excel workbook. Save it as CSV (File → Save as → CSV) and upload that.")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
-    if b"\x00" in head:
+    for bom, encoding, name in BOMS:
+        if raw.startswith(bom):
+            try:
+                return codecs.getincrementaldecoder(encoding)().decode(raw, final=final), encoding
+            except UnicodeDecodeError as exc:
+                raise FileError("The file starts as %(encoding)s text but is not valid %(encoding)s near byte "
+                                "%(byte)s. Save it again as CSV (UTF-8).", encoding=name,
+                                byte=exc.start) from None
+    if raw[:4096].count(b"\x00") > len(raw[:4096]) // 10:      # UTF-16 without a BOM, or not text at all
         raise FileError("This does not look like a CSV file.")
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return codecs.getincrementaldecoder("utf-8")().decode(raw, final=final), "utf-8"
     except UnicodeDecodeError:
         return raw.decode("cp1251", errors="replace"), "cp1251"
 
 
-def read(raw: bytes, limit: int | None = None) -> Sheet:
-    text, encoding = decode(raw)
-    sample = text[:20000]
+def read(raw: bytes, limit: int | None = None, head: bool = False) -> Sheet:
+    """The file's rows (the first `limit` of them). head: read only its first HEAD_BYTES, as a page may (a
+    request's work stays bounded whatever the file); the import job reads it all."""
+    if head and len(raw) > HEAD_BYTES:
+        text, encoding = decode(raw[:HEAD_BYTES], final=False)
+    else:
+        text, encoding = decode(raw)
+    sample = text[:SNIFF_CHARS]
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
     except csv.Error:
@@ -93,7 +112,12 @@ def read(raw: bytes, limit: int | None = None) -> Sheet:
         header = next(reader)
     except StopIteration:
         raise FileError("The file is empty.") from None
-    header = [h.strip() for h in header]
+    except csv.Error as exc:
+        raise FileError("The file is not valid CSV near line %(line)s.", line=reader.line_num) from exc
+    if len(header) > MAX_COLUMNS:
+        raise FileError("The file has more than %(limit)s columns. Remove the columns you do not import.",
+                        limit=MAX_COLUMNS)
+    header = [printable(h.strip(), 200) for h in header]
     if not any(header):
         raise FileError("The first line should name the columns.")
     rows = []
@@ -118,8 +142,7 @@ def guess_mapping(header: list[str], kind: str, attribute_keys: dict[str, str]) 
         norm = re.sub(r"\s+", " ", name.strip().lower().replace("_", " ")).strip()
         found = ""
         for field_name in fields:
-            options = {s.replace("_", " ") for s in SYNONYMS.get(field_name, ())} | {field_name.replace("_", " ")}
-            if norm in options and field_name not in taken:
+            if norm in _OPTIONS[field_name] and field_name not in taken:
                 found = field_name
                 break
         if not found and norm in attribute_keys and f"attr:{attribute_keys[norm]}" not in taken:
@@ -130,7 +153,14 @@ def guess_mapping(header: list[str], kind: str, attribute_keys: dict[str, str]) 
     return mapping
 
 
-def _cells(cells: list[str], mapping: list[str]) -> dict[str, str]:
+_OPTIONS = {f: {s.replace("_", " ") for s in SYNONYMS.get(f, ())} | {f.replace("_", " ")}
+            for f in {*MEMBER_FIELDS, *ACTIVITY_FIELDS}}
+
+
+def cells_of(cells: list[str], mapping: list[str]) -> dict[str, str]:
+    """The mapped, non-empty cells of a row by field (a row wider than any file may be is refused)."""
+    if len(cells) > MAX_COLUMNS:
+        raise ItemError("the row has more than %(limit)s cells", limit=MAX_COLUMNS)
     values: dict[str, str] = {}
     for index, target in enumerate(mapping):
         if target and index < len(cells):
@@ -143,6 +173,11 @@ def _cells(cells: list[str], mapping: list[str]) -> dict[str, str]:
 @functools.lru_cache(maxsize=32)
 def _zone(tz: str) -> ZoneInfo:
     return ZoneInfo(tz)
+
+
+def shown(value: str) -> str:
+    """A cell as a reason quotes it: its start, escaped."""
+    return repr(value[:40] + ("…" if len(value) > 40 else ""))
 
 
 def parse_when(raw: str, tz: str) -> datetime:
@@ -158,13 +193,14 @@ def parse_when(raw: str, tz: str) -> datetime:
             except ValueError:
                 continue
         raise ItemError("date %(value)s is not a date I can read (use 2026-05-01 10:00 or 01.05.2026 10:00)",
-                        value=repr(raw)) from None
+                        value=shown(raw)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return parse_time(moment, "date")
 
 
-def _identity(values: dict[str, str], default_channel: str) -> IdentityRef:
+def row_identity(values: dict[str, str], default_channel: str) -> IdentityRef:
+    """The member a row names: by channel and external id, or by email alone."""
     channel = (values.get("channel") or default_channel or "").strip().lower()
     external_id = values.get("external_id")
     email = values.get("email")
@@ -172,65 +208,31 @@ def _identity(values: dict[str, str], default_channel: str) -> IdentityRef:
         channel, external_id = "email", email.lower()
     if not external_id:
         raise ItemError("no id: map a column to External id, or give an email")
-    return parse_identity({"channel": channel, "external_id": external_id, "handle": values.get("handle"),
-                           "display_name": values.get("display_name"), "email": email})
-
-
-@dataclass
-class MemberRow:
-    identity: IdentityRef
-    phone: str | None
-    city: str | None
-    tags: list[str]
-    followers: int | None
-    attributes: dict[str, str]
-
-
-def member_row(cells: list[str], mapping: list[str], default_channel: str) -> MemberRow:
-    values = _cells(cells, mapping)
-    identity = _identity(values, default_channel)
-    followers = None
-    if values.get("followers"):
-        try:
-            followers = int(re.sub(r"[\s\u00a0]", "", values["followers"]))
-        except ValueError:
-            raise ItemError("followers %(value)s is not a whole number", value=repr(values["followers"])) from None
-    if values.get("email"):
-        normalise_email(values["email"])
-    tags = [t.strip().lower() for t in re.split(r"[,;|]", values.get("tags", "")) if t.strip()]
-    attrs = {k[5:]: v for k, v in values.items() if k.startswith("attr:")}
-    return MemberRow(identity, values.get("phone"), values.get("city"), tags, followers, attrs)
+    return identity(channel, external_id, values.get("handle"), values.get("display_name"), email)
 
 
 def activity_row(cells: list[str], mapping: list[str], default_channel: str, tz: str) -> ActivityIn:
-    values = _cells(cells, mapping)
-    identity = _identity(values, default_channel)
+    values = cells_of(cells, mapping)
+    member = row_identity(values, default_channel)
     raw_type = (values.get("type") or "").strip().lower()
     kind = TYPE_SYNONYMS.get(raw_type, raw_type)
     if kind not in ACTIVITY_TYPES:
-        raise ItemError("type %(value)s is not one of: %(types)s", value=repr(values.get("type")),
+        raise ItemError("type %(value)s is not one of: %(types)s", value=shown(values.get("type") or ""),
                         types=", ".join(ACTIVITY_TYPES))
     if not values.get("occurred_at"):
         raise ItemError("date is empty")
     when = parse_when(values["occurred_at"], tz)
     target = None
     if values.get("target_external_id"):
-        target = parse_identity({"channel": values.get("target_channel") or identity.channel,
-                                 "external_id": values["target_external_id"]}, "target")
-    weight = None
-    if values.get("weight"):
-        try:
-            weight = float(values["weight"].replace(",", "."))
-        except ValueError:
-            raise ItemError("weight %(value)s is not a number", value=repr(values["weight"])) from None
+        target = identity(values.get("target_channel") or member.channel, values["target_external_id"],
+                          name="target")
     source = values.get("source_id")
     if not source:
         # Files without ids still import once: the id is a digest of what the row says.
-        digest = hashlib.sha256("|".join([identity.channel, identity.external_id, kind, when.isoformat(),
+        digest = hashlib.sha256("|".join([member.channel, member.external_id, kind, when.isoformat(),
                                           target.external_id if target else ""]).encode()).hexdigest()[:24]
         source = f"csv:{digest}"
-    return ActivityIn(member=identity, type=kind, occurred_at=when, source_id=source[:200], channel=identity.channel,
-                      target=target, weight=weight, meta={})
+    return activity(member, kind, when, source, member.channel, target, values.get("weight"))
 
 
 def rows_to_csv(header: list[str], rows: list[tuple[int, str, str]]) -> bytes:

@@ -1,18 +1,33 @@
-"""Members from a file: create the unknown, update the known, and change nothing on a second run."""
+"""Members from a file: each row checked as it will be stored (`parse`); then create the unknown, update the
+known, and change nothing on a second run."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tenants.agency import jobs
-from tenants.community.imports.csvfile import MemberRow
-from tenants.community.ingest import resolve_members
+from tenants.community import values
+from tenants.community.imports import csvfile
+from tenants.community.ingest import resolve_members, sort_name
 from tenants.community.models import Member
-from tenants.community.profile import CommunityError, add_tag, attribute_defs, coerce_attribute, normalise_phone
+from tenants.community.profile import (
+    CommunityError,
+    add_tag,
+    attribute_defs,
+    clean_tag,
+    coerce_attribute,
+    normalise_phone,
+)
 from tenants.community.rescore import mark_pending
-from tenants.community.validate import ItemError
+from tenants.community.validate import IdentityRef, ItemError
+from tenants.community.values import limit
+
+MAX_PHONE_TEXT = 64             # a phone as written ("+7 (999) 111-22-33 доб. 5"), before it is normalised
+MAX_ATTRIBUTE_TEXT = 500        # a custom attribute's text
+MAX_ATTRIBUTES_BYTES = 16_000
 
 
 @dataclass
@@ -22,27 +37,55 @@ class MemberCounts:
     unchanged: int = 0
 
 
+@dataclass(slots=True)
+class MemberRow:
+    identity: IdentityRef
+    phone: str | None
+    city: str | None
+    tags: list[str]
+    followers: int | None
+    attributes: dict
+
+
 def definitions(session: Session, org_id: int) -> dict:
     return {d.key: d for d in attribute_defs(session, org_id)}
 
 
-def validate(defs: dict, row: MemberRow) -> MemberRow:
-    """Check what ingest's identity check cannot: phone and custom attribute values (defs: definitions())."""
+def parse(cells: list[str], mapping: list[str], default_channel: str, defs: dict) -> MemberRow:
+    """One row of a members file, every value checked as it will be stored (defs: definitions())."""
+    found = csvfile.cells_of(cells, mapping)
+    member = csvfile.row_identity(found, default_channel)
+    followers = values.whole(found["followers"], "followers", 0, values.INT_MAX) if found.get("followers") else None
+    city = values.text(found.get("city"), "city", limit(Member.city), required=False)
+    raw_phone = values.text(found.get("phone"), "phone", MAX_PHONE_TEXT, required=False)
     try:
-        row.phone = normalise_phone(row.phone)
+        phone = normalise_phone(raw_phone)
     except CommunityError:
-        raise ItemError("phone %(value)s is not a phone number", value=repr(row.phone)) from None
+        raise ItemError("phone %(value)s is not a phone number", value=csvfile.shown(raw_phone)) from None
+    tags = []
+    for tag in re.split(r"[,;|]", found.get("tags", "")):
+        if tag.strip():
+            try:
+                tags.append(clean_tag(tag))
+            except CommunityError:
+                raise ItemError("tag %(value)s: tags are up to 64 letters, digits, spaces or . : + - / _",
+                                value=csvfile.shown(tag.strip())) from None
+    return MemberRow(member, phone, city, tags, followers, _attributes(found, defs))
+
+
+def _attributes(found: dict[str, str], defs: dict) -> dict:
     clean = {}
-    for key, value in row.attributes.items():
+    for field, raw in found.items():
+        key = field[5:] if field.startswith("attr:") else None
         if key not in defs:
             continue
+        raw = values.text(raw, defs[key].label, MAX_ATTRIBUTE_TEXT)
         try:
-            clean[key] = coerce_attribute(defs[key], value)
+            clean[key] = coerce_attribute(defs[key], raw)
         except CommunityError:
-            raise ItemError("%(label)s: %(value)s is not a valid %(kind)s", label=defs[key].label, value=repr(value),
-                                kind=defs[key].kind) from None
-    row.attributes = clean
-    return row
+            raise ItemError("%(label)s: %(value)s is not a valid %(kind)s", label=defs[key].label,
+                            value=csvfile.shown(raw), kind=defs[key].kind) from None
+    return values.document(clean, "attributes", MAX_ATTRIBUTES_BYTES, 1)
 
 
 def upsert(session: Session, org_id: int, rows: list[MemberRow]) -> MemberCounts:
@@ -77,10 +120,10 @@ def upsert(session: Session, org_id: int, rows: list[MemberRow]) -> MemberCounts
         if not change:
             continue
         m = current[member_id]
-        values = {name: change.get(name, getattr(m, name)) for name in
+        fields = {name: change.get(name, getattr(m, name)) for name in
                   ("display_name", "email", "phone", "city", "followers", "attributes")}
-        values["sort_name"] = (values["display_name"] or "").lower()
-        updates.append({"mid": member_id, **values})
+        fields["sort_name"] = sort_name(fields["display_name"])
+        updates.append({"mid": member_id, **fields})
     if updates:
         table = Member.__table__
         session.execute(update(table).where(table.c.id == bindparam("mid")).values(

@@ -1,19 +1,21 @@
 """Uploaded import files and what their import jobs rejected.
 
 Every import, from the web page or the command line, stores its file here first (`create`), so the job can
-run on any worker host; the file is checked on the way in, so a job starts only on a file it can read."""
+run on any worker host. The file is checked on the way in, by a bounded read (a CSV's header and first rows,
+the start of a Telegram export): the request's work does not grow with the file; the job reads it all."""
 from __future__ import annotations
 
 import os
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer
 
 from tenants.agency.jobs import CSV_IMPORT
 from tenants.agency.models import JobRun
 from tenants.community.imports import csvfile, telegram
 from tenants.community.imports.csvfile import FileError
 from tenants.community.models import ImportError_, Upload
+from tenants.community.values import limit, printable
 
 CSV, TELEGRAM = "csv", "telegram"                   # Upload.kind: the file's format
 FORMATS = (CSV, TELEGRAM)
@@ -22,18 +24,19 @@ PREVIEW_ROWS = 10
 
 
 def check(fmt: str, filename: str, content: bytes) -> None:
-    """Raise FileError unless `content` reads as a file of `fmt` (for a CSV, its header and first rows)."""
+    """Raise FileError unless `content` may be a file of `fmt`: a CSV's header and first rows read, a Telegram
+    export's start (a small one whole)."""
     if not content:
         raise FileError("The file is empty.")
     name = filename.lower()
     if fmt == TELEGRAM:
         if not name.endswith(".json"):
             raise FileError("This is not a Telegram JSON export (result.json).")
-        telegram.load(content)
+        telegram.sniff(content)
     elif fmt == CSV:
         if name.endswith(NOT_CSV):
             raise FileError("Upload a .csv file (from Excel: File → Save as → CSV).")
-        csvfile.read(content, limit=PREVIEW_ROWS)
+        csvfile.read(content, limit=PREVIEW_ROWS, head=True)
     else:
         raise ValueError(f"unknown upload format {fmt!r}")
 
@@ -41,7 +44,7 @@ def check(fmt: str, filename: str, content: bytes) -> None:
 def create(session: Session, org_id: int, fmt: str, filename: str, content: bytes,
            created_by: int | None = None) -> Upload:
     """Check the file (FileError) and store it for an import job. Flushes."""
-    name = os.path.basename(filename)[:255]
+    name = printable(os.path.basename(filename), limit(Upload.filename))
     check(fmt, name, content)
     upload = Upload(org_id=org_id, filename=name, kind=fmt, size=len(content), content=content,
                     created_by_id=created_by)
@@ -51,9 +54,16 @@ def create(session: Session, org_id: int, fmt: str, filename: str, content: byte
 
 
 def csv_by_public_id(session: Session, org_id: int, public_id: str) -> Upload | None:
-    """An organisation's CSV upload, waiting for its column mapping."""
-    return session.scalar(select(Upload).where(Upload.public_id == public_id, Upload.org_id == org_id,
-                                               Upload.kind == CSV))
+    """An organisation's CSV upload, waiting for its column mapping (its content is not read: see `head`)."""
+    return session.scalar(select(Upload).options(defer(Upload.content))
+                          .where(Upload.public_id == public_id, Upload.org_id == org_id, Upload.kind == CSV))
+
+
+def head(session: Session, upload: Upload) -> bytes:
+    """The start of an upload, as much as a page reads (csvfile.read(..., head=True)): one byte more than that
+    tells the reader the file goes on."""
+    return session.scalar(select(func.substring(Upload.content, 1, csvfile.HEAD_BYTES + 1))
+                          .where(Upload.id == upload.id)) or b""
 
 
 def rejected(session: Session, run: JobRun, limit: int | None = 100) -> list[ImportError_]:
@@ -70,6 +80,7 @@ def rejected_csv(session: Session, run: JobRun) -> bytes:
     if run.kind != CSV_IMPORT:
         return csvfile.rows_to_csv(["where"], [(line, reason, f'"{raw}"') for line, reason, raw in rows])
     upload_id = (run.params or {}).get("upload_id")
-    upload = session.get(Upload, upload_id) if upload_id else None
-    header = csvfile.read(upload.content, limit=1).header if upload and upload.content else []   # bytes purged
+    upload = session.get(Upload, upload_id, options=[defer(Upload.content)]) if upload_id else None
+    kept = upload is not None and upload.purged_at is None          # a purged upload has no bytes to read
+    header = csvfile.read(head(session, upload), limit=1, head=True).header if kept else []
     return csvfile.rows_to_csv(header, [tuple(r) for r in rows])
