@@ -14,7 +14,7 @@ from tenants.core.config import ROOT, ConfigError, Settings, configure
 from tenants.core.context import clear_tenant
 from tenants.core.db import db, init_engine
 
-from . import cli, errors
+from . import cli, errors, params
 from .account import bp as account_bp
 from .agency import bp as agency_bp
 from .api import bp as api_bp
@@ -124,6 +124,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         session_cookie_http_only=True, session_cookie_samesite="Lax",
     )
 
+    app.url_map.converters["default"] = params.PathValue     # before any route is added
+    app.before_request(params.check_query)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     _register_hooks(app)

@@ -8,6 +8,7 @@ import base64
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -22,6 +23,7 @@ from tenants.core.spreadsheet import safe_cell
 SORTS = ("last_active", "name", "score", "activity", "influence")
 KINDS = ("people", "all", "staff", "bot", "at_risk")
 NPS_GROUPS = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
+INT, BIGINT = 2**31 - 1, 2**63 - 1
 SEGMENT_DATES = ("seen_from", "seen_to", "active_from", "active_to", "quiet_from", "quiet_to")
 
 
@@ -185,14 +187,32 @@ def encode_cursor(values: list) -> str:
 
 
 def decode_cursor(cursor: str, sort: str) -> list | None:
+    """The (sort value, id) a cursor names, or None when it is not one this sort could have made: a cursor
+    comes from the query string, so its value must have the sort column's type and range before it is bound."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, last_id = json.loads(raw)
-        if sort == "last_active" and value is not None:
-            value = datetime.fromisoformat(value)
-        return [value, int(last_id)]
-    except (ValueError, TypeError):
+        value = _cursor_value(value, sort)
+    except (ValueError, TypeError, OverflowError):
         return None
+    if type(last_id) is not int or not 0 < last_id <= BIGINT:
+        return None
+    return [value, last_id]
+
+
+def _cursor_value(value, sort: str):
+    """The cursor's sort value as the column holds it; ValueError when it cannot be one."""
+    if value is None and sort != "name" and sort != "activity":     # the nullable columns
+        return None
+    if sort == "name" and isinstance(value, str) and len(value) <= 200 and sql.storable(value):
+        return value
+    if sort == "activity" and type(value) is int and 0 <= value <= INT:
+        return value
+    if sort in ("score", "influence") and type(value) in (int, float) and math.isfinite(value):
+        return float(value)
+    if sort == "last_active" and isinstance(value, str) and len(value) <= 40:
+        return datetime.fromisoformat(value)
+    raise ValueError(f"not a {sort} cursor value")
 
 
 def page(session: Session, f: MemberFilter, limit: int = 50, cursor: str | None = None) -> Page:

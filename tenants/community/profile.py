@@ -223,11 +223,12 @@ def timeline(session: Session, member_ids: list[int], kind: str | None, before: 
     if kind:
         stmt = stmt.where(Activity.type == kind)
     if before:
-        try:
+        try:        # a cursor from the query string: a bad one is ignored (the first page)
             when, last_id = before.rsplit("_", 1)
-            moment = datetime.fromisoformat(when)
-            stmt = stmt.where((Activity.occurred_at < moment) |
-                              ((Activity.occurred_at == moment) & (Activity.id < int(last_id))))
+            moment, last = datetime.fromisoformat(when), int(last_id)
+            if 0 < last < 2**63:
+                stmt = stmt.where((Activity.occurred_at < moment) |
+                                  ((Activity.occurred_at == moment) & (Activity.id < last)))
         except ValueError:
             pass
     rows = session.execute(stmt.order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(limit + 1)).all()

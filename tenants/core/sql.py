@@ -40,3 +40,8 @@ def type_code(col: str) -> str:
 def nps(meta: str) -> str:
     """A survey answer's 0-10 score from its meta JSON (NULL when it has none or it is not a 0-10 number)."""
     return f"CASE WHEN ({meta}->>'nps') ~ '^[0-9]{{1,2}}$' THEN ({meta}->>'nps')::int END"
+
+
+def storable(text: str) -> bool:
+    """Whether PostgreSQL can take `text` as a text value: no NUL, no lone surrogate (UTF-8 cannot encode one)."""
+    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)

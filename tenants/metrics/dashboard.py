@@ -16,6 +16,8 @@ from tenants.scoring.influence import INFLUENCE_DAYS
 from tenants.scoring.sql import ELIGIBLE
 from tenants.scoring.state import state
 
+FIRST_DAY = date(2000, 1, 1)      # a custom range starts on or after it (as stored activity does)
+
 
 @dataclass(frozen=True)
 class Period:
@@ -48,7 +50,7 @@ def custom_range(start: str | None, end: str | None, today: date | None = None) 
         a, b = date.fromisoformat(start or ""), date.fromisoformat(end or "")
     except ValueError:
         return None
-    if a > b or a > today:
+    if a > b or a > today or a < FIRST_DAY:        # nothing is stored before FIRST_DAY
         return None
     b = min(b, today)
     return Period(max(a, b - timedelta(days=730)), b)

@@ -5,6 +5,11 @@ from tenants.community.models import ACTIVITY_TYPES
 from tenants.community.validate import MAX_BATCH, MAX_META_BYTES, MAX_META_DEPTH, MAX_WEIGHT
 from tenants.scoring import STAGES
 
+from ..params import MAX_LENGTH, PathValue
+
+MAX_LIMIT = 500          # members per page
+PATH_VALUE = f"^{PathValue.regex}$"
+
 IDENTITY = {
     "type": "object", "required": ["channel", "external_id"],
     "properties": {
@@ -91,13 +96,28 @@ def _err(description: str) -> dict:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
+def _query(name: str, description: str = "", **schema) -> dict:
+    """A query parameter: a string unless `schema` says otherwise (`web.params` checks every value)."""
+    schema = schema or {"type": "string", "maxLength": MAX_LENGTH}
+    return {"name": name, "in": "query", "schema": schema, **({"description": description} if description else {})}
+
+
+def _json(description: str, schema: dict, **extra) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}, **extra}
+
+
 def spec(server: str) -> dict:
-    common = {"401": _err("Missing, invalid or revoked API key"), "429": _err("Rate limit exceeded")}
+    common = {"400": _err("A query value is malformed: a NUL or a lone surrogate, longer than "
+                          f"{MAX_LENGTH} characters, or not an integer in its range"),
+              "401": _err("Missing, invalid or revoked API key"),
+              "403": _err("The API key lacks the scope this call needs"),
+              "429": _err("Rate limit exceeded")}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Communa API", "version": "1.0.0",
                  "description": "Send your community's activity to Communa and read its members. Every key "
-                                "belongs to one organisation and sees only that organisation's data."},
+                                "belongs to one organisation and sees only that organisation's data. Errors "
+                                "answer JSON: {\"error\": \"...\"}."},
         "servers": [{"url": server}],
         "security": [{"apiKey": []}],
         "paths": {
@@ -115,51 +135,58 @@ def spec(server: str) -> dict:
                     "properties": {"activities": {"type": "array", "maxItems": MAX_BATCH,
                                                   "items": {"$ref": "#/components/schemas/Activity"}}}}}}},
                 "responses": {
-                    "200": {"description": "Counts and per-item errors", "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/IngestResult"}}}},
-                    "422": {"description": "Every item was invalid", "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/IngestResult"}}}},
-                    "400": _err("Body is not {\"activities\": [...]}, or is nested too deeply"),
-                    "413": _err(f"More than {MAX_BATCH} activities"),
-                    **common}}},
+                    "200": _json("Counts and per-item errors", {"$ref": "#/components/schemas/IngestResult"},
+                                 links={"FindFirstMember": {
+                                     "operationId": "listMembers",
+                                     "description": "The member the first activity named",
+                                     "parameters": {
+                                         "channel": "$request.body#/activities/0/member/channel",
+                                         "external_id": "$request.body#/activities/0/member/external_id"}}}),
+                    "422": _json("Every item was invalid", {"$ref": "#/components/schemas/IngestResult"}),
+                    **common,
+                    "400": _err("Body is not {\"activities\": [...]} or nested too deeply, or a query value is malformed"),
+                    "413": _err(f"More than {MAX_BATCH} activities, or a body over the size limit")}}},
             "/api/v1/members": {"get": {
                 "operationId": "listMembers",
                 "summary": "List members (ordered by name), optionally filtered",
                 "parameters": [
-                    {"name": "channel", "in": "query", "schema": {"type": "string"}},
-                    {"name": "external_id", "in": "query", "schema": {"type": "string"},
-                     "description": "With channel: find the member with this identity"},
-                    {"name": "email", "in": "query", "schema": {"type": "string"}},
-                    {"name": "tag", "in": "query", "schema": {"type": "string"}},
-                    {"name": "q", "in": "query", "schema": {"type": "string"},
-                     "description": "Search in names, emails and handles"},
-                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500,
-                                                                "default": 100}},
-                    {"name": "cursor", "in": "query", "schema": {"type": "string"},
-                     "description": "next_cursor of the previous page"},
+                    _query("channel"),
+                    _query("external_id", "With channel: find the member with this identity"),
+                    _query("email"), _query("tag"),
+                    _query("q", "Search in names, emails and handles"),
+                    _query("limit", type="integer", minimum=1, maximum=MAX_LIMIT, default=100),
+                    _query("cursor", "next_cursor of the previous page"),
                 ],
                 "responses": {
-                    "200": {"description": "A page of members", "content": {"application/json": {"schema": {
+                    "200": _json("A page of members", {
                         "type": "object", "required": ["members", "next_cursor"],
                         "properties": {"members": {"type": "array", "items": {"$ref": "#/components/schemas/Member"}},
-                                       "next_cursor": {"type": ["string", "null"]}}}}}},
-                    "400": _err("Invalid parameter"),
-                    **common}}},
+                                       "next_cursor": {"type": ["string", "null"]}}},
+                        links={"GetFirstMember": {"operationId": "getMember",
+                                                  "parameters": {"member_id": "$response.body#/members/0/id"}},
+                               "NextPage": {"operationId": "listMembers",
+                                            "parameters": {"cursor": "$response.body#/next_cursor"}}}),
+                    **common,
+                    "400": _err("A malformed query value, external_id without channel, or a cursor this list "
+                                "did not give")}}},
             "/api/v1/metrics/summary": {"get": {
                 "operationId": "metricsSummary",
                 "summary": "The organisation's current totals and when they were computed",
                 "responses": {
-                    "200": {"description": "Totals", "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/Summary"}}}},
+                    "200": _json("Totals", {"$ref": "#/components/schemas/Summary"}),
                     **common}}},
             "/api/v1/members/{member_id}": {"get": {
                 "operationId": "getMember",
                 "summary": "One member",
-                "parameters": [{"name": "member_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [{"name": "member_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "pattern": PATH_VALUE, "maxLength": 100},
+                                "description": "The member's public id (id in a member object)"}],
                 "responses": {
-                    "200": {"description": "The member", "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/Member"}}}},
-                    "404": _err("No such member in this organisation"),
+                    "200": _json("The member", {"$ref": "#/components/schemas/Member"}),
+                    "404": _json("No such member in this organisation (or it was merged into another)", {
+                        "type": "object", "required": ["error"],
+                        "properties": {"error": {"type": "string"},
+                                       "merged_into": {"type": ["string", "null"]}}}),
                     **common}}},
         },
         "components": {

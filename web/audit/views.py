@@ -10,6 +10,7 @@ from tenants.core.db import db
 from workers.start import start_audit_export
 
 from ..htmx import page
+from ..params import integer
 from ..tenancy import actor, agency_view
 from . import bp
 
@@ -22,7 +23,7 @@ def index():
     action = request.args.get("action") or None
     if action not in audit.ACTIONS:
         action = None
-    offset = max(0, request.args.get("offset", 0, type=int))
+    offset = integer("offset", 0)
     rows, total = audit.page(db, action, offset, PAGE)
     return page("audit/index.html", "table", rows=rows, total=total, offset=offset, size=PAGE, action=action,
                 actions=audit.ACTIONS, exports=jobs.recent(db, (AUDIT_EXPORT,), 3))

@@ -1,9 +1,7 @@
 """The members list, profile, merges, duplicates and custom attributes."""
 from __future__ import annotations
 
-import contextlib
 import json
-from datetime import date
 
 from flask import Response, abort, flash, g, request, url_for
 from flask_babel import format_date
@@ -22,6 +20,7 @@ from tenants.scoring import STAGES
 from ..htmx import fragment, page, swaps
 from ..htmx import redirect as htmx_redirect
 from ..labels import activity_label, channel_label, stage_label
+from ..params import day
 from ..tenancy import actor, org_view
 from . import bp
 
@@ -45,8 +44,7 @@ def _filter() -> members.MemberFilter:
 def _segment(f: members.MemberFilter, a) -> members.MemberFilter:
     """The dashboard's links: date ranges, a stage move in a month, an NPS group. Bad values are ignored."""
     for name in members.SEGMENT_DATES:
-        with contextlib.suppress(ValueError):
-            setattr(f, name, date.fromisoformat(a.get(name) or ""))
+        setattr(f, name, day(a.get(name)))
     month, to_stage = parse_month(a.get("month")), a.get("to_stage")
     if month is not None and to_stage in STAGES:
         f.month, f.to_stage = month, to_stage

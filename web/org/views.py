@@ -21,6 +21,7 @@ from ..extensions import cached, keep
 from ..htmx import fragment, page, respond, swaps, wants_fragment
 from ..htmx import redirect as htmx_redirect
 from ..labels import stage_label
+from ..params import integer
 from ..tenancy import actor, org_view
 from . import bp
 
@@ -29,7 +30,7 @@ from . import bp
 @org_view(scoring_state=True)
 def overview():
     """The organisation dashboard: KPIs for a period against the previous one, charts, member tables."""
-    days = request.args.get("days", type=int)
+    days = integer("days", 30, 1, 3660)
     start, end = request.args.get("start"), request.args.get("end")
     custom = None           # True: a valid custom range; False: one given but not valid (said on the page)
     if start or end:
