@@ -144,7 +144,7 @@ def spec(server: str) -> dict:
                                          "external_id": "$request.body#/activities/0/member/external_id"}}}),
                     "422": _json("Every item was invalid", {"$ref": "#/components/schemas/IngestResult"}),
                     **common,
-                    "400": _err("Body is not {\"activities\": [...]} or nested too deeply, or a query value is malformed"),
+                    "400": _err("Body is not {\"activities\": [...]} or too deep, or a query value is malformed"),
                     "413": _err(f"More than {MAX_BATCH} activities, or a body over the size limit")}}},
             "/api/v1/members": {"get": {
                 "operationId": "listMembers",
