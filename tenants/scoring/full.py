@@ -19,8 +19,11 @@ from tenants.scoring.sql import (
     ELIGIBLE,
     analyze,
     contrib,
+    growth,
     lock,
     rebuild_days_sql,
+    sane,
+    sane_params,
     temp,
     temp_as,
     weight_case,
@@ -50,30 +53,36 @@ def full(session: Session, org_id: int, as_of: datetime | None = None, progress=
     # organisation's members first cost 13-15 ms of a run at size M).
     session.execute(text("DELETE FROM score_pending WHERE org_id = :org"), {"org": org_id})
     today = day_number(as_of)
-    params: dict = {"agency": require_agency_id(), "org": org_id, "today": today,
-                    "weeks_from": today - WEEKS_WINDOW * 7, "adv_from": today - ADVOCACY_DAYS,
-                    "risk_from": today - model.risk_days,
-                    "epoch": model.epoch_day, "half_life": float(model.half_life_days)}
+    params: dict = sane_params({"agency": require_agency_id(), "org": org_id, "today": today,
+                                "weeks_from": today - WEEKS_WINDOW * 7, "adv_from": today - ADVOCACY_DAYS,
+                                "risk_from": today - model.risk_days,
+                                "epoch": model.epoch_day, "half_life": float(model.half_life_days)}, as_of)
     weight = f"coalesce(a.weight, {weight_case(model, params, 'a.type')})"
     # Nested CASE: only survey answers have their meta parsed (an AND may evaluate both sides, on every row).
     promoter = f"CASE WHEN a.type = 'survey_answer' THEN CASE WHEN {sql.nps('a.meta')} >= 9 THEN 1 END END"
     # The day once per activity: PostgreSQL computes a repeated expression again, and OFFSET 0 keeps it from
     # folding the sub-select back in (the UTC date of a timestamp is a sixth of this pass).
     # CREATE TABLE AS, not INSERT … SELECT: PostgreSQL scans in parallel only for the former.
+    # Activities scoring does not count (sane) are counted apart (bad), their members reported; a member with
+    # only such activities has a row of zeros.
+    ok = "FILTER (WHERE a.ok)"
     temp_as(session, "score_bases", f"""
         SELECT a.member_id,
-               sum({weight} * power(2.0, greatest((a.day - :epoch) / :half_life, -1000.0))) AS base,
-               count(*) AS n, count(a.weight) AS n_custom, coalesce(sum(a.weight), 0.0) AS w_custom,
-               coalesce(sum({promoter}), 0) AS promoters, sum(a.day) AS days,
-               sum({sql.type_code('a.type')}) AS kinds,
-               min(a.occurred_at) AS first_at, max(a.occurred_at) AS last_at
-        FROM (SELECT a.member_id, a.type, a.weight, a.meta, a.occurred_at, {sql.day("a.occurred_at")} AS day
+               coalesce(sum({weight} * {growth("a.day")}) {ok}, 0.0) AS base,
+               count(*) {ok} AS n, count(a.weight) {ok} AS n_custom, coalesce(sum(a.weight) {ok}, 0.0) AS w_custom,
+               coalesce(sum({promoter}) {ok}, 0) AS promoters, coalesce(sum(a.day) {ok}, 0) AS days,
+               coalesce(sum({sql.type_code('a.type')}) {ok}, 0) AS kinds,
+               min(a.occurred_at) {ok} AS first_at, max(a.occurred_at) {ok} AS last_at,
+               count(*) FILTER (WHERE NOT a.ok) AS bad
+        FROM (SELECT a.member_id, a.type, a.weight, a.meta, a.occurred_at, {sql.day("a.occurred_at")} AS day,
+                     {sane()} AS ok
               FROM activity a WHERE a.org_id = :org {sql.FENCE}) a
         GROUP BY a.member_id""", params)
+    result.ignored.extend(session.scalars(text("SELECT member_id FROM score_bases WHERE bad > 0 ORDER BY 1")))
     progress(35, "rollups")
     result.member_days = _repair_rollup(session, org_id, model, params)
     progress(55, "influence")
-    influence_table(session, org_id, as_of)
+    result.add_ignored(influence_table(session, org_id, as_of))
     progress(70, "stages")
     result.stage_changes, result.members = stage_members(session, org_id, model, as_of, with_risk=True,
                                                          bases="full", influence=True, everyone=True)
@@ -136,7 +145,7 @@ def daily(session: Session, org_id: int, as_of: datetime | None = None) -> RunRe
     if stale:   # a new model or never scored: only a full recompute gives right numbers
         return full(session, org_id, as_of)
     work_mem(session)
-    influence_table(session, org_id, as_of)
+    result.add_ignored(influence_table(session, org_id, as_of))
     result.stage_changes, result.members = stage_members(session, org_id, model, as_of, with_risk=True,
                                                          influence=True, everyone=True)
     touch(session, org_id, scored_at=as_of, daily_at=as_of)

@@ -112,7 +112,7 @@ def scored_sql(facts: str, with_risk: bool, bases: str | None, influence: bool) 
         ", influence_raw = f.infl_raw, influence = f.infl_pct" if influence else "")
     return f"""
         UPDATE member SET score = f.e, score_at = :now, score_version = :v,
-               loyalty_index = 100.0 * (1.0 - power(2.0, greatest(-f.e / :t3, -1000.0))),
+               loyalty_index = 100.0 * (1.0 - power(2.0, greatest(-greatest(f.e, 0.0) / :t3, -1000.0))),
                stage_since = CASE WHEN f.cur IS NULL OR f.new <> f.cur THEN :now ELSE member.stage_since END,
                stage = {rules.STAGE_NAME.format("f.new")}, {risk}
                stage_below_since = f.new_below {stored}
