@@ -79,6 +79,7 @@ def full(session: Session, org_id: int, as_of: datetime | None = None, progress=
               FROM activity a WHERE a.org_id = :org {sql.FENCE}) a
         GROUP BY a.member_id""", params)
     result.ignored.extend(session.scalars(text("SELECT member_id FROM score_bases WHERE bad > 0 ORDER BY 1")))
+    session.execute(text("DELETE FROM score_bases WHERE n = 0"))     # nothing counted: as a member without activity
     progress(35, "rollups")
     result.member_days = _repair_rollup(session, org_id, model, params)
     progress(55, "influence")
@@ -98,13 +99,11 @@ def _repair_rollup(session: Session, org_id: int, model: Model, params: dict) ->
     temp_as(session, "score_rollup", _rollup_sql(model, params, "d.org_id = :org"), params)
     analyze(session, "score_bases (member_id)", "score_rollup (member_id)")
     temp(session, "score_whole", "member_id bigint")
-    session.execute(text("""
+    session.execute(text(f"""
         INSERT INTO score_whole
         SELECT coalesce(b.member_id, r.member_id) FROM score_bases b FULL JOIN score_rollup r
           ON r.member_id = b.member_id
-        WHERE b.member_id IS NULL OR r.member_id IS NULL OR r.n <> b.n OR r.n_custom <> b.n_custom
-           OR r.promoters <> b.promoters OR r.days <> b.days OR r.kinds <> b.kinds
-           OR abs(r.w_custom - b.w_custom) > 1e-9 * (1.0 + abs(b.w_custom))"""), params)
+        WHERE {_DRIFT}"""), params)
     if not session.scalar(text("SELECT count(*) FROM score_whole")):
         return 0
     analyze(session, "score_whole")
@@ -114,7 +113,23 @@ def _repair_rollup(session: Session, org_id: int, model: Model, params: dict) ->
     session.execute(text("DELETE FROM score_rollup WHERE member_id IN (SELECT member_id FROM score_whole)"))
     session.execute(text("INSERT INTO score_rollup " + _rollup_sql(
         model, params, "d.member_id IN (SELECT member_id FROM score_whole)")), params)
+    # The rebuild read the activity again, later than score_bases: a batch committed in between is in the
+    # rollup but not in the bases and counters this run stores. Such members are queued whole, so the next
+    # incremental run (which that batch requested) sums them again from one reading.
+    session.execute(text(f"""
+        INSERT INTO score_pending (agency_id, org_id, member_id, day)
+        SELECT :agency, :org, w.member_id, -1 FROM score_whole w
+        LEFT JOIN score_bases b ON b.member_id = w.member_id LEFT JOIN score_rollup r ON r.member_id = w.member_id
+        WHERE (b.member_id IS NOT NULL OR r.member_id IS NOT NULL) AND {_DRIFT}
+        ON CONFLICT DO NOTHING"""), params)
     return written
+
+
+# A member whose rollup (r, from member_day) disagrees with its bases (b, from the activity); either may be
+# missing.
+_DRIFT = """(b.member_id IS NULL OR r.member_id IS NULL OR r.n <> b.n OR r.n_custom <> b.n_custom
+             OR r.promoters <> b.promoters OR r.days <> b.days OR r.kinds <> b.kinds
+             OR abs(r.w_custom - b.w_custom) > 1e-9 * (1.0 + abs(b.w_custom)))"""
 
 
 def _rollup_sql(model: Model, params: dict, where: str) -> str:

@@ -15,6 +15,7 @@ from tenants.community.models import Member, ScorePending
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tests.support import factories
+from tests.support.http import login
 from tests.support.scoring import NOW, act, random_history
 from tests.support.workers import work_burst
 from workers.scoring import request_daily, request_full, request_incremental
@@ -158,7 +159,7 @@ def test_an_unforeseen_data_error_isolates_the_member_and_scores_the_rest(twins,
     assert got["m3"][3] == 2147483647                       # left as it was
 
 
-def test_scoring_jobs_through_a_worker_report_the_members(twins, owner_engine, worker_env):
+def test_scoring_jobs_through_a_worker_report_the_members(twins, owner_engine, worker_env, client):
     a, poisoned, _clean = twins
     ids = _poison(owner_engine, a, poisoned)
     bad = sorted(ids[w] for w in ("late", "huge", "negative", "nan"))
@@ -179,3 +180,28 @@ def test_scoring_jobs_through_a_worker_report_the_members(twins, owner_engine, w
     with tenant_scope(a.id, poisoned.id), job_session() as s:
         assert s.scalar(select(func.count()).select_from(Member).where(Member.org_id == poisoned.id,
                                                                        Member.score.is_(None))) == 0
+    # The job's page says so.
+    login(client, "o@acme.test")
+    page = client.get(f"/acme/jobs/{runs['score_full'].public_id}").text
+    assert 'data-testid="job-done"' in page
+    assert "Values outside the accepted ranges were left out for 5 members." in page
+
+
+def test_a_run_that_left_members_unscored_says_so_on_its_page(twins, owner_engine, worker_env, client):
+    a, poisoned, _clean = twins
+    _run(a, poisoned, "full")
+    ids = _ids(a, poisoned)
+    with owner_engine.begin() as conn:
+        _tenant(conn, a)
+        conn.execute(text("UPDATE member SET activity_count = 2147483647 WHERE id = :m"), {"m": ids["m3"]})
+    factories.ingest_into(a, poisoned, [act("m3", "reply", NOW - timedelta(hours=2), "new-m3")])
+    with tenant_scope(a.id, poisoned.id), job_session() as s:
+        run = request_incremental(s, poisoned.id)
+        public_id = run.public_id
+    assert work_burst(worker_env).returncode == 0
+    with system_scope() as s:
+        row = s.scalar(select(JobRun).where(JobRun.public_id == public_id))
+    assert row.status == "done" and row.result.get("failed_members") == [ids["m3"]], row.result
+    login(client, "o@acme.test")
+    page = client.get(f"/acme/jobs/{public_id}").text
+    assert "1 member could not be scored: their data failed. Everyone else was scored." in page
