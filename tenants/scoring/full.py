@@ -12,6 +12,7 @@ from tenants.core.base import utcnow
 from tenants.core.context import require_agency_id
 from tenants.core.days import day_number
 from tenants.scoring import rules
+from tenants.scoring.fallback import isolating
 from tenants.scoring.influence import influence_table
 from tenants.scoring.rules import ADVOCACY_DAYS, WEEKS_WINDOW
 from tenants.scoring.settings import Model, current_model
@@ -44,6 +45,10 @@ def full(session: Session, org_id: int, as_of: datetime | None = None, progress=
     as_of = as_of or utcnow()
     progress = progress or (lambda *_: None)
     lock(session, org_id)
+    return isolating(session, org_id, as_of, lambda: _full(session, org_id, as_of, progress), progress)
+
+
+def _full(session: Session, org_id: int, as_of: datetime, progress) -> RunResult:
     work_mem(session)
     model = current_model(session, org_id)
     result = RunResult(version=model.version)
@@ -153,12 +158,16 @@ def daily(session: Session, org_id: int, as_of: datetime | None = None) -> RunRe
     as_of = as_of or utcnow()
     lock(session, org_id)
     model = current_model(session, org_id)
-    result = RunResult(version=model.version)
     stale = session.scalar(text(f"""
         SELECT count(*) FROM member m WHERE {ELIGIBLE} AND (m.score_version IS NULL OR m.score_version <> :v)"""),
         {"org": org_id, "v": model.version})
     if stale:   # a new model or never scored: only a full recompute gives right numbers
         return full(session, org_id, as_of)
+    return isolating(session, org_id, as_of, lambda: _daily(session, org_id, model, as_of))
+
+
+def _daily(session: Session, org_id: int, model: Model, as_of: datetime) -> RunResult:
+    result = RunResult(version=model.version)
     work_mem(session)
     result.add_ignored(influence_table(session, org_id, as_of))
     result.stage_changes, result.members = stage_members(session, org_id, model, as_of, with_risk=True,

@@ -205,3 +205,46 @@ def test_a_run_that_left_members_unscored_says_so_on_its_page(twins, owner_engin
     login(client, "o@acme.test")
     page = client.get(f"/acme/jobs/{public_id}").text
     assert "1 member could not be scored: their data failed. Everyone else was scored." in page
+
+
+@pytest.fixture
+def failing_member_update(owner_engine):
+    """An error no guard foresees: PostgreSQL refuses (as a data exception) to give member "M3" a score."""
+    with owner_engine.begin() as conn:
+        conn.execute(text("""
+            CREATE FUNCTION test_refuse_m3() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.display_name = 'M3' AND NEW.score IS NOT NULL THEN
+                    RAISE EXCEPTION 'refused' USING ERRCODE = '22003';
+                END IF;
+                RETURN NEW;
+            END $$"""))
+        conn.execute(text("CREATE TRIGGER test_refuse_m3 BEFORE UPDATE ON member FOR EACH ROW "
+                          "EXECUTE FUNCTION test_refuse_m3()"))
+    yield
+    with owner_engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER test_refuse_m3 ON member"))
+        conn.execute(text("DROP FUNCTION test_refuse_m3()"))
+
+
+@pytest.mark.parametrize("path", ["full", "daily"])
+def test_a_whole_pass_failing_on_one_member_scores_everyone_else(twins, failing_member_update, path):
+    """The set-based pass fails; the organisation is scored member by member, the failing member reported and
+    left as it was, everyone else as a clean organisation's full recompute scores them."""
+    a, poisoned, clean = twins
+    if path == "daily":
+        with tenant_scope(a.id, poisoned.id), job_session() as s:       # scored once, so daily does not go full
+            scoring.current_model(s, poisoned.id)
+            s.execute(text("UPDATE member SET score_version = 1, score_base = 0 WHERE org_id = :o"),
+                      {"o": poisoned.id})
+    r = _run(a, poisoned, path)
+    _run(a, clean, "full")
+    ids = _ids(a, poisoned)
+    assert r.failed == [ids["m3"]]
+    assert _pending(a, poisoned) == 0
+    got, want = _scores(a, poisoned), _scores(a, clean)
+    for name, w in want.items():
+        if name != "m3":
+            assert got[name][0] == pytest.approx(w[0], rel=1e-9, abs=1e-12), name
+            assert (got[name][2], got[name][3]) == (w[2], w[3]), name
+    assert got["m3"][0] is None and got["m3"][3] == 0                     # never scored: left so
