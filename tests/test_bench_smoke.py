@@ -16,3 +16,18 @@ def test_scoring_benchmark_size_s_runs(worker_env):
     for line in ("floor: GROUP BY of the decayed sum", "full recompute", "incremental after one more day",
                  "dashboard p95"):
         assert line in done.stdout, done.stdout
+
+
+def test_load_check_runs_and_its_invariants_hold(worker_env):
+    """bench/load.py at a small size: concurrent API ingest on two organisations, dashboards read by wrk, a real
+    RQ worker scoring; it exits non-zero unless stored = accepted, counters = activity, a full recompute changes
+    no score, the queue drained and nothing answered 5xx."""
+    env = {k: v for k, v in worker_env.items() if k not in ("DATABASE_URL", "MIGRATIONS_DATABASE_URL")}
+    env["BENCH_REDIS_URL"] = worker_env["REDIS_URL"]       # the test's own Redis db, emptied by the benchmark
+    done = subprocess.run([sys.executable, "bench/load.py", "--orgs", "2", "--seconds", "4", "--members", "100",
+                           "--seed-activities", "500", "--batch", "20", "--ingest-clients", "2",
+                           "--dashboard-clients", "2"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    for line in ("ingest (POST /api/v1/activities)", "dashboard (GET, organisations in turn)",
+                 "stored = accepted, counters = activity, full recompute = incremental scores, no 5xx: checked"):
+        assert line in done.stdout, done.stdout

@@ -224,12 +224,16 @@ class ImportError_(TenantOwned, Base):
 class ScorePending(TenantOwned, OrgOwned, Base):
     """Member days whose rollup and score are out of date: written in the same transaction as the activity,
     drained by the incremental scoring job. day = -1 means the member's whole history (after a merge).
-    A lean queue (migration 0007): no foreign keys, the primary key its only index."""
+    A lean queue (migration 0007): no foreign keys, the primary key its only index. gen is the writing
+    transaction's id (migration 0017): a member day queued again by a later transaction is a row of its own,
+    which a run that claimed the earlier row leaves in place."""
     __tablename__ = "score_pending"
     agency_id: Mapped[int] = mapped_column(BigId, nullable=False)
     org_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gen: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                     server_default=text("CAST(CAST(pg_current_xact_id() AS text) AS bigint)"))
 
 
 # --- per-member rollups: written by scoring and metrics, filtered on by the member list ---------------

@@ -15,10 +15,15 @@ nothing behind and two runs never interleave):
                days rebuilt only for members whose checksum differs), re-stage everyone, at-risk, influence
   daily        no rebuild: re-stage everyone as scores decay, at-risk and influence (the nightly pass)
 
+No member's data can stop the organisation's scoring: activities outside the ranges ingest accepts (sql.sane)
+are left out and their members reported (RunResult.ignored), exponents and follower counts are clamped, and an
+error no guard foresaw isolates the members it fails for (RunResult.failed): the incremental step halves its
+chunk in savepoints, the full and daily passes fall back to scoring member by member (fallback).
+
 Modules: settings (the model and its versions), rules (the stage ladder, in SQL and Python), sql (scoring's
-SQL pieces), incremental, full (full and daily), stages (the decision and the member rows), influence,
-explain (preview and "why this stage?"), state (stamps and results). This package exports what other
-contexts and the outer layers call.
+SQL pieces), incremental, full (full and daily), fallback (member by member), stages (the decision and the
+member rows), influence, explain (preview and "why this stage?"), state (stamps and results). This package
+exports what other contexts and the outer layers call.
 """
 from tenants.scoring.explain import explain, preview
 from tenants.scoring.full import daily, full

@@ -12,6 +12,7 @@ from tenants.core.base import utcnow
 from tenants.core.context import require_agency_id
 from tenants.core.days import day_number
 from tenants.scoring import rules
+from tenants.scoring.fallback import isolating
 from tenants.scoring.influence import influence_table
 from tenants.scoring.rules import ADVOCACY_DAYS, WEEKS_WINDOW
 from tenants.scoring.settings import Model, current_model
@@ -19,8 +20,11 @@ from tenants.scoring.sql import (
     ELIGIBLE,
     analyze,
     contrib,
+    growth,
     lock,
     rebuild_days_sql,
+    sane,
+    sane_params,
     temp,
     temp_as,
     weight_case,
@@ -41,6 +45,10 @@ def full(session: Session, org_id: int, as_of: datetime | None = None, progress=
     as_of = as_of or utcnow()
     progress = progress or (lambda *_: None)
     lock(session, org_id)
+    return isolating(session, org_id, as_of, lambda: _full(session, org_id, as_of, progress), progress)
+
+
+def _full(session: Session, org_id: int, as_of: datetime, progress) -> RunResult:
     work_mem(session)
     model = current_model(session, org_id)
     result = RunResult(version=model.version)
@@ -50,30 +58,37 @@ def full(session: Session, org_id: int, as_of: datetime | None = None, progress=
     # organisation's members first cost 13-15 ms of a run at size M).
     session.execute(text("DELETE FROM score_pending WHERE org_id = :org"), {"org": org_id})
     today = day_number(as_of)
-    params: dict = {"agency": require_agency_id(), "org": org_id, "today": today,
-                    "weeks_from": today - WEEKS_WINDOW * 7, "adv_from": today - ADVOCACY_DAYS,
-                    "risk_from": today - model.risk_days,
-                    "epoch": model.epoch_day, "half_life": float(model.half_life_days)}
+    params: dict = sane_params({"agency": require_agency_id(), "org": org_id, "today": today,
+                                "weeks_from": today - WEEKS_WINDOW * 7, "adv_from": today - ADVOCACY_DAYS,
+                                "risk_from": today - model.risk_days,
+                                "epoch": model.epoch_day, "half_life": float(model.half_life_days)}, as_of)
     weight = f"coalesce(a.weight, {weight_case(model, params, 'a.type')})"
     # Nested CASE: only survey answers have their meta parsed (an AND may evaluate both sides, on every row).
     promoter = f"CASE WHEN a.type = 'survey_answer' THEN CASE WHEN {sql.nps('a.meta')} >= 9 THEN 1 END END"
     # The day once per activity: PostgreSQL computes a repeated expression again, and OFFSET 0 keeps it from
     # folding the sub-select back in (the UTC date of a timestamp is a sixth of this pass).
     # CREATE TABLE AS, not INSERT … SELECT: PostgreSQL scans in parallel only for the former.
+    # Activities scoring does not count (sane) are counted apart (bad), their members reported; a member with
+    # only such activities has a row of zeros.
+    ok = "FILTER (WHERE a.ok)"
     temp_as(session, "score_bases", f"""
         SELECT a.member_id,
-               sum({weight} * power(2.0, greatest((a.day - :epoch) / :half_life, -1000.0))) AS base,
-               count(*) AS n, count(a.weight) AS n_custom, coalesce(sum(a.weight), 0.0) AS w_custom,
-               coalesce(sum({promoter}), 0) AS promoters, sum(a.day) AS days,
-               sum({sql.type_code('a.type')}) AS kinds,
-               min(a.occurred_at) AS first_at, max(a.occurred_at) AS last_at
-        FROM (SELECT a.member_id, a.type, a.weight, a.meta, a.occurred_at, {sql.day("a.occurred_at")} AS day
+               coalesce(sum({weight} * {growth("a.day")}) {ok}, 0.0) AS base,
+               count(*) {ok} AS n, count(a.weight) {ok} AS n_custom, coalesce(sum(a.weight) {ok}, 0.0) AS w_custom,
+               coalesce(sum({promoter}) {ok}, 0) AS promoters, coalesce(sum(a.day) {ok}, 0) AS days,
+               coalesce(sum({sql.type_code('a.type')}) {ok}, 0) AS kinds,
+               min(a.occurred_at) {ok} AS first_at, max(a.occurred_at) {ok} AS last_at,
+               count(*) FILTER (WHERE NOT a.ok) AS bad
+        FROM (SELECT a.member_id, a.type, a.weight, a.meta, a.occurred_at, {sql.day("a.occurred_at")} AS day,
+                     {sane()} AS ok
               FROM activity a WHERE a.org_id = :org {sql.FENCE}) a
         GROUP BY a.member_id""", params)
+    result.ignored.extend(session.scalars(text("SELECT member_id FROM score_bases WHERE bad > 0 ORDER BY 1")))
+    session.execute(text("DELETE FROM score_bases WHERE n = 0"))     # nothing counted: as a member without activity
     progress(35, "rollups")
     result.member_days = _repair_rollup(session, org_id, model, params)
     progress(55, "influence")
-    influence_table(session, org_id, as_of)
+    result.add_ignored(influence_table(session, org_id, as_of))
     progress(70, "stages")
     result.stage_changes, result.members = stage_members(session, org_id, model, as_of, with_risk=True,
                                                          bases="full", influence=True, everyone=True)
@@ -89,13 +104,11 @@ def _repair_rollup(session: Session, org_id: int, model: Model, params: dict) ->
     temp_as(session, "score_rollup", _rollup_sql(model, params, "d.org_id = :org"), params)
     analyze(session, "score_bases (member_id)", "score_rollup (member_id)")
     temp(session, "score_whole", "member_id bigint")
-    session.execute(text("""
+    session.execute(text(f"""
         INSERT INTO score_whole
         SELECT coalesce(b.member_id, r.member_id) FROM score_bases b FULL JOIN score_rollup r
           ON r.member_id = b.member_id
-        WHERE b.member_id IS NULL OR r.member_id IS NULL OR r.n <> b.n OR r.n_custom <> b.n_custom
-           OR r.promoters <> b.promoters OR r.days <> b.days OR r.kinds <> b.kinds
-           OR abs(r.w_custom - b.w_custom) > 1e-9 * (1.0 + abs(b.w_custom))"""), params)
+        WHERE {_DRIFT}"""), params)
     if not session.scalar(text("SELECT count(*) FROM score_whole")):
         return 0
     analyze(session, "score_whole")
@@ -105,7 +118,23 @@ def _repair_rollup(session: Session, org_id: int, model: Model, params: dict) ->
     session.execute(text("DELETE FROM score_rollup WHERE member_id IN (SELECT member_id FROM score_whole)"))
     session.execute(text("INSERT INTO score_rollup " + _rollup_sql(
         model, params, "d.member_id IN (SELECT member_id FROM score_whole)")), params)
+    # The rebuild read the activity again, later than score_bases: a batch committed in between is in the
+    # rollup but not in the bases and counters this run stores. Such members are queued whole, so the next
+    # incremental run (which that batch requested) sums them again from one reading.
+    session.execute(text(f"""
+        INSERT INTO score_pending (agency_id, org_id, member_id, day)
+        SELECT :agency, :org, w.member_id, -1 FROM score_whole w
+        LEFT JOIN score_bases b ON b.member_id = w.member_id LEFT JOIN score_rollup r ON r.member_id = w.member_id
+        WHERE (b.member_id IS NOT NULL OR r.member_id IS NOT NULL) AND {_DRIFT}
+        ON CONFLICT DO NOTHING"""), params)
     return written
+
+
+# A member whose rollup (r, from member_day) disagrees with its bases (b, from the activity); either may be
+# missing.
+_DRIFT = """(b.member_id IS NULL OR r.member_id IS NULL OR r.n <> b.n OR r.n_custom <> b.n_custom
+             OR r.promoters <> b.promoters OR r.days <> b.days OR r.kinds <> b.kinds
+             OR abs(r.w_custom - b.w_custom) > 1e-9 * (1.0 + abs(b.w_custom)))"""
 
 
 def _rollup_sql(model: Model, params: dict, where: str) -> str:
@@ -129,14 +158,18 @@ def daily(session: Session, org_id: int, as_of: datetime | None = None) -> RunRe
     as_of = as_of or utcnow()
     lock(session, org_id)
     model = current_model(session, org_id)
-    result = RunResult(version=model.version)
     stale = session.scalar(text(f"""
         SELECT count(*) FROM member m WHERE {ELIGIBLE} AND (m.score_version IS NULL OR m.score_version <> :v)"""),
         {"org": org_id, "v": model.version})
     if stale:   # a new model or never scored: only a full recompute gives right numbers
         return full(session, org_id, as_of)
+    return isolating(session, org_id, as_of, lambda: _daily(session, org_id, model, as_of))
+
+
+def _daily(session: Session, org_id: int, model: Model, as_of: datetime) -> RunResult:
+    result = RunResult(version=model.version)
     work_mem(session)
-    influence_table(session, org_id, as_of)
+    result.add_ignored(influence_table(session, org_id, as_of))
     result.stage_changes, result.members = stage_members(session, org_id, model, as_of, with_risk=True,
                                                          influence=True, everyone=True)
     touch(session, org_id, scored_at=as_of, daily_at=as_of)

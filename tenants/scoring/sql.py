@@ -1,8 +1,8 @@
-"""Scoring's SQL pieces: an activity's weight and decayed term of B, member_day rows from activity, the
-per-organisation lock, temp tables."""
+"""Scoring's SQL pieces: an activity's weight and decayed term of B, the activities scoring counts, member_day
+rows from activity, the per-organisation lock, temp tables."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -37,11 +37,38 @@ def weight_case(model: Model, params: dict, col: str = "d.type") -> str:
     return f"(CASE {col} {' '.join(parts)} ELSE 0.0 END)"
 
 
+def growth(day: str) -> str:
+    """2^((day − epoch)/h), the exponent held within −1000..900: no day can overflow a sum (2^900 times a weight
+    of 1000 times 2^31 activities stays below 10^284). Counted days reach the cap only 17 years after the
+    model's epoch at the shortest half-life."""
+    return f"power(2.0, least(greatest(({day} - :epoch) / :half_life, -1000.0), 900.0))"
+
+
 def contrib(model: Model, params: dict) -> str:
     """One member_day row's term of B."""
     params["epoch"], params["half_life"] = model.epoch_day, float(model.half_life_days)
-    return (f"(((d.n - d.n_custom) * {weight_case(model, params)} + d.w_custom) * "
-            f"power(2.0, greatest((d.day - :epoch) / :half_life, -1000.0)))")
+    return f"(((d.n - d.n_custom) * {weight_case(model, params)} + d.w_custom) * {growth('d.day')})"
+
+
+# The activities scoring counts: dated from 2000 to two days past the run, and an own weight (if any) within
+# 0-1000, the ranges ingest accepts. A stored value outside them (older data, a row written by hand) is left
+# out and its member reported, so that one member's data can never overflow the organisation's sums. A NaN
+# weight is outside: BETWEEN is false for it.
+SANE_FROM = datetime(2000, 1, 1, tzinfo=UTC)
+SANE_AHEAD = timedelta(days=2)
+
+
+def sane(alias: str = "a") -> str:
+    """An activity (`alias`) scoring counts; binds :sane_from and :sane_to (sane_params)."""
+    return (f"({alias}.occurred_at >= :sane_from AND {alias}.occurred_at < :sane_to "
+            f"AND ({alias}.weight IS NULL OR {alias}.weight BETWEEN 0.0 AND 1000.0))")
+
+
+def sane_params(params: dict, as_of: datetime) -> dict:
+    """Bind the window `sane` reads: it ends two days past the later of the run's moment and now."""
+    params["sane_from"] = SANE_FROM
+    params["sane_to"] = max(as_of, datetime.now(UTC)) + SANE_AHEAD
+    return params
 
 
 def decay(model: Model, moment: datetime) -> float:
@@ -70,22 +97,26 @@ def temp_as(session: Session, name: str, select_sql: str, params: dict) -> None:
 DAY_COLUMNS = "agency_id, org_id, member_id, day, type, n, n_custom, w_custom, promoters"
 
 
-def days_sql(source: str, where: str = "1 = 1", extra: str = "") -> str:
+def days_sql(source: str, extra: str = "", flag_bad: bool = False) -> str:
     """SELECT the member_day rows (DAY_COLUMNS, then `extra`) of the activities (alias a) that `source` (a FROM
-    clause) yields."""
+    clause) yields and scoring counts (`sane`). flag_bad: the activities it does not count come too, grouped
+    apart, with a last column `bad` true (the caller writes only the others and reports the members)."""
+    bad = f"NOT {sane()}"
+    # A group of activities not counted may hold weights that overflow a sum.
+    weights = "FILTER (WHERE a.weight BETWEEN 0.0 AND 1000.0)" if flag_bad else ""
     return f"""
         SELECT :agency AS agency_id, :org AS org_id, a.member_id, {sql.day('a.occurred_at')} AS day, a.type,
-               count(*) AS n, count(a.weight) AS n_custom, coalesce(sum(a.weight), 0.0) AS w_custom,
+               count(*) AS n, count(a.weight) AS n_custom, coalesce(sum(a.weight) {weights}, 0.0) AS w_custom,
                sum(CASE WHEN a.type = 'survey_answer' AND {sql.nps('a.meta')} >= 9 THEN 1 ELSE 0 END) AS promoters
-               {extra}
+               {extra} {f", {bad} AS bad" if flag_bad else ""}
         FROM {source}
-        WHERE a.org_id = :org AND {where}
-        GROUP BY a.member_id, {sql.day('a.occurred_at')}, a.type"""
+        WHERE a.org_id = :org {"" if flag_bad else f"AND {sane()}"}
+        GROUP BY a.member_id, {sql.day('a.occurred_at')}, a.type {f", {bad}" if flag_bad else ""}"""
 
 
-def rebuild_days_sql(source: str, where: str = "1 = 1") -> str:
+def rebuild_days_sql(source: str) -> str:
     """INSERT the member_day rows of the activities (alias a) that `source` (a FROM clause) yields."""
-    return f"INSERT INTO member_day ({DAY_COLUMNS}) {days_sql(source, where)}"
+    return f"INSERT INTO member_day ({DAY_COLUMNS}) {days_sql(source)}"
 
 
 def analyze(session: Session, *tables: str) -> None:

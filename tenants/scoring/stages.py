@@ -112,7 +112,7 @@ def scored_sql(facts: str, with_risk: bool, bases: str | None, influence: bool) 
         ", influence_raw = f.infl_raw, influence = f.infl_pct" if influence else "")
     return f"""
         UPDATE member SET score = f.e, score_at = :now, score_version = :v,
-               loyalty_index = 100.0 * (1.0 - power(2.0, greatest(-f.e / :t3, -1000.0))),
+               loyalty_index = 100.0 * (1.0 - power(2.0, greatest(-greatest(f.e, 0.0) / :t3, -1000.0))),
                stage_since = CASE WHEN f.cur IS NULL OR f.new <> f.cur THEN :now ELSE member.stage_since END,
                stage = {rules.STAGE_NAME.format("f.new")}, {risk}
                stage_below_since = f.new_below {stored}
@@ -139,26 +139,30 @@ def unscored_sql(bases: str | None, members: str | None) -> str:
 
 
 def stage_members(session: Session, org_id: int, model: Model, as_of: datetime, with_risk: bool,
-                  bases: str | None = None, influence: bool = False, everyone: bool = False) -> tuple[int, int]:
+                  bases: str | None = None, influence: bool = False, everyone: bool = False,
+                  skip: list[int] | None = None) -> tuple[int, int]:
     """Score, loyalty index and stage of the members in temp table score_set, or of all the organisation's
     members (`everyone`); returns (stage changes, member rows written).
     Promote at once; demote only after `grace_days` below the bar (then straight to the stage earned).
     bases "sum": B and the member's counters (n, first_at, last_at) come from temp table score_bases and are
     stored; "full": also the active weeks, advocacy and recent score come from temp table score_rollup (see
     full). influence: the figures in temp table score_influence are stored too. Each member row is written
-    once."""
+    once. skip: members left as they are (with `everyone`: members whose scoring failed on their data)."""
     params = stage_params(org_id, model, as_of)
+    params["skip"] = list(skip or [])
+    some = "SELECT id FROM member WHERE org_id = :org AND id <> ALL(CAST(:skip AS bigint[]))" if skip else None
     # Everyone: the few unscored members through their partial index, not a key probe per member (migration
     # 0013; 11-20 ms a full run at size M).
     unscored = session.execute(text(unscored_sql("score_bases" if bases else None,
-                                                 None if everyone else "SELECT member_id FROM score_set")),
+                                                 some if everyone else "SELECT member_id FROM score_set")),
                                params).rowcount or 0
     temp(session, "score_facts", "member_id bigint, base double precision, e double precision, "
                                    "e_then double precision, cur integer, below timestamp with time zone, q integer, "
                                    "new integer, new_below timestamp with time zone, "
                                    "last_active timestamp with time zone, infl_raw double precision, "
                                    "infl_pct double precision, n bigint, first_at timestamp with time zone")
-    members = "member m" + ("" if everyone else " JOIN score_set s ON s.member_id = m.id") + (
+    table = f"({some.replace('SELECT id', 'SELECT *')})" if skip and everyone else "member"
+    members = f"{table} m" + ("" if everyone else " JOIN score_set s ON s.member_id = m.id") + (
         " LEFT JOIN score_bases b ON b.member_id = m.id" if bases else "")
     session.execute(text(f"INSERT INTO score_facts ({FACT_COLUMNS}) "
                          + facts_sql(model, params, bases, influence, members)), params)

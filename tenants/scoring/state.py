@@ -1,15 +1,18 @@
 """An organisation's scoring stamps and run results."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, true
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from tenants.agency import jobs
 from tenants.agency.models import JobRun, Organisation
 from tenants.scoring.models import OrgScore
+
+REPORTED = 50     # member ids a run's result lists of each kind (the log and the count have them all)
 
 
 @dataclass
@@ -19,10 +22,36 @@ class RunResult:
     stage_changes: int = 0
     version: int = 0
     more: bool = False        # incremental: the chunk was full, so more may be pending
+    # Members with stored values scoring does not count (activity dated outside 2000 to now, an own weight
+    # outside 0-1000, negative followers): the rest of their data is scored, those values are left out.
+    ignored: list[int] = field(default_factory=list)
+    # Members whose scoring failed on their data: left as they were, their queue rows taken out.
+    failed: list[int] = field(default_factory=list)
+
+    def add(self, other: RunResult) -> None:
+        self.members += other.members
+        self.member_days += other.member_days
+        self.stage_changes += other.stage_changes
+        self.version = other.version or self.version
+        self.add_ignored(other.ignored)
+        self.failed.extend(m for m in other.failed if m not in self.failed)
+
+    def add_ignored(self, members: list[int]) -> None:
+        self.ignored.extend(m for m in members if m not in self.ignored)
 
     def as_dict(self) -> dict:
-        return {"members": self.members, "member_days": self.member_days, "stage_changes": self.stage_changes,
-                "version": self.version}
+        out = {"members": self.members, "member_days": self.member_days, "stage_changes": self.stage_changes,
+               "version": self.version}
+        for name, ids in (("ignored", self.ignored), ("failed", self.failed)):
+            if ids:
+                out[f"{name}_count"], out[f"{name}_members"] = len(ids), sorted(ids)[:REPORTED]
+        return out
+
+
+def data_error(exc: DBAPIError) -> bool:
+    """An error PostgreSQL raised on the values it computed with (SQLSTATE class 22, data exception, or 23,
+    integrity violation), not on the connection, a lock or the statement's text."""
+    return str(getattr(exc.orig, "sqlstate", "") or "")[:2] in ("22", "23")
 
 
 def touch(session: Session, org_id: int, **stamps: datetime) -> None:

@@ -1,6 +1,8 @@
 """Scoring jobs: the incremental step after ingest, the full recompute, the nightly daily pass."""
 from __future__ import annotations
 
+import logging
+
 from tenants import scoring
 from tenants.agency import jobs
 from tenants.core.db import job_session
@@ -8,6 +10,20 @@ from tenants.metrics import rollups
 
 from ..registry import job
 from ..runner import JobContext
+
+log = logging.getLogger("communa.workers")
+
+
+def _reported(ctx: JobContext, r: scoring.RunResult) -> dict:
+    """The run's result; members whose data was left out or who could not be scored go to the log as well as
+    into the result the job page shows."""
+    if r.ignored:
+        log.warning("job %s: organisation %s, values scoring does not count left out for members %s",
+                    ctx.run_id, ctx.org_id, sorted(r.ignored))
+    if r.failed:
+        log.error("job %s: organisation %s, members left unscored (their data failed): %s",
+                  ctx.run_id, ctx.org_id, sorted(r.failed))
+    return r.as_dict()
 
 
 @job(jobs.SCORE_INCREMENTAL)
@@ -18,13 +34,10 @@ def score_incremental(ctx: JobContext) -> dict:
     while True:
         with job_session() as s:
             r = scoring.incremental(s, ctx.org_id)
-        total.members += r.members
-        total.member_days += r.member_days
-        total.stage_changes += r.stage_changes
-        total.version = r.version
+        total.add(r)
         if not r.more:
             break
-    return total.as_dict()
+    return _reported(ctx, total)
 
 
 @job(jobs.SCORE_FULL)
@@ -35,7 +48,7 @@ def score_full(ctx: JobContext) -> dict:
         r = scoring.full(s, ctx.org_id, progress=ctx.progress)
         ctx.progress(85, "metrics")
         rollups.rollup(s, ctx.org_id)
-    return r.as_dict()
+    return _reported(ctx, r)
 
 
 @job(jobs.SCORE_DAILY)
@@ -44,4 +57,4 @@ def score_daily(ctx: JobContext) -> dict:
     with job_session() as s:
         r = scoring.daily(s, ctx.org_id)
         rollups.rollup(s, ctx.org_id)
-    return r.as_dict()
+    return _reported(ctx, r)
