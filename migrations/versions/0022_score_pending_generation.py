@@ -11,8 +11,8 @@ Rows of one transaction still merge (ON CONFLICT DO NOTHING), which keeps a batc
 """
 from alembic import op
 
-revision = '0017'
-down_revision = '0015'
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
