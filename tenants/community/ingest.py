@@ -179,14 +179,17 @@ def store(session: Session, org_id: int, items: list[ActivityIn], resolved: Reso
         items = sorted(items, key=lambda a: a.source_id)     # consistent lock order across concurrent batches
         result.accepted = _store(session, require_agency_id(), org_id, items, resolved.members)
         result.duplicates = len(items) - result.accepted
+    if result.duplicates and resolved.created:
+        # A duplicate is refused whole: a member created only for it (a new identity on an old source_id) goes.
+        result.members_created -= forget(session, org_id, resolved.created)
     if rescore and (result.accepted or resolved.created):
         jobs.request(session, jobs.SCORE_INCREMENTAL, org_id)
     return result
 
 
 def forget(session: Session, org_id: int, created: set[int]) -> int:
-    """Remove the members a batch created (`Resolved.created`, committed by a caller of `resolve`) when the batch
-    itself could not be stored, so a failed batch leaves no member behind. Under the member-creation lock, and
+    """Remove the members a batch created (`Resolved.created`, perhaps committed by a caller of `resolve`) that
+    none of its stored activities names: a failed batch, or an item refused as a duplicate, leaves no member. Under the member-creation lock, and
     only those no activity names: a concurrent batch that found one of them keeps it. Returns how many went."""
     if not created:
         return 0

@@ -112,3 +112,15 @@ def test_a_failed_batch_takes_back_the_members_it_created(env):
         assert s.scalar(select(func.count()).select_from(Activity)) == 1
         assert s.scalar(select(func.count()).select_from(ScorePending).where(
             ScorePending.member_id.not_in(select(Member.id)))) == 0
+
+
+def test_a_duplicate_naming_a_new_person_creates_nobody(client, env):
+    assert _post(client, env, [_item("ann", "s1")]).json["accepted"] == 1
+    again = _post(client, env, [_item("bob", "s1")])          # the same source_id, now naming someone new
+    assert (again.status_code, again.json["accepted"], again.json["duplicates"]) == (200, 0, 1)
+    assert _externals() == {"ann"}
+    with system_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Member)) == 1
+    mixed = _post(client, env, [_item("cid", "s1"), _item("cid", "s2")])   # kept: a stored activity names cid
+    assert (mixed.json["accepted"], mixed.json["duplicates"]) == (1, 1)
+    assert _externals() == {"ann", "cid"}
