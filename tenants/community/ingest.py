@@ -189,8 +189,8 @@ def store(session: Session, org_id: int, items: list[ActivityIn], resolved: Reso
 
 def forget(session: Session, org_id: int, created: set[int]) -> int:
     """Remove the members a batch created (`Resolved.created`, perhaps committed by a caller of `resolve`) that
-    none of its stored activities names: a failed batch, or an item refused as a duplicate, leaves no member. Under the member-creation lock, and
-    only those no activity names: a concurrent batch that found one of them keeps it. Returns how many went."""
+    no activity names: a failed batch, or an item refused as a duplicate, leaves no member behind. Under the
+    member-creation lock, so a concurrent batch that found one of them keeps it. Returns how many went."""
     if not created:
         return 0
     session.execute(text("SELECT pg_advisory_xact_lock(:k, CAST(:org AS integer))"),
