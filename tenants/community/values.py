@@ -17,12 +17,12 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from tenants.core.base import utcnow
 from tenants.core.errors import DomainError
+from tenants.core.sql import UNSTORABLE
 
 INT_MAX = 2**31 - 1                 # PostgreSQL integer
 JSON_INT_MAX = 2**53                # integers a JSON reader anywhere keeps exactly
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 AHEAD = timedelta(days=1)           # clocks differ; a day ahead is the most a moment may be
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")   # PostgreSQL text refuses NUL; UTF-8 has no lone surrogates
 
 
 class ItemError(DomainError):

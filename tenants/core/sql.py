@@ -2,6 +2,8 @@
 (or expression) it is given; values always travel as bound parameters, never in the text."""
 from __future__ import annotations
 
+import re
+
 # Ends a sub-select PostgreSQL must not fold into the query around it (it would evaluate the sub-select's
 # expressions once per mention).
 FENCE = "OFFSET 0"
@@ -42,6 +44,10 @@ def nps(meta: str) -> str:
     return f"CASE WHEN ({meta}->>'nps') ~ '^[0-9]{{1,2}}$' THEN ({meta}->>'nps')::int END"
 
 
+# What PostgreSQL text cannot hold: NUL, and lone surrogates (UTF-8 cannot encode one).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def storable(text: str) -> bool:
-    """Whether PostgreSQL can take `text` as a text value: no NUL, no lone surrogate (UTF-8 cannot encode one)."""
-    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+    """Whether PostgreSQL can take `text` as a text value."""
+    return UNSTORABLE.search(text) is None
