@@ -153,7 +153,7 @@ def run(args) -> list[str]:
     settings = Settings.from_env()
     configure(settings)
     upgrade(settings)
-    init_engine(settings.database_url)
+    init_engine(settings.database_url, settings.system_database_url)
     agency, orgs = setup(args)
     with tempfile.TemporaryFile("w+") as worker_log:
         return _load(args, agency, orgs, worker_log)
