@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
 
     app.url_map.converters["default"] = params.PathValue     # before any route is added
+    app.url_map.converters["signed"] = params.SignedToken
     app.before_request(params.check_query)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)

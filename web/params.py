@@ -29,6 +29,12 @@ class PathValue(BaseConverter):
     regex = r"[A-Za-z0-9_-]{1,100}"
 
 
+class SignedToken(BaseConverter):
+    """A signed link's token (URL-safe base64 parts joined by dots): it carries its whole request, so it is
+    longer than a public id."""
+    regex = r"[A-Za-z0-9_.-]{1,2000}"
+
+
 def check_query() -> None:
     """Refuse a query string no view could use (400)."""
     pairs = list(request.args.items(multi=True))

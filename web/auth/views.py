@@ -57,7 +57,7 @@ def signup():
     return render_template("auth/signup.html", form=form, sent=False)
 
 
-@bp.route("/signup/<token>", methods=["GET", "POST"])
+@bp.route("/signup/<signed:token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def finish_signup(token: str):
     pending = signups.open_request(token)

@@ -40,7 +40,11 @@ document.addEventListener("htmx:responseError", function (evt) {
   box.setAttribute("role", "alert");
   var doc = new DOMParser().parseFromString(evt.detail.xhr.responseText || "", "text/html");
   var title = doc.querySelector("h1");
-  box.textContent = (title ? title.textContent : "Error") + " (" + status + ")";
+  var message = doc.querySelector("h1 + p");   // what to do about it ("Nothing was started; try again shortly.")
+  var strong = document.createElement("strong");
+  strong.textContent = (title ? title.textContent : "Error") + " (" + status + ")";
+  box.appendChild(strong);
+  if (message) box.appendChild(document.createTextNode(" " + message.textContent));
   main.prepend(box);
 });
 
