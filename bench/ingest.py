@@ -97,7 +97,8 @@ def main() -> None:
     args = ap.parse_args()
 
     dbname, app_url, owner_url = setup_database()
-    os.environ.update(DATABASE_URL=app_url, MIGRATIONS_DATABASE_URL=owner_url, SECRET_KEY="bench",
+    os.environ.update(DATABASE_URL=app_url, MIGRATIONS_DATABASE_URL=owner_url, SYSTEM_DATABASE_URL=owner_url,
+                      SECRET_KEY="bench",
                       PUBLIC_URL="http://127.0.0.1", API_RATE_LIMIT="100000 per minute")
     # As in production, each batch requests its scoring job from RQ (REDIS_URL above, emptied here) and no worker
     # runs during the measurement: this measures ingest, scoring has its own benchmark (bench/scoring.py).

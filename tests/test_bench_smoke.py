@@ -22,7 +22,8 @@ def test_load_check_runs_and_its_invariants_hold(worker_env):
     """bench/load.py at a small size: concurrent API ingest on two organisations, dashboards read by wrk, a real
     RQ worker scoring; it exits non-zero unless stored = accepted, counters = activity, a full recompute changes
     no score, the queue drained and nothing answered 5xx."""
-    env = {k: v for k, v in worker_env.items() if k not in ("DATABASE_URL", "MIGRATIONS_DATABASE_URL")}
+    env = {k: v for k, v in worker_env.items()
+           if k not in ("DATABASE_URL", "MIGRATIONS_DATABASE_URL", "SYSTEM_DATABASE_URL")}
     env["BENCH_REDIS_URL"] = worker_env["REDIS_URL"]       # the test's own Redis db, emptied by the benchmark
     done = subprocess.run([sys.executable, "bench/load.py", "--orgs", "2", "--seconds", "4", "--members", "100",
                            "--seed-activities", "500", "--batch", "20", "--ingest-clients", "2",
