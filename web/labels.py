@@ -31,6 +31,8 @@ ACTIONS = {
     "member_erased": _l("Member erased"), "members_merged": _l("Members merged"),
     "merge_undone": _l("Merge undone"), "import_started": _l("Import started"),
     "scoring_model_saved": _l("Scoring model saved"), "recompute_started": _l("Recompute started"),
+    "segment_created": _l("Segment created"), "segment_changed": _l("Segment changed"),
+    "segment_deleted": _l("Segment deleted"),
 }
 JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
         CSV_IMPORT: _l("CSV import"), TELEGRAM_IMPORT: _l("Telegram import"),

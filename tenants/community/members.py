@@ -93,7 +93,7 @@ def live_members():
     return select(Member).where(Member.merged_into_id.is_(None), Member.erased_at.is_(None))
 
 
-def _search_ids(q: str):
+def search_ids(q: str):
     """Members whose name, email, phone, handle or external id contains q: a union, so that each part can
     use its own trigram index (an OR across the two tables could use none). Names, emails and phones are read
     from member_search, which holds their copies and trigram indexes."""
@@ -158,7 +158,7 @@ def _segment(stmt, f: MemberFilter):
 def filtered(f: MemberFilter):
     stmt = _segment(live_members(), f)
     if f.q:
-        stmt = stmt.where(Member.id.in_(_search_ids(f.q)))
+        stmt = stmt.where(Member.id.in_(search_ids(f.q)))
     if f.channel:
         cond = [Identity.member_id == Member.id, Identity.channel == f.channel]
         if f.external_id:

@@ -20,6 +20,7 @@ ACTIONS = (
     "role_changed", "user_removed", "export_started", "api_key_created", "api_key_revoked",
     "member_exported", "member_erased", "members_merged", "merge_undone", "import_started",
     "scoring_model_saved", "recompute_started",
+    "segment_created", "segment_changed", "segment_deleted",
 )
 
 
