@@ -10,14 +10,13 @@ import io
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, exists, func, literal_column, or_, select, union
+from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
-from tenants.community.models import Activity, Identity, Member, MemberDay, MemberMonth, MemberSearch, MemberTag
+from tenants.community.models import Identity, Member, MemberSearch, MemberTag
 from tenants.core import sql
-from tenants.core.days import day_of, midnight
 from tenants.core.spreadsheet import safe_cell
 
 SORTS = ("last_active", "name", "score", "activity", "influence")
@@ -107,80 +106,6 @@ def search_ids(q: str):
     )
 
 
-def _active_in(lo: date | None, hi: date | None, kind: str | None = None):
-    cond = [MemberDay.member_id == Member.id]
-    if kind:
-        cond.append(MemberDay.type == kind)
-    if lo:
-        cond.append(MemberDay.day >= day_of(lo))
-    if hi:
-        cond.append(MemberDay.day <= day_of(hi))
-    return exists().where(*cond)
-
-
-def _segment(stmt, f: MemberFilter):
-    if f.seen_from:
-        stmt = stmt.where(Member.first_seen_at >= midnight(f.seen_from))
-    if f.seen_to:
-        stmt = stmt.where(Member.first_seen_at < midnight(f.seen_to + timedelta(days=1)))
-    if f.active_from or f.active_to or f.activity_type:
-        stmt = stmt.where(_active_in(f.active_from, f.active_to, f.activity_type))
-    if f.activity_channel:
-        cond = [Activity.member_id == Member.id, Activity.channel == f.activity_channel]
-        if f.active_from:
-            cond.append(Activity.occurred_at >= midnight(f.active_from))
-        if f.active_to:
-            cond.append(Activity.occurred_at < midnight(f.active_to + timedelta(days=1)))
-        stmt = stmt.where(exists().where(*cond))
-    if f.quiet_from or f.quiet_to:
-        stmt = stmt.where(~_active_in(f.quiet_from, f.quiet_to))
-    if f.month is not None and f.to_stage:
-        stmt = stmt.where(exists().where(MemberMonth.member_id == Member.id, MemberMonth.month == f.month,
-                                         MemberMonth.stage == f.to_stage))
-        if f.from_stage:
-            before = exists().where(MemberMonth.member_id == Member.id, MemberMonth.month == f.month - 1,
-                                    *([MemberMonth.stage == f.from_stage] if f.from_stage != "none" else []))
-            stmt = stmt.where(~before if f.from_stage == "none" else before)
-    if f.nps in NPS_GROUPS:
-        answer = literal_column(sql.nps("activity.meta"))
-        cond = [Activity.member_id == Member.id, Activity.type == "survey_answer", answer.between(0, 10)]
-        if f.active_from:
-            cond.append(Activity.occurred_at >= midnight(f.active_from))
-        if f.active_to:
-            cond.append(Activity.occurred_at < midnight(f.active_to + timedelta(days=1)))
-        latest = (select(answer).where(*cond).order_by(Activity.occurred_at.desc(), Activity.id.desc())
-                  .limit(1).correlate(Member).scalar_subquery())
-        low, high = NPS_GROUPS[f.nps]
-        stmt = stmt.where(latest.between(low, high))
-    return stmt
-
-
-def filtered(f: MemberFilter):
-    stmt = _segment(live_members(), f)
-    if f.q:
-        stmt = stmt.where(Member.id.in_(search_ids(f.q)))
-    if f.channel:
-        cond = [Identity.member_id == Member.id, Identity.channel == f.channel]
-        if f.external_id:
-            cond.append(Identity.external_id == f.external_id)
-        stmt = stmt.where(exists().where(*cond))
-    if f.email:
-        stmt = stmt.where(Member.email == f.email.strip().lower())
-    if f.tag:
-        stmt = stmt.where(exists().where(MemberTag.member_id == Member.id, MemberTag.tag == f.tag))
-    if f.stage:
-        stmt = stmt.where(Member.stage == f.stage)
-    if f.kind == "people":
-        stmt = stmt.where(Member.is_staff.is_(False), Member.is_bot.is_(False))
-    elif f.kind == "staff":
-        stmt = stmt.where(Member.is_staff.is_(True))
-    elif f.kind == "bot":
-        stmt = stmt.where(Member.is_bot.is_(True))
-    elif f.kind == "at_risk":
-        stmt = stmt.where(Member.at_risk.is_(True), Member.is_staff.is_(False), Member.is_bot.is_(False))
-    return stmt
-
-
 def encode_cursor(values: list) -> str:
     raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -215,10 +140,10 @@ def _cursor_value(value, sort: str):
     raise ValueError(f"not a {sort} cursor value")
 
 
-def page(session: Session, f: MemberFilter, limit: int = 50, cursor: str | None = None) -> Page:
-    sort = f.sort if f.sort in SORTS else "last_active"
+def page(session: Session, stmt, sort: str, limit: int = 50, cursor: str | None = None) -> Page:
+    """A page of the members `stmt` selects (select(Member)), in the sort's order, after the cursor."""
+    sort = sort if sort in SORTS else "last_active"
     key, desc = _sort_key(sort)
-    stmt = filtered(f)
     after = decode_cursor(cursor, sort) if cursor else None
     if after is not None:
         stmt = stmt.where(_after(key, desc, *after))
@@ -243,11 +168,6 @@ def _after(key, desc: bool, value, last_id: int):
     if value is None:
         return and_(key.is_(None), Member.id < last_id)
     return or_(key < value, and_(key == value, Member.id < last_id), key.is_(None))
-
-
-def count(session: Session, f: MemberFilter) -> int:
-    stmt = filtered(f).order_by(None)
-    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
 
 def details(session: Session, member_ids: list[int]) -> tuple[dict, dict]:
@@ -291,7 +211,7 @@ def export_csv(session: Session, member_ids: list[int]) -> str:
     return "\ufeff" + out.getvalue()
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
@@ -313,13 +233,13 @@ def as_dict(m: Member, identities: list[Identity], tags: list[str]) -> dict:
         "followers": m.followers,
         "is_staff": m.is_staff,
         "is_bot": m.is_bot,
-        "first_seen_at": _iso(m.first_seen_at),
-        "last_active_at": _iso(m.last_active_at),
+        "first_seen_at": iso(m.first_seen_at),
+        "last_active_at": iso(m.last_active_at),
         "activity_count": m.activity_count,
         "engagement_score": None if m.score is None else round(m.score, 4),
         "loyalty_index": None if m.loyalty_index is None else round(m.loyalty_index, 2),
         "stage": m.stage,
         "at_risk": bool(m.at_risk),
         "influence": None if m.influence is None else round(m.influence, 2),
-        "scored_at": _iso(m.score_at),
+        "scored_at": iso(m.score_at),
     }

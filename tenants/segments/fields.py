@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Numeric, and_, case, func, literal_column, not_, or_, select, true
+from sqlalchemy import Numeric, Select, and_, case, exists, false, func, literal_column, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -20,6 +20,42 @@ from tenants.core import sql
 from tenants.core.days import day_of, midnight
 from tenants.scoring import STAGES
 from tenants.segments import values as v
+
+
+@dataclass(frozen=True)
+class InSet:
+    """`member.id` in a set of member ids (a subquery), or not in it. Kept apart from plain SQL so that a
+    negation anywhere above it becomes an anti-join (NOT EXISTS), never NOT IN: PostgreSQL runs NOT IN over a
+    subquery as a hashed subplan only while it fits in work_mem, and row by row beyond that."""
+    ids: Select
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class AllOf:
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    parts: tuple
+
+
+def to_sql(cond, negate: bool = False) -> ColumnElement:
+    """A compiled condition as SQL, negated by De Morgan down to its parts: a set test becomes a semi-join or
+    an anti-join; a column test x becomes NOT coalesce(x, false), so NULL (no score, say) counts as not x."""
+    if isinstance(cond, InSet):
+        if cond.negated != negate:
+            ids = cond.ids.subquery()
+            return ~exists(select(literal_column("1")).select_from(ids).where(list(ids.c)[0] == Member.id))
+        return Member.id.in_(cond.ids)
+    if isinstance(cond, AllOf | AnyOf):
+        parts = [to_sql(p, negate) for p in cond.parts]
+        if not parts:
+            return false() if (isinstance(cond, AnyOf) != negate) else true()
+        return and_(*parts) if isinstance(cond, AllOf) != negate else or_(*parts)
+    return not_(func.coalesce(cond, false())) if negate else cond
+
 
 SET_OPS = ("eq", "ne", "in", "not_in")
 COMPARE_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "between")
@@ -60,9 +96,9 @@ def _compare(col, op: str, value):
     return {"eq": col.__eq__, "gt": col.__gt__, "gte": col.__ge__, "lt": col.__lt__, "lte": col.__le__}[op](value)
 
 
-def _in_set(member_ids, op: str) -> ColumnElement:
+def _in_set(member_ids, op: str) -> InSet:
     """Members in (eq, in) or not in (ne, not_in) a set of member ids given as a subquery."""
-    return Member.id.in_(member_ids) if op in ("eq", "in") else Member.id.not_in(member_ids)
+    return InSet(member_ids, op not in ("eq", "in"))
 
 
 def _listed(op: str, value) -> list:
@@ -161,23 +197,26 @@ def _at_least(value: dict, k: int, scope: Scope):
     return stmt if k == 1 else stmt.group_by(MemberDay.member_id).having(func.sum(MemberDay.n) >= k)
 
 
-def _count_at_least(value: dict, k: int, scope: Scope) -> ColumnElement:
-    return true() if k <= 0 else Member.id.in_(_at_least(value, k, scope))
+def _count_at_least(value: dict, k: int, scope: Scope, negated: bool = False):
+    """At least k matching activities (or, negated, fewer than k); k ≤ 0 holds for everyone."""
+    if k <= 0:
+        return false() if negated else true()
+    return InSet(_at_least(value, k, scope), negated)
 
 
-def _activity(op: str, value: dict, scope: Scope) -> ColumnElement:
+def _activity(op: str, value: dict, scope: Scope) -> AllOf:
     """Every count comparison as "at least k" sets: fewer than k is NOT (at least k)."""
     k = value["count"]
     if op == "between":
-        return and_(_count_at_least(value, k[0], scope), not_(_count_at_least(value, k[1] + 1, scope)))
+        return AllOf((_count_at_least(value, k[0], scope), _count_at_least(value, k[1] + 1, scope, True)))
     low = {"gte": k, "gt": k + 1, "eq": k}.get(op)
     high = {"lte": k + 1, "lt": k, "eq": k + 1}.get(op)
     parts = []
     if low is not None:
         parts.append(_count_at_least(value, low, scope))
     if high is not None:
-        parts.append(not_(_count_at_least(value, high, scope)))
-    return and_(*parts)
+        parts.append(_count_at_least(value, high, scope, True))
+    return AllOf(tuple(parts))
 
 
 # --- NPS group of the latest answer --------------------------------------------------------------------------
@@ -195,7 +234,7 @@ def _nps_value(op: str):
     return parse
 
 
-def _nps(op: str, value: dict, scope: Scope) -> ColumnElement:
+def _nps(op: str, value: dict, scope: Scope) -> InSet:
     answer = literal_column(sql.nps("activity.meta"))
     cond = [Activity.org_id == scope.org_id, Activity.type == "survey_answer", answer.between(0, 10)]
     if value["within"]:
@@ -219,19 +258,18 @@ def _stage_move_value(value) -> dict:
     return out
 
 
-def _stage_move(op: str, value: dict, scope: Scope) -> ColumnElement:
+def _stage_move(op: str, value: dict, scope: Scope) -> AllOf:
     """Stage at the end of the month is `to`; and at the end of the month before, `from` ("none": not yet a
     member; absent: any)."""
     at_end = select(MemberMonth.member_id).where(MemberMonth.org_id == scope.org_id,
                                                  MemberMonth.month == value["month"], MemberMonth.stage == value["to"])
-    parts = [Member.id.in_(at_end)]
+    parts = [InSet(at_end)]
     if value["from"]:
         before = [MemberMonth.org_id == scope.org_id, MemberMonth.month == value["month"] - 1]
         if value["from"] != "none":
             before.append(MemberMonth.stage == value["from"])
-        ids = select(MemberMonth.member_id).where(*before)
-        parts.append(Member.id.not_in(ids) if value["from"] == "none" else Member.id.in_(ids))
-    return and_(*parts)
+        parts.append(InSet(select(MemberMonth.member_id).where(*before), value["from"] == "none"))
+    return AllOf(tuple(parts))
 
 
 # --- identities, tags, search ---------------------------------------------------------------------------------
@@ -252,13 +290,24 @@ def _identity_value(value) -> dict:
 
 
 def _identity(op, value, scope):
-    return Member.id.in_(select(Identity.member_id).where(
+    return InSet(select(Identity.member_id).where(
         Identity.org_id == scope.org_id, Identity.channel == value["channel"],
         Identity.external_id == value["external_id"]))
 
 
 def _search(op, value, scope):
-    return Member.id.in_(search_ids(value))
+    return InSet(search_ids(value))
+
+
+AUDIENCES = ("people", "staff", "bots")
+
+
+def _audience(op, value, scope):
+    """Who the member is to the organisation: people (neither staff nor bot), staff, bots."""
+    each = {"people": and_(Member.is_staff.is_(False), Member.is_bot.is_(False)),
+            "staff": Member.is_staff.is_(True), "bots": Member.is_bot.is_(True)}
+    hit = or_(*(each[a] for a in _listed(op, value)))
+    return hit if op in ("eq", "in") else not_(hit)
 
 
 def _email(op, value, scope):
@@ -333,6 +382,7 @@ REGISTRY: dict[str, Field] = {f.name: f for f in (
     _number_field("influence", Member.influence),
     _number_field("followers", Member.followers),
     _flag_field("at_risk", Member.at_risk),
+    Field("audience", "enum", _set_parsers(v.enum(AUDIENCES)), _audience, AUDIENCES),
     _flag_field("staff", Member.is_staff),
     _flag_field("bot", Member.is_bot),
     Field("channel", "enum", _set_parsers(v.enum(CHANNELS)), _channel, CHANNELS),
@@ -347,4 +397,4 @@ REGISTRY: dict[str, Field] = {f.name: f for f in (
     Field("email", "text", {"eq": v.text}, _email),
 )}
 # Fields the people-only default looks for: a rule that names neither leaves staff and bots out.
-PEOPLE_FIELDS = ("staff", "bot")
+PEOPLE_FIELDS = ("audience", "staff", "bot")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, false, not_, or_, select, true
+from sqlalchemy import Select, and_, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from tenants.community.members import live_members
 from tenants.community.models import Member
-from tenants.segments.fields import PEOPLE_FIELDS, REGISTRY, Field, Scope, attribute_field
+from tenants.segments.fields import PEOPLE_FIELDS, REGISTRY, AllOf, AnyOf, Field, InSet, Scope, attribute_field, to_sql
 from tenants.segments.models import SegmentMember
 from tenants.segments.values import RuleValueError
 from tenants.segments.values import many as _many
@@ -121,15 +121,16 @@ def _condition(tree: dict, path: str, scope: Scope, problems: list) -> Leaf | No
     return Leaf(path, name, op, value)
 
 
-def compile_rule(node: Group | Leaf, scope: Scope) -> ColumnElement:
+def compile_rule(node: Group | Leaf, scope: Scope, negate: bool = False) -> ColumnElement:
+    """The rule as one SQL condition on `member`; a `not` is pushed down to the conditions (fields.to_sql)."""
     if isinstance(node, Leaf):
-        return field_for(node.field, scope).compile(node.op, node.value, scope)
-    parts = [compile_rule(child, scope) for child in node.children]
+        return to_sql(field_for(node.field, scope).compile(node.op, node.value, scope), negate)
     if node.kind == "not":
-        return not_(parts[0])
+        return compile_rule(node.children[0], scope, not negate)
+    parts = [compile_rule(child, scope, negate) for child in node.children]
     if not parts:
-        return true()
-    return and_(*parts) if node.kind == "all" else or_(*parts)
+        return false() if negate else true()
+    return and_(*parts) if (node.kind == "all") != negate else or_(*parts)
 
 
 def names_people(node: Group | Leaf) -> bool:
@@ -186,12 +187,12 @@ def _inner(scope: Scope, public: str) -> Scope:
     return Scope(scope.org_id, scope.today, scope.attributes, scope.segment, (*scope.seen, public))
 
 
-def _segment_compile(op: str, value: list[str], scope: Scope) -> ColumnElement:
+def _segment_compile(op: str, value: list[str], scope: Scope) -> AnyOf | AllOf:
     sets = []
     for public in value:
         found = scope.segment(public) if scope.segment else None
-        if found is None:
-            sets.append(false())
+        if found is None:       # deleted since the rule was checked: nobody is in it
+            sets.append(InSet(select(Member.id).where(false()), op == "not_in"))
             continue
         kind, rules, segment_id = found
         if kind == "static":
@@ -199,6 +200,5 @@ def _segment_compile(op: str, value: list[str], scope: Scope) -> ColumnElement:
         else:
             inner = _inner(scope, public)
             ids = select(Member.id).where(where(check(rules, inner), inner))
-        sets.append(Member.id.in_(ids))
-    hit = or_(*sets)
-    return hit if op == "in" else not_(hit)
+        sets.append(InSet(ids, op == "not_in"))
+    return AnyOf(tuple(sets)) if op == "in" else AllOf(tuple(sets))

@@ -6,6 +6,7 @@ from tenants.community.validate import MAX_BATCH, MAX_META_BYTES, MAX_META_DEPTH
 from tenants.scoring import STAGES
 
 from ..params import MAX_LENGTH, PathValue
+from . import openapi_segments
 
 MAX_LIMIT = 500          # members per page
 PATH_VALUE = f"^{PathValue.regex}$"
@@ -188,6 +189,7 @@ def spec(server: str) -> dict:
                         "properties": {"error": {"type": "string"},
                                        "merged_into": {"type": ["string", "null"]}}}),
                     **common}}},
+            **openapi_segments.paths(common, _json, _err, _query, PATH_VALUE, MAX_LIMIT),
         },
         "components": {
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
@@ -198,6 +200,7 @@ def spec(server: str) -> dict:
                 "Activity": ACTIVITY,
                 "Member": MEMBER,
                 "Summary": SUMMARY,
+                "Segment": openapi_segments.SEGMENT,
                 "Error": ERROR,
                 "IngestResult": {"type": "object", "required": ["accepted", "duplicates", "errors"], "properties": {
                     "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},

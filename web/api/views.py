@@ -11,6 +11,8 @@ from tenants.community.validate import MAX_BATCH, ItemError, parse_activity
 from tenants.core.context import set_tenant
 from tenants.core.db import db
 from tenants.metrics import rollups
+from tenants.segments import filters
+from tenants.segments.service import SegmentError
 
 from ..extensions import csrf, limiter
 from ..params import integer
@@ -147,7 +149,10 @@ def list_members():
     cursor = args.get("cursor") or None
     if cursor and members.decode_cursor(cursor, "name") is None:
         return error(400, "cursor is not valid")
-    page = members.page(db, f, limit, cursor)
+    try:
+        page = filters.page(db, g.api_key.org_id, f, limit, cursor)
+    except SegmentError as exc:
+        return error(400, f"filter is not valid: {exc.message}")
     return jsonify({"members": [members.as_dict(m, page.identities.get(m.id, []), page.tags.get(m.id, []))
                                 for m in page.members],
                     "next_cursor": page.next_cursor})

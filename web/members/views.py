@@ -16,6 +16,7 @@ from tenants.community.profile import CommunityError
 from tenants.core.db import db
 from tenants.metrics.rollups import month_start, parse_month
 from tenants.scoring import STAGES
+from tenants.segments import filters
 
 from ..htmx import fragment, page, swaps
 from ..htmx import redirect as htmx_redirect
@@ -36,8 +37,9 @@ def _filter() -> members.MemberFilter:
     kind = a.get("kind") if a.get("kind") in members.KINDS else "people"
     sort = a.get("sort") if a.get("sort") in members.SORTS else "last_active"
     stage = a.get("stage") if a.get("stage") in STAGES else None
-    f = members.MemberFilter(q=(a.get("q") or "").strip() or None, channel=a.get("channel") or None,
-                             tag=a.get("tag") or None, stage=stage, kind=kind, sort=sort)
+    channel = a.get("channel") if a.get("channel") in CHANNELS else None
+    q, tag = ((a.get(name) or "").strip()[:200] or None for name in ("q", "tag"))
+    f = members.MemberFilter(q=q, channel=channel, tag=tag, stage=stage, kind=kind, sort=sort)
     return _segment(f, a)
 
 
@@ -57,7 +59,7 @@ def _segment(f: members.MemberFilter, a) -> members.MemberFilter:
 
 
 def _list_context(f: members.MemberFilter, cursor: str | None = None, **extra) -> dict:
-    result = members.page(db, f, PAGE, cursor)
+    result = filters.page(db, g.org.id, f, PAGE, cursor)
     # The total is counted in its own request (see count()), so the list never waits for it.
     # "Show more" renders rows only: the filter bar's tag counts are not needed there.
     tags = profile.org_tags(db, g.org.id) if cursor is None else []
@@ -105,7 +107,7 @@ def index():
 def count():
     """A fragment only: the list page loads it after rendering."""
     f = _filter()
-    return fragment("members/index.html", "count", f=f, total=members.count(db, f))
+    return fragment("members/index.html", "count", f=f, total=filters.count(db, g.org.id, f))
 
 
 @bp.route("/bulk", methods=["POST"])

@@ -240,6 +240,7 @@ def test_sort_by_score_ranks_by_current_score_and_pages_without_gaps(org):
     holds), across members scored at different moments, with keyset pages that repeat and miss nobody."""
     from tenants import scoring
     from tenants.community import members as member_list
+    from tenants.segments import filters
     from tenants.scoring import sql as scoring_sql
     a, o = org
     # Member i writes i messages: the ranking is known. Ten more than a page.
@@ -253,7 +254,7 @@ def test_sort_by_score_ranks_by_current_score_and_pages_without_gaps(org):
     with tenant_scope(a.id, o.id), job_session() as s:
         model = scoring.current_model(s, o.id)
         while True:
-            page = member_list.page(s, member_list.MemberFilter(sort="score"), limit=10, cursor=cursor)
+            page = filters.page(s, o.id, member_list.MemberFilter(sort="score"), limit=10, cursor=cursor)
             seen += [(m.display_name, m.score_base) for m in page.members]
             if not page.next_cursor:
                 break
