@@ -8,5 +8,6 @@ from tenants.metrics import models as metrics_models
 from tenants.scoring import models as scoring_models
 from tenants.segments import models as segments_models
 
-MODULES = (core_models, accounts_models, agency_models, community_models, scoring_models, metrics_models, segments_models)
+MODULES = (core_models, accounts_models, agency_models, community_models, scoring_models, metrics_models,
+           segments_models)
 metadata = Base.metadata

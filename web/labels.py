@@ -12,6 +12,7 @@ from tenants.agency.jobs import (
     SCORE_DAILY,
     SCORE_FULL,
     SCORE_INCREMENTAL,
+    SEGMENT_SNAPSHOT,
     TELEGRAM_IMPORT,
     UNAVAILABLE,
 )
@@ -37,7 +38,7 @@ ACTIONS = {
 JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
         CSV_IMPORT: _l("CSV import"), TELEGRAM_IMPORT: _l("Telegram import"),
         SCORE_FULL: _l("Full recompute of scores and metrics"), SCORE_INCREMENTAL: _l("Score update"),
-        SCORE_DAILY: _l("Daily scoring pass")}
+        SCORE_DAILY: _l("Daily scoring pass"), SEGMENT_SNAPSHOT: _l("Daily segment snapshot")}
 # A failed job whose error the reader could not act on (a bug, a lost database connection, a killed worker):
 # the technical detail stays in the logs and JobRun.error.
 JOB_FAILED = _l("This job failed because of a problem on our side. Try again; if it fails again, contact "

@@ -77,9 +77,15 @@ def _daily(session, org_id: int) -> None:
     request_daily(session, org_id)
 
 
+def _segments(session, org_id: int) -> None:
+    jobs.request(session, jobs.SEGMENT_SNAPSHOT, org_id, ACTIVE)
+    jobs.commit(session)
+
+
 SCHEDULES = (
     Schedule(jobs.SCORE_FULL, 1, _per_org(_full)),           # nightly: rebuild rollups and scores
     Schedule(jobs.SCORE_DAILY, 5, _per_org(_daily)),         # stages follow decay; at-risk; today's metrics
+    Schedule(jobs.SEGMENT_SNAPSHOT, 6, _per_org(_segments)),  # after the daily pass: segments' day counted
     Schedule(jobs.AGENCY_CLEANUP, 2, _per_agency(jobs.AGENCY_CLEANUP)),
     Schedule("purge_accounts", 2, _purge_accounts),
 )

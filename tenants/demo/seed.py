@@ -18,6 +18,7 @@ from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tenants.demo.activity import seed_org
 from tenants.metrics import rollups
+from tenants.segments import starters
 
 DEMO_PASSWORD = "communa-demo"  # noqa: S105 -- published demo login
 DEMO_SLUG = "demo"
@@ -55,6 +56,7 @@ def seed(members: int = 3000, now: datetime | None = None) -> tuple[str, list[tu
                 s.add(org)
                 s.flush()
                 audit.record(s, "org_created", Actor(users["owner"], "owner@demo.communa.test"), target=name)
+                starters.add(s, org.id, Actor(users["owner"], "owner@demo.communa.test"))
             org_ids.append(org.id)
         for role, user_id in users.items():
             if s.scalar(select(AgencyRole).where(AgencyRole.user_id == user_id)) is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import BigInteger, delete, func, literal, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -215,10 +215,11 @@ def freeze(session: Session, segment: Segment, actor: Actor, into: Segment | Non
         "description": segment.description, "colour": segment.colour}, actor)
     if target.kind != "static":
         raise SegmentError("Members can be frozen into a static segment only.", "into")
-    rows = statement(session, segment).with_only_columns(
-        Member.agency_id, Member.org_id, literal(target.id, BigInteger), Member.id)
-    session.execute(insert(SegmentMember.__table__).from_select(
-        ["agency_id", "org_id", "segment_id", "member_id"], rows).on_conflict_do_nothing())
+    ids = session.scalars(statement(session, segment).with_only_columns(Member.id)).all()
+    for start in range(0, len(ids), 10_000):
+        session.execute(insert(SegmentMember.__table__).on_conflict_do_nothing(), [
+            {"agency_id": target.agency_id, "org_id": target.org_id, "segment_id": target.id, "member_id": m,
+             "added_at": utcnow()} for m in ids[start:start + 10_000]])
     session.execute(update(Segment).where(Segment.id == target.id).values(updated_at=utcnow()))
     return target
 

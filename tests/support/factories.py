@@ -10,6 +10,7 @@ from tenants.agency.models import OrgAccess, Organisation
 from tenants.core.audit import Actor
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
+from tenants.segments import starters
 from tests.support.http import PASSWORD
 
 
@@ -28,6 +29,7 @@ def agency(name: str, owner_email: str) -> Agency:
 def org(a: Agency, name: str) -> Organisation:
     with tenant_scope(a.id), job_session() as s:
         o = orgs.create(s, name, Actor(email="test"))
+        starters.add(s, o.id, Actor(email="test"))
         s.flush()
         s.expunge(o)
         return o

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from tenants.agency import access, orgs
 from tenants.agency.orgs import OrgError
 from tenants.core.db import db
+from tenants.segments import starters
 
 from ..htmx import page
 from ..tenancy import actor, agency_view
@@ -42,6 +43,7 @@ def create_org():
     name = request.form.get("name", "")
     try:
         org = orgs.create(db, name, actor())
+        starters.add(db, org.id, actor())
     except OrgError as exc:
         return page("agency/home.html", "org_list", status=422, **_context(_(str(exc)), name))
     db.commit()

@@ -8,6 +8,7 @@ from tenants.agency import apikeys, orgs
 from tenants.core.audit import Actor
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session
+from tenants.segments import starters
 
 from .lookup import agency_by_slug, org_by_slug
 
@@ -33,6 +34,7 @@ def create_org(agency_slug: str, name: str) -> None:
     with tenant_scope(agency.id), job_session() as s:
         try:
             org = orgs.create(s, name, Actor(email="cli"))
+            starters.add(s, org.id, Actor(email="cli"))
         except orgs.OrgError as exc:
             raise click.ClickException(str(exc)) from exc
         slug = org.slug
