@@ -16,7 +16,7 @@ from tenants.segments import service, stats
 from tenants.segments.models import Segment
 from tenants.segments.service import SegmentError
 
-from ..htmx import fragment, page
+from ..htmx import fragment, page, swaps
 from ..htmx import redirect as htmx_redirect
 from ..tenancy import actor, org_view
 from . import bp, builder, form, words
@@ -230,13 +230,13 @@ def _moves(segment: Segment, today) -> list[dict]:
     return out
 
 
-def _show_context(segment: Segment, cursor: str | None = None, **extra) -> dict:
+def _show_context(segment: Segment, cursor: str | None = None, rows_only: bool = False, **extra) -> dict:
     stmt = service.statement(db, segment)
     result = members.page(db, stmt, "name", PAGE, cursor)
     context = {"segment": segment, "page": result, "cursor": cursor, "message": None,
                "can_edit": not g.membership.is_client, "targets": [s for s in service.of_org(db, g.org.id)
                                                                   if s.kind == "static" and s.id != segment.id]}
-    if cursor is None:
+    if not rows_only:
         today = utcnow().date()
         name, description = words.starter_text(segment)
         names, labels = stats.names(db, g.org.id), _attribute_labels()
@@ -254,7 +254,8 @@ def show(segment_id: str):
     cursor = request.args.get("cursor") or None
     if cursor and members.decode_cursor(cursor, "name") is None:
         abort(400)
-    return page("segments/show.html", "content", fragments=MORE_ROWS, **_show_context(segment, cursor))
+    return page("segments/show.html", "content", fragments=MORE_ROWS,
+                **_show_context(segment, cursor, rows_only=swaps("segment-rows-more")))
 
 
 @bp.route("/<segment_id>/bulk", methods=["POST"])
