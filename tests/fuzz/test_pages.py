@@ -36,7 +36,8 @@ def world(client):
                                               "rules": {"all": [{"field": "stage", "op": "eq", "value": "loyal"}]}},
                                     Actor(email="t")).public_id
         s.commit()
-    return {"segment_id": segment_id, "agency_slug": a.slug, "org_slug": o.slug, "member_id": member_id, "user_id": user.public_id,
+    return {"segment_id": segment_id, "agency_slug": a.slug, "org_slug": o.slug, "member_id": member_id,
+            "user_id": user.public_id,
             "token": "not-a-token", "job_id": "no-such-job", "upload_id": "no-such-upload", "key": make_key(a, o)}
 
 
@@ -104,7 +105,8 @@ def test_each_odd_value_in_every_parameter_of_the_reading_pages(client, world):
     the most (where Hypothesis only samples), and as the cursor of each sort order of the member list."""
     base = f"/{world['agency_slug']}/{world['org_slug']}"
     headers = auth(world["key"])
-    paths = (base + "/", base + "/members/", base + "/segments/new", f"{base}/segments/{world['segment_id']}", f"{base}/members/{world['member_id']}", f"/{world['agency_slug']}/audit/",
+    paths = (base + "/", base + "/members/", base + "/segments/new", f"{base}/segments/{world['segment_id']}",
+             f"{base}/members/{world['member_id']}", f"/{world['agency_slug']}/audit/",
              "/api/v1/members")
     for value in fuzz.ODD:
         for path in paths:

@@ -244,3 +244,14 @@ def leaves_by_path(tree, path: str = "rules") -> dict[str, dict]:
             return out
     return {path: tree}
 
+
+
+# The service's refusals of a name, description, colour or member change, for the catalogue (views translate
+# them by their text).
+SERVICE_MESSAGES = (
+    _l("Give the segment a name of at most 120 characters."),
+    _l("The description must be a text of at most 2,000 characters."),
+    _l("The colour must be a hex colour such as #4f46e5."),
+    _l("Members are added to static segments only; a dynamic segment follows its rule."),
+    _l("At most 10,000 members at a time."),
+)

@@ -240,8 +240,8 @@ def test_sort_by_score_ranks_by_current_score_and_pages_without_gaps(org):
     holds), across members scored at different moments, with keyset pages that repeat and miss nobody."""
     from tenants import scoring
     from tenants.community import members as member_list
-    from tenants.segments import filters
     from tenants.scoring import sql as scoring_sql
+    from tenants.segments import filters
     a, o = org
     # Member i writes i messages: the ranking is known. Ten more than a page.
     load(a, o, [act("telegram", f"r{i:02d}", i * 100 + k, name=f"R{i:02d}") for i in range(1, 26) for k in range(i)])

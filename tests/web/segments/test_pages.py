@@ -8,11 +8,11 @@ import json
 import re
 from urllib.parse import quote
 
+from werkzeug.datastructures import MultiDict
+
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session
 from tenants.segments import service
-from werkzeug.datastructures import MultiDict
-
 from tests.support.http import csrf_of, login, post
 
 from .conftest import make
@@ -123,11 +123,11 @@ def test_edit_makes_a_new_version_and_keeps_a_starters_text(client, world):
     login(client, "o@acme.test")
     client.post("/lang", data={"lang": "ru", "next": "/", "csrf_token": _token(client)})
     listed = client.get(BASE + "/")
-    assert "Адвокаты" in listed.text and "Advocates" not in listed.text
+    assert "Амбассадоры" in listed.text and "Advocates" not in listed.text
     form = client.get(f"{BASE}/{advocates.public_id}/edit").text
-    assert 'value="Адвокаты"' in form
+    assert 'value="Амбассадоры"' in form
     response = _post(client, f"{BASE}/{advocates.public_id}/edit", [
-        ("name", "Адвокаты"), ("description", _value(form, "description")), ("colour", "#7c3aed"),
+        ("name", "Амбассадоры"), ("description", _value(form, "description")), ("colour", "#7c3aed"),
         ("kind", "dynamic"), ("rules.match", "all"), ("rules.all[0].field", "stage"), ("rules.all[0].was", "stage"),
         ("rules.all[0].op", "in"), ("rules.all[0].value", "advocate"), ("rules.all[0].value", "loyal")], htmx=False)
     assert response.status_code == 302
