@@ -103,7 +103,7 @@ def _linked_rule() -> tuple[dict, list]:
         return {"all": []}, [("rules", "is not a segment of this organisation")]
     raw = request.args.get("rules")
     if not raw:
-        return {"all": [{"field": "", "op": "", "value": None}]}, []
+        return {"all": []}, []
     try:
         return form.normalize(json.loads(raw))
     except (ValueError, RecursionError):
@@ -196,7 +196,10 @@ def rebuild():
         tree = form.edit(tree, action, request.form.get("at", ""))
     editing = service.by_public_id(db, g.org.id, request.form.get("segment", "")) if request.form.get("segment") \
         else None
-    return fragment("segments/edit.html", "builder", **_builder_context(tree, [], editing))
+    response = fragment("segments/edit.html", "builder", **_builder_context(tree, [], editing))
+    # After the swap, so that the count reads the new builder's inputs (HX-Trigger fires before it).
+    response.headers["HX-Trigger-After-Settle"] = "rule-changed"
+    return response
 
 
 @bp.route("/preview", methods=["POST"])
