@@ -116,9 +116,12 @@ def test_pages_fit_a_phone(live_server, browser, world, lang):
                                                    "value": {"type": "message", "count": 3, "within_days": 30}},
                                                   {"field": "nps", "op": "eq", "value": "promoter"}]}]}})
     make(world, {"name": "Hand-picked", "kind": "static"})
+    _history(world, sid)
     page, errors = _open(browser, live_server, lang, width=390)
     for name, path in (("list", "/"), ("segment-page", f"/{sid}"), ("builder", f"/{sid}/edit")):
         page.goto(live_server + "/acme/coffee/segments" + path)
+        if name == "segment-page":
+            expect(page.locator("[data-testid=chart-trend]")).to_be_visible()
         if name == "builder":
             expect(_count(page)).to_be_visible()
             page.fill("input[name='rules.any[1].all[0].value.count']", "")
@@ -128,3 +131,23 @@ def test_pages_fit_a_phone(live_server, browser, world, lang):
         assert width <= 390, (name, width)
         _keep(page, f"{name}-{lang}-390")
     assert [e for e in errors if "status of 422" not in e] == []        # the refused save is a 422
+
+
+def _history(world, sid):
+    """A week of daily snapshots, the rule edited midway (so the trend has points and the week has moves)."""
+    from datetime import timedelta
+
+    from tenants.core.audit import Actor
+    from tenants.core.context import tenant_scope
+    from tenants.core.db import job_session
+    from tenants.segments import service, snapshot
+    from tests.support.segments import NOW
+    with tenant_scope(world.agency.id, world.org.id), job_session() as s:
+        segment = service.by_public_id(s, world.org.id, sid)
+        for ago in range(6, 2, -1):
+            snapshot.snapshot(s, segment, NOW.date() - timedelta(days=ago))
+        rules = {"any": [*segment.rules["any"], {"field": "channel", "op": "eq", "value": "email"}]}
+        service.update_segment(s, segment, {"rules": rules}, Actor(email="t"))
+        for ago in (2, 1, 0):
+            snapshot.snapshot(s, segment, NOW.date() - timedelta(days=ago))
+        s.commit()

@@ -210,3 +210,26 @@ def test_the_page_shows_trend_moves_and_figures(client, world):
     assert "Loyalty stage is not Newcomer" in moves[0]
     assert "Last active in the last 7 days" in page and "All of:" in page
     assert 'data-testid="segment-size">2<' in page          # ann and cat
+
+
+def test_the_list_shows_each_segments_change_over_seven_days(client, world):
+    from datetime import timedelta
+
+    from tenants.segments import snapshot
+    from tests.support.segments import NOW
+    sid = make(world, {"name": "Top", "kind": "dynamic",
+                       "rules": {"all": [{"field": "stage", "op": "in", "value": ["loyal", "advocate"]}]}})
+    make(world, {"name": "New", "kind": "static"})
+    with tenant_scope(world.agency.id, world.org.id), job_session() as s:
+        segment = service.by_public_id(s, world.org.id, sid)
+        snapshot.snapshot(s, segment, NOW.date() - timedelta(days=8))
+        snapshot.snapshot(s, segment, NOW.date() - timedelta(days=3))        # too recent to compare with
+        service.update_segment(s, segment, {"rules": {"all": [{"field": "stage", "op": "eq", "value": "advocate"}]}},
+                               service.Actor(email="t"))
+        s.commit()
+    login(client, "o@acme.test")
+    rows = re.findall(r'data-testid="segment-row">(.*?)</tr>', client.get(BASE + "/").text, re.S)
+    assert len(rows) == 2
+    new, top = rows
+    assert 'class="down">−1<' in top and 'data-testid="segment-size">1<' in top
+    assert '<span class="muted">—</span>' in new
