@@ -41,12 +41,13 @@ from .labels import (
 from .members import bp as members_bp
 from .org import bp as org_bp
 from .scoring import bp as scoring_bp
+from .segments import bp as segments_bp
 from .system import bp as system_bp
 from .team import bp as team_bp
 from .tenancy import user_agencies
 
 BLUEPRINTS = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
-              integrations_bp, members_bp, imports_bp, scoring_bp)
+              integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp)
 
 CSP = {
     "default-src": "'self'",

@@ -27,7 +27,17 @@ def world(client):
     login(client, "o@acme.test")
     from tests.support.factories import person
     user = person(a, "x@acme.test", "manager", [o.id])
-    return {"agency_slug": a.slug, "org_slug": o.slug, "member_id": member_id, "user_id": user.public_id,
+    from tenants.core.audit import Actor
+    from tenants.core.context import tenant_scope
+    from tenants.core.db import job_session
+    from tenants.segments import service
+    with tenant_scope(a.id, o.id), job_session() as s:
+        segment_id = service.create(s, o.id, {"name": "Fuzz", "kind": "dynamic",
+                                              "rules": {"all": [{"field": "stage", "op": "eq", "value": "loyal"}]}},
+                                    Actor(email="t")).public_id
+        s.commit()
+    return {"segment_id": segment_id, "agency_slug": a.slug, "org_slug": o.slug, "member_id": member_id,
+            "user_id": user.public_id,
             "token": "not-a-token", "job_id": "no-such-job", "upload_id": "no-such-upload", "key": make_key(a, o)}
 
 
@@ -86,7 +96,7 @@ def test_every_page_answers_odd_query_and_path_values_without_500(app, client, w
     # Afterwards every page still works for its owner, and the API for its key.
     for endpoint, rule, args in routes:
         response = client.get(_build(rule, args), headers=headers)
-        if args.keys() <= {"agency_slug", "org_slug", "member_id", "user_id"}:
+        if args.keys() <= {"agency_slug", "org_slug", "member_id", "user_id", "segment_id"}:
             assert response.status_code in (200, 302), (endpoint, response.status_code)
 
 
@@ -95,7 +105,8 @@ def test_each_odd_value_in_every_parameter_of_the_reading_pages(client, world):
     the most (where Hypothesis only samples), and as the cursor of each sort order of the member list."""
     base = f"/{world['agency_slug']}/{world['org_slug']}"
     headers = auth(world["key"])
-    paths = (base + "/", base + "/members/", f"{base}/members/{world['member_id']}", f"/{world['agency_slug']}/audit/",
+    paths = (base + "/", base + "/members/", base + "/segments/new", f"{base}/segments/{world['segment_id']}",
+             f"{base}/members/{world['member_id']}", f"/{world['agency_slug']}/audit/",
              "/api/v1/members")
     for value in fuzz.ODD:
         for path in paths:

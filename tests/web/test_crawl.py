@@ -63,10 +63,12 @@ def world():
             s.add(up)
             s.flush()
             import_run = jobs.create(s, "csv_import", a1.id, {"upload_id": up.id}, None)
+            from tenants.segments import service as segments
+            segment = segments.create(s, a1.id, {"name": "Crawl", "kind": "static"}, Actor(email="t"))
             s.flush()
         ids = {"invitation_id": inv.public_id, "job_id": run.public_id, "org_job_id": org_run.public_id,
                "key_id": key.public_id, "member_id": ann.public_id, "merge_id": record.public_id,
-               "upload_id": up.public_id, "import_job_id": import_run.public_id}
+               "upload_id": up.public_id, "import_job_id": import_run.public_id, "segment_id": segment.public_id}
     return {"a": a, "a1": a1, "a2": a2, "manager": manager, **ids}
 
 
@@ -81,6 +83,7 @@ def _urls(app, world, org_slug: str | None = None, job_key: str = "job_id"):
         "member_id": world["member_id"],
         "merge_id": world["merge_id"],
         "upload_id": world["upload_id"],
+        "segment_id": world["segment_id"],
     }
     found = []
     for rule in app.url_map.iter_rules():
