@@ -20,6 +20,8 @@ ACTIONS = (
     "role_changed", "user_removed", "export_started", "api_key_created", "api_key_revoked",
     "member_exported", "member_erased", "members_merged", "merge_undone", "import_started",
     "scoring_model_saved", "recompute_started",
+    "leader_added", "leader_updated", "leader_status_changed", "touchpoint_added", "leader_candidate_dismissed",
+    "leader_candidate_restored", "leader_settings_saved",
 )
 
 

@@ -18,7 +18,8 @@ from tests.support import fuzz
 from tests.support.api import auth, make_key
 
 OPERATIONS = {"POST /api/v1/activities", "GET /api/v1/members", "GET /api/v1/members/{member_id}",
-              "GET /api/v1/metrics/summary"}
+              "GET /api/v1/metrics/summary", "GET /api/v1/leaders", "POST /api/v1/leaders",
+              "PATCH /api/v1/leaders/{leader_id}", "GET /api/v1/leaders/candidates"}
 # "Schema-valid data is accepted" cannot hold: dates from 2000 on and not in the future are rules JSON Schema
 # cannot state, and a batch of such items is documented to answer 422. "Negative data is rejected" cannot
 # hold for the POST either: a batch whose other items are valid stores those and answers 200 with the invalid
