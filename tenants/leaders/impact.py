@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from tenants.community.models import UNSCORED_MEMBER
 from tenants.core.base import utcnow
 from tenants.core.days import midnight
 from tenants.leaders.models import Leader
@@ -17,11 +18,12 @@ IMPACT_DAYS = 60
 REACH_DAYS = 90     # "the people they reach": who interacted with the leader, either way, in this window
 MONTHS = 12
 
-_MONTHLY = text("""
+_MONTHLY = text(f"""
     SELECT CAST(date_trunc('month', a.occurred_at AT TIME ZONE 'UTC') AS date) AS month,
            count(DISTINCT a.member_id) AS people, count(*) AS n
     FROM activity a
     WHERE a.target_member_id = :m AND a.member_id <> :m AND a.occurred_at >= :since AND a.occurred_at <= :now
+      AND a.member_id NOT IN (SELECT x.id FROM member x WHERE x.org_id = :org AND ({UNSCORED_MEMBER}))
     GROUP BY 1""")
 
 # The members who interacted with the leader (answered, reacted to, mentioned them, or were answered by them)
@@ -119,7 +121,7 @@ def monthly(session: Session, leader: Leader, now: datetime | None = None) -> li
     months.reverse()
     since = datetime(months[0].year, months[0].month, 1, tzinfo=UTC)
     found = {row.month: (row.people, row.n) for row in session.execute(
-        _MONTHLY, {"m": leader.member_id, "since": since, "now": now})}
+        _MONTHLY, {"m": leader.member_id, "org": leader.org_id, "since": since, "now": now})}
     return [(m, *found.get(m, (0, 0))) for m in months]
 
 
