@@ -39,7 +39,7 @@ def _candidates_context(**extra) -> dict:
 
 def _list_context(**extra) -> dict:
     status = request.args.get("status") if request.args.get("status") in LEADER_STATUSES else None
-    context = {"rows": leaders.listing(db, g.org.id, status), "status": status, "statuses": LEADER_STATUSES,
+    context = {"rows": leaders.listing(db, g.org.id, status), "shown": status, "statuses": LEADER_STATUSES,
                "quiet_days": leaders.quiet_days(db, g.org.id), "error": None, "settings_error": None}
     if _staff():
         context.update(_candidates_context())
