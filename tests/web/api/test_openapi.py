@@ -16,7 +16,9 @@ def test_api_conforms_to_its_openapi_document(app):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.label for op in operations} == {"POST /api/v1/activities", "GET /api/v1/members",
-                                               "GET /api/v1/members/{member_id}", "GET /api/v1/metrics/summary"}
+                                               "GET /api/v1/members/{member_id}", "GET /api/v1/metrics/summary",
+                                               "GET /api/v1/leaders", "POST /api/v1/leaders",
+                                               "PATCH /api/v1/leaders/{leader_id}", "GET /api/v1/leaders/candidates"}
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -29,6 +31,7 @@ def test_api_conforms_to_its_openapi_document(app):
 
 def test_openapi_document_lists_every_api_route(app, client):
     documented = set(client.get("/api/v1/openapi.json").json["paths"])
-    routed = {r.rule.replace("<member_id>", "{member_id}") for r in app.url_map.iter_rules()
+    routed = {r.rule.replace("<member_id>", "{member_id}").replace("<leader_id>", "{leader_id}")
+              for r in app.url_map.iter_rules()
               if r.rule.startswith("/api/v1/") and r.endpoint != "api.openapi"}
     assert routed == documented
