@@ -78,16 +78,22 @@ class Candidate:
         return max(1, int(100.0 - self.influence + 0.999))
 
 
+def params(org_id: int, now: datetime) -> dict:
+    today = day_number(now)
+    return {"agency": require_agency_id(), "org": org_id, "stages": list(STAGES), "min_pct": MIN_INFLUENCE,
+            "limit": LIMIT, "since": now - timedelta(days=WINDOW_DAYS), "now": now, "content": list(CONTENT_TYPES),
+            "day_from": today - WINDOW_DAYS, "today": today}
+
+
+def explain_sql():
+    """The computation's plan as it runs (bench/leaders.py prints it; the caller rolls back)."""
+    return text("EXPLAIN (ANALYZE, BUFFERS) " + _COMPUTE.text)
+
+
 def compute(session: Session, org_id: int, now: datetime | None = None) -> int:
     """Rewrite the organisation's candidates; returns how many there are."""
-    now = now or utcnow()
     session.execute(delete(LeaderCandidate).where(LeaderCandidate.org_id == org_id))
-    today = day_number(now)
-    result = session.execute(_COMPUTE, {
-        "agency": require_agency_id(), "org": org_id, "stages": list(STAGES), "min_pct": MIN_INFLUENCE,
-        "limit": LIMIT, "since": now - timedelta(days=WINDOW_DAYS), "now": now, "content": list(CONTENT_TYPES),
-        "day_from": today - WINDOW_DAYS, "today": today})
-    return result.rowcount or 0
+    return session.execute(_COMPUTE, params(org_id, now or utcnow())).rowcount or 0
 
 
 def listing(session: Session, org_id: int) -> list[Candidate]:
