@@ -38,6 +38,8 @@ def main() -> None:
 
 
 def run(args, dbname: str) -> None:
+    from sqlalchemy import delete
+
     from tenants import scoring
     from tenants.accounts import users
     from tenants.agency import orgs
@@ -47,6 +49,7 @@ def run(args, dbname: str) -> None:
     from tenants.core.db import init_engine, job_session
     from tenants.core.migrate import upgrade
     from tenants.leaders import candidates
+    from tenants.leaders.models import LeaderCandidate
     settings = Settings.from_env()
     configure(settings)
     upgrade(settings)
@@ -75,6 +78,7 @@ def run(args, dbname: str) -> None:
     print(f"candidates: {found} found; first run {times[0] * 1000:.0f} ms, best of the next five "
           f"{min(times[1:]) * 1000:.0f} ms")
     with tenant_scope(agency.id, org_id), job_session() as s:
+        s.execute(delete(LeaderCandidate))
         plan = s.execute(candidates.explain_sql(), candidates.params(org_id, datetime.now(UTC))).scalars().all()
         print("\n".join(plan[:40]))
         s.rollback()

@@ -220,6 +220,12 @@ def listing(session: Session, org_id: int, status: str | None = None) -> list[Ro
     return sorted(rows, key=lambda r: (order.get(r.leader.status, 9), r.member.sort_name, r.leader.id))
 
 
+def is_quiet(session: Session, leader: Leader, member: Member) -> bool:
+    """An active leader with no activity for the organisation's quiet days."""
+    cutoff = _quiet_since(session, leader.org_id)
+    return leader.status == "active" and (member.last_active_at is None or member.last_active_at < cutoff)
+
+
 def quiet(session: Session, org_id: int, limit: int = 10) -> list[tuple[Leader, Member]]:
     """Active leaders with no activity for the organisation's quiet days, the longest quiet first."""
     cutoff = _quiet_since(session, org_id)

@@ -179,7 +179,7 @@ def _show_context(leader: Leader, **extra) -> dict:
             "timeline": profile.timeline(db, [m.id], None, None) if m.erased_at is None else None,
             "statuses": LEADER_STATUSES, "kinds": LEADER_KINDS, "touchpoint_kinds": TOUCHPOINT_KINDS,
             "channels": CHANNELS, "people": leaders.staff(db, g.org.id) if staff else [],
-            "quiet": leader.status == "active" and leader.id in {q.id for q, _m in leaders.quiet(db, g.org.id, 1000)},
+            "quiet": leaders.is_quiet(db, leader, m),
             "status_error": None, "details_error": None, "touchpoint_error": None, **extra}
 
 

@@ -101,6 +101,7 @@ def test_an_active_leader_quiet_for_the_organisations_days_raises_an_alert():
         leaders.set_quiet_days(s, o.id, 7, ACTOR)
         assert [leader.id for leader, _m in leaders.quiet(s, o.id)] == [leader_id]
         assert [r.quiet for r in leaders.listing(s, o.id)] == [True]
+        assert leaders.is_quiet(s, s.get(Leader, leader_id), _member(s, "Lead"))
         leaders.set_status(s, s.get(Leader, leader_id), "alumni", "", ACTOR)
         assert leaders.quiet(s, o.id) == []                 # only active leaders go quiet
         with pytest.raises(LeaderError):
