@@ -109,7 +109,7 @@ def _slug() -> dict:
 @org_view(write=True)
 def add():
     """A member (a candidate, or any member by id) becomes a leader."""
-    m = _member(request.form.get("member_id", ""))
+    m = _member(request.form.get("member_id", "").strip().rstrip("/").split("/")[-1])     # an id or a profile link
     try:
         leader = leaders.add(db, m, _status_field(), actor(), note=request.form.get("note", ""))
     except LeaderError as exc:

@@ -14,7 +14,7 @@
       data: {labels: labels, datasets: [
         {label: d.people_label, data: d.people, backgroundColor: "#4f46e5", yAxisID: "y"},
         {label: d.interactions_label, data: d.interactions, type: "line", borderColor: "#f59e0b",
-         backgroundColor: "#f59e0b", tension: 0.3, yAxisID: "y"}]},
+         backgroundColor: "#f59e0b", tension: 0, yAxisID: "y"}]},
       options: {responsive: true, maintainAspectRatio: false, animation: false,
                 plugins: {legend: {position: "bottom"}},
                 scales: {y: {beginAtZero: true, ticks: {precision: 0}}}}

@@ -153,3 +153,19 @@ def test_the_dashboard_lists_leaders_gone_quiet(client):
     assert "Leaders gone quiet" in panel and "Kept" in panel
     assert 'data-testid="quiet-badge"' in _text(client.get(BASE))
     assert 'hx-get="/acme/coffee/leaders/quiet"' in _text(client.get("/acme/coffee/"))
+
+
+def test_any_member_of_the_organisation_is_added_by_profile_link_and_no_other_organisations(client):
+    w = _world(with_leader=False)
+    other = factories.org(w.a, "Tea")
+    factories.ingest_into(w.a, other, [graph.act("tom", "message", utcnow() - timedelta(days=1), "tom-1")])
+    with tenant_scope(w.a.id, other.id), job_session() as s:
+        tom = s.scalar(select(Member.public_id).where(Member.display_name == "Tom"))
+    with tenant_scope(w.a.id, w.o.id), job_session() as s:
+        fan = s.get(Member, w.ids["fan7"]).public_id
+    login(client, "m@acme.test")
+    link = f"http://localhost/acme/coffee/members/{fan}/"
+    assert post(client, BASE + "add", {"member_id": link, "status": "invited"}, htmx=True).status_code == 204
+    assert post(client, BASE + "add", {"member_id": tom, "status": "invited"}, htmx=True).status_code == 404
+    with tenant_scope(w.a.id, w.o.id), job_session() as s:
+        assert s.scalars(select(Leader.member_id)).all() == [w.ids["fan7"]]
