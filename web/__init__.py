@@ -14,7 +14,7 @@ from tenants.core.config import ROOT, ConfigError, Settings, configure
 from tenants.core.context import clear_tenant
 from tenants.core.db import db, init_engine
 
-from . import cli, errors, params
+from . import cli, errors, labels, params
 from .account import bp as account_bp
 from .agency import bp as agency_bp
 from .api import bp as api_bp
@@ -38,6 +38,7 @@ from .labels import (
     scoring_failed,
     stage_label,
 )
+from .leaders import bp as leaders_bp
 from .members import bp as members_bp
 from .org import bp as org_bp
 from .scoring import bp as scoring_bp
@@ -47,7 +48,7 @@ from .team import bp as team_bp
 from .tenancy import user_agencies
 
 BLUEPRINTS = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
-              integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp)
+              integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp, leaders_bp)
 
 CSP = {
     "default-src": "'self'",
@@ -185,7 +186,10 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.globals.update(user_agencies=user_agencies, nav_orgs=nav_orgs, role_label=role_label,
                                  action_label=action_label, job_label=job_label, channel_label=channel_label,
                                  activity_label=activity_label, field_label=field_label, stage_label=stage_label,
-                                 job_failure=job_failure, scoring_failed=scoring_failed)
+                                 job_failure=job_failure, scoring_failed=scoring_failed,
+                                 leader_status_label=labels.leader_status_label,
+                                 leader_kind_label=labels.leader_kind_label, touchpoint_label=labels.touchpoint_label,
+                                 member_kind_label=labels.member_kind_label)
     app.jinja_env.filters["d"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["num"] = lambda value: format_decimal(value or 0)

@@ -1,13 +1,14 @@
 """Translated labels for stored codes (roles, audit actions, job kinds)."""
 from __future__ import annotations
 
-from flask_babel import format_datetime, gettext
+from flask_babel import format_datetime, format_decimal, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from tenants.agency.jobs import (
     AGENCY_CLEANUP,
     AUDIT_EXPORT,
     CSV_IMPORT,
+    LEADER_CANDIDATES,
     LOST,
     SCORE_DAILY,
     SCORE_FULL,
@@ -34,11 +35,16 @@ ACTIONS = {
     "scoring_model_saved": _l("Scoring model saved"), "recompute_started": _l("Recompute started"),
     "segment_created": _l("Segment created"), "segment_changed": _l("Segment changed"),
     "segment_deleted": _l("Segment deleted"),
+    "leader_added": _l("Leader added"), "leader_updated": _l("Leader details changed"),
+    "leader_status_changed": _l("Leader status changed"), "touchpoint_added": _l("Touchpoint added"),
+    "leader_candidate_dismissed": _l("Leader candidate dismissed"),
+    "leader_candidate_restored": _l("Leader candidate restored"), "leader_settings_saved": _l("Leader settings saved"),
 }
 JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
         CSV_IMPORT: _l("CSV import"), TELEGRAM_IMPORT: _l("Telegram import"),
         SCORE_FULL: _l("Full recompute of scores and metrics"), SCORE_INCREMENTAL: _l("Score update"),
-        SCORE_DAILY: _l("Daily scoring pass"), SEGMENT_SNAPSHOT: _l("Daily segment snapshot")}
+        SCORE_DAILY: _l("Daily scoring pass"), SEGMENT_SNAPSHOT: _l("Daily segment snapshot"),
+        LEADER_CANDIDATES: _l("Leader candidates")}
 # A failed job whose error the reader could not act on (a bug, a lost database connection, a killed worker):
 # the technical detail stays in the logs and JobRun.error.
 JOB_FAILED = _l("This job failed because of a problem on our side. Try again; if it fails again, contact "
@@ -152,3 +158,47 @@ def scoring_failed(run: JobRun) -> str:
     if run.kind == SCORE_DAILY:
         return gettext("The daily scoring pass failed %(when)s.", when=when)
     return gettext("The recompute failed %(when)s.", when=when)
+
+
+LEADER_STATUSES = {"candidate": _l("Candidate"), "invited": _l("Invited"), "active": _l("Active leader"),
+                   "alumni": _l("Alumni"), "declined": _l("Declined")}
+LEADER_KINDS = {"ambassador": _l("Ambassador"), "expert": _l("Expert"), "creator": _l("Content creator"),
+                "partner": _l("Partner"), "media": _l("Media"), "other": _l("Other")}
+TOUCHPOINTS = {"call": _l("Call"), "gift": _l("Gift"), "invitation": _l("Invitation"),
+               "co_created_post": _l("Co-created post"), "other": _l("Other")}
+MEMBER_KINDS = {"person": _l("Person"), "organisation": _l("Organisation")}
+
+
+def leader_status_label(code: str | None) -> str:
+    return str(LEADER_STATUSES.get(code, code or ""))
+
+
+def leader_kind_label(code: str) -> str:
+    return str(LEADER_KINDS.get(code, code))
+
+
+def touchpoint_label(code: str) -> str:
+    return str(TOUCHPOINTS.get(code, code))
+
+
+def member_kind_label(code: str) -> str:
+    return str(MEMBER_KINDS.get(code, code))
+
+
+def candidate_reasons(c) -> list[str]:
+    """Why a member is a leader candidate, in parts the page joins into a sentence (the API lists them):
+    "answered by 41 members in 90 days", "top 3% influence", "12 posts", "advocate"."""
+    parts = []
+    if c.answered_by:
+        parts.append(ngettext("answered by %(num)s member in 90 days", "answered by %(num)s members in 90 days",
+                              c.answered_by))
+    parts.append(gettext("top %(pct)s%% influence", pct=c.top_percent))
+    if c.reached:
+        parts.append(ngettext("reached %(num)s member", "reached %(num)s members", c.reached))
+    if c.posts:
+        parts.append(ngettext("%(num)s post", "%(num)s posts", c.posts))
+    if c.followers >= 1000:
+        parts.append(gettext("%(n)s followers", n=format_decimal(c.followers)))
+    if c.stage:
+        parts.append(stage_label(c.stage).lower())
+    return parts

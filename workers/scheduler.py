@@ -25,6 +25,7 @@ from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 
 from . import enqueue, redis_connection
+from .leaders import request_candidates
 from .scoring import ACTIVE, request_daily, request_full, request_incremental
 
 log = logging.getLogger("communa.scheduler")
@@ -86,6 +87,7 @@ SCHEDULES = (
     Schedule(jobs.SCORE_FULL, 1, _per_org(_full)),           # nightly: rebuild rollups and scores
     Schedule(jobs.SCORE_DAILY, 5, _per_org(_daily)),         # stages follow decay; at-risk; today's metrics
     Schedule(jobs.SEGMENT_SNAPSHOT, 6, _per_org(_segments)),  # after the daily pass: segments' day counted
+    Schedule(jobs.LEADER_CANDIDATES, 6, _per_org(request_candidates)),   # after the daily pass's influence
     Schedule(jobs.AGENCY_CLEANUP, 2, _per_agency(jobs.AGENCY_CLEANUP)),
     Schedule("purge_accounts", 2, _purge_accounts),
 )

@@ -224,6 +224,7 @@ def as_dict(m: Member, identities: list[Identity], tags: list[str]) -> dict:
     return {
         "id": m.public_id,
         "display_name": m.display_name,
+        "kind": m.kind,
         "email": m.email,
         "phone": m.phone,
         "city": m.city,

@@ -32,6 +32,9 @@ ACTIVITY_TYPES = (
 )
 
 
+# What a member is: a person (the default) or an organisation (a partner company, a media outlet).
+MEMBER_KINDS = ("person", "organisation")
+
 # Members no score counts: staff, bots, merged away, erased. Queries spell it exactly so, to use the partial
 # index ix_member_org_unscored.
 UNSCORED_MEMBER = "is_staff OR is_bot OR merged_into_id IS NOT NULL OR erased_at IS NOT NULL"
@@ -60,6 +63,7 @@ class Member(TenantOwned, OrgOwned, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
     display_name: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="person", server_default="person")   # MEMBER_KINDS
     sort_name: Mapped[str] = mapped_column(String(200), default="")  # lower-cased display name, for sorting
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, literal, select, update
+from sqlalchemy import String, cast, func, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from tenants.agency.jobs import IMPORT_KINDS
@@ -69,6 +69,21 @@ def traces_of(session: Session, member_ids: list[int]) -> Traces:
                                                .where(Identity.member_id.in_(member_ids))):
         values.update(v for v in (external_id, handle) if v)
     return Traces(frozenset(v.strip().casefold() for v in values if v.strip()), frozenset(phones))
+
+
+# Tables of the leaders context (above this one, so named, not imported) that hold a member: their rows go with
+# an erased member; a leader's status history and touchpoints (with their notes) cascade from the leader row.
+FORGET_LEADER = tuple(text(sql) for sql in (
+    "DELETE FROM leader WHERE member_id = ANY(CAST(:ids AS bigint[]))",
+    "DELETE FROM leader_candidate WHERE member_id = ANY(CAST(:ids AS bigint[]))",
+    "DELETE FROM leader_dismissal WHERE member_id = ANY(CAST(:ids AS bigint[]))"))
+
+
+def forget_leader(session: Session, member_ids: list[int]) -> None:
+    """Delete the members' rows in the leaders context: the member row stays as a tombstone, so no cascade
+    does it."""
+    for statement in FORGET_LEADER:
+        session.execute(statement, {"ids": list(member_ids)})
 
 
 def scrub(session: Session, org_id: int, traces: Traces) -> dict[str, int]:

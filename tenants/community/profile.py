@@ -124,6 +124,17 @@ def ids_for(session: Session, public_ids: list[str]) -> list[int]:
                                                         Member.erased_at.is_(None))))
 
 
+def add_organisation(session: Session, org_id: int, display_name: str) -> Member:
+    """A new member of kind organisation (a partner company, a media outlet), added by hand."""
+    name = " ".join((display_name or "").split())
+    if not name or unstorable(name):
+        raise CommunityError("Name is required.")
+    m = Member(org_id=org_id, kind="organisation", display_name=name[:200], sort_name=name[:200].lower())
+    session.add(m)
+    session.flush()
+    return m
+
+
 # --- notes ---------------------------------------------------------------------------------------
 
 def add_note(session: Session, m: Member, body: str, author_id: int | None) -> MemberNote:
@@ -280,6 +291,7 @@ def erase_member(session: Session, m: Member, actor: Actor) -> None:
         member.email = member.phone = member.city = None
         member.attributes, member.followers = {}, None
         member.erased_at = utcnow()
+    privacy.forget_leader(session, [m.id, *merged])    # leader row, history, touchpoints and their notes
     mark_members(session, [m.id, *merged])
     privacy.scrub(session, m.org_id, traces)       # their rows in uploads, rejected rows and import records
     audit.record(session, "member_erased", actor, target=m.public_id)

@@ -21,6 +21,8 @@ ACTIONS = (
     "member_exported", "member_erased", "members_merged", "merge_undone", "import_started",
     "scoring_model_saved", "recompute_started",
     "segment_created", "segment_changed", "segment_deleted",
+    "leader_added", "leader_updated", "leader_status_changed", "touchpoint_added", "leader_candidate_dismissed",
+    "leader_candidate_restored", "leader_settings_saved",
 )
 
 

@@ -26,7 +26,8 @@ def preview(session: Session, org_id: int, model: Model, as_of: datetime | None 
                     "tenure_cutoff": as_of - timedelta(days=model.tenure_days)}
     rules.bind(model, params)
     term = contrib(model, params)
-    earned = rules.earned_sql("e", "m.first_seen_at <= :tenure_cutoff", "weeks", "adv > 0")
+    earned = rules.earned_sql("e", "m.first_seen_at <= :tenure_cutoff", "weeks",
+                              f"(adv > 0 OR {rules.leader_sql(model)})")
     rows = session.execute(text(f"""
         SELECT m.stage, {rules.STAGE_NAME.format(earned)} AS q, count(*)
         FROM member m JOIN (
@@ -77,6 +78,8 @@ def explain(session: Session, member: Member, as_of: datetime | None = None) -> 
             weeks_active.add((today - day) // 7)
         if today - ADVOCACY_DAYS < day <= today and rules.is_signal(model, kind, promoters):
             advocacy = True
+    if not advocacy and model.advocacy_leader:
+        advocacy = bool(session.scalar(text(f"SELECT {rules.leader_sql(model, ':m')}"), {"m": member.id}))
     score = sum(by_type.values())
     first = member.first_seen_at
     tenure = (as_of - first).days if first else 0

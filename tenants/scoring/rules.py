@@ -54,6 +54,14 @@ def advocacy_sql(model: Model, alias: str = "d") -> str:
     return f"({alias}.type = ANY(CAST(:adv AS text[])){promoter})"
 
 
+def leader_sql(model: Model, member: str = "m.id") -> str:
+    """With the model's leader option: the member is an active opinion leader, which is an advocacy signal. The
+    leaders context sits above scoring, so its table is read by name."""
+    if not model.advocacy_leader:
+        return "false"
+    return f"EXISTS (SELECT 1 FROM leader l WHERE l.member_id = {member} AND l.status = 'active')"
+
+
 def is_signal(model: Model, kind: str, promoters: int) -> bool:
     """The Python form of advocacy_sql."""
     return kind in model.advocacy_types or bool(model.advocacy_nps and promoters)

@@ -42,6 +42,7 @@ class Model:
     tenure_days: int = 60
     advocacy_types: list[str] = field(default_factory=lambda: list(ADVOCACY_TYPES))
     advocacy_nps: bool = True
+    advocacy_leader: bool = True        # an active opinion leader counts as the advocacy signal
     grace_days: int = 14
     risk_days: int = 30
     version: int = 0
@@ -51,7 +52,7 @@ class Model:
         return {"weights": self.weights, "half_life_days": self.half_life_days, "thresholds": self.thresholds,
                 "active_weeks": self.active_weeks, "tenure_days": self.tenure_days,
                 "advocacy_types": self.advocacy_types, "advocacy_nps": self.advocacy_nps,
-                "grace_days": self.grace_days, "risk_days": self.risk_days}
+                "advocacy_leader": self.advocacy_leader, "grace_days": self.grace_days, "risk_days": self.risk_days}
 
     @classmethod
     def from_settings(cls, settings: dict, version: int = 0, epoch_day: int = 0) -> Model:
@@ -79,6 +80,7 @@ class Model:
             active_weeks=int(_number(settings.get("active_weeks", base.active_weeks), "active_weeks", 1, 8)),
             tenure_days=int(_number(settings.get("tenure_days", base.tenure_days), "tenure_days", 0, 3650)),
             advocacy_nps=bool(settings.get("advocacy_nps", base.advocacy_nps)),
+            advocacy_leader=bool(settings.get("advocacy_leader", base.advocacy_leader)),
             grace_days=int(_number(settings.get("grace_days", base.grace_days), "grace_days", 0, 365)),
             risk_days=int(_number(settings.get("risk_days", base.risk_days), "risk_days", 7, ADVOCACY_DAYS)),
             version=version, epoch_day=epoch_day)

@@ -64,6 +64,7 @@ def facts_sql(model: Model, params: dict, bases: str | None, influence: bool, me
             GROUP BY d.member_id)"""
         recent = f"LEFT JOIN {source} r ON r.member_id = m.id"
         weeks, advocate, recent_base = "coalesce(r.weeks, 0)", "coalesce(r.adv, 0) > 0", "coalesce(r.recent_base, 0.0)"
+    advocate = f"({advocate} OR {rules.leader_sql(model)})"
     e = f"{base} * :decay"
     # The counters as the bases left them (a member without activity has none in a full run).
     n, first, last = ("coalesce(b.n, 0)", "b.first_at", "b.last_at") if bases else \

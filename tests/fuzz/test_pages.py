@@ -38,7 +38,8 @@ def world(client):
         s.commit()
     return {"segment_id": segment_id, "agency_slug": a.slug, "org_slug": o.slug, "member_id": member_id,
             "user_id": user.public_id,
-            "token": "not-a-token", "job_id": "no-such-job", "upload_id": "no-such-upload", "key": make_key(a, o)}
+            "token": "not-a-token", "job_id": "no-such-job", "upload_id": "no-such-upload",
+            "leader_id": "no-such-leader", "key": make_key(a, o)}
 
 
 def _paths(app, world) -> list[tuple[str, str, dict]]:

@@ -16,6 +16,7 @@ from tenants.core.base import utcnow
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tenants.core.ids import new_token, token_hash
+from tenants.leaders.models import Leader, LeaderDismissal, LeaderSettings, Touchpoint
 from tests.support import factories
 from tests.support.http import csrf_of, login
 
@@ -66,9 +67,14 @@ def world():
             from tenants.segments import service as segments
             segment = segments.create(s, a1.id, {"name": "Crawl", "kind": "static"}, Actor(email="t"))
             s.flush()
+            from tenants.leaders import leaders
+            leader = leaders.add(s, ann, "active", Actor(email="t"))
+            leaders.add_touchpoint(s, leader, "call", utcnow().date(), "secret plan", Actor(email="t"))
+            s.flush()
         ids = {"invitation_id": inv.public_id, "job_id": run.public_id, "org_job_id": org_run.public_id,
                "key_id": key.public_id, "member_id": ann.public_id, "merge_id": record.public_id,
-               "upload_id": up.public_id, "import_job_id": import_run.public_id, "segment_id": segment.public_id}
+               "upload_id": up.public_id, "import_job_id": import_run.public_id, "segment_id": segment.public_id,
+               "leader_id": leader.public_id}
     return {"a": a, "a1": a1, "a2": a2, "manager": manager, **ids}
 
 
@@ -84,6 +90,7 @@ def _urls(app, world, org_slug: str | None = None, job_key: str = "job_id"):
         "merge_id": world["merge_id"],
         "upload_id": world["upload_id"],
         "segment_id": world["segment_id"],
+        "leader_id": world["leader_id"],
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -115,7 +122,10 @@ def _snapshot():
                 sorted((i.email, i.revoked_at is None) for i in s.scalars(select(Invitation))),
                 sorted((m.display_name, m.erased_at is None, m.merged_into_id is None, m.is_staff)
                        for m in s.scalars(select(Member))),
-                sorted((r.public_id, r.undone_at is None) for r in s.scalars(select(MemberMerge))))
+                sorted((r.public_id, r.undone_at is None) for r in s.scalars(select(MemberMerge))),
+                sorted((r.status, r.kind, r.internal, tuple(r.topics)) for r in s.scalars(select(Leader))),
+                sorted((t.kind, t.note) for t in s.scalars(select(Touchpoint))),
+                len(s.scalars(select(LeaderDismissal)).all()), len(s.scalars(select(LeaderSettings)).all()))
 
 
 def _assert_all_404(client, urls, who: str):

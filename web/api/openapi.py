@@ -1,8 +1,10 @@
 """The OpenAPI 3.1 document of API v1, served at /api/v1/openapi.json. Tests check the API against it."""
 from __future__ import annotations
 
-from tenants.community.models import ACTIVITY_TYPES
+from tenants.community.models import ACTIVITY_TYPES, CHANNELS, MEMBER_KINDS
 from tenants.community.validate import MAX_BATCH, MAX_META_BYTES, MAX_META_DEPTH, MAX_WEIGHT
+from tenants.leaders.leaders import MAX_NOTE, MAX_TOPIC, MAX_TOPICS
+from tenants.leaders.models import LEADER_KINDS, LEADER_STATUSES
 from tenants.scoring import STAGES
 
 from ..params import MAX_LENGTH, PathValue
@@ -42,12 +44,13 @@ ACTIVITY = {
 }
 MEMBER = {
     "type": "object",
-    "required": ["id", "display_name", "email", "identities", "tags", "is_staff", "is_bot", "first_seen_at",
+    "required": ["id", "display_name", "kind", "email", "identities", "tags", "is_staff", "is_bot", "first_seen_at",
                  "last_active_at", "activity_count", "engagement_score", "loyalty_index", "stage", "at_risk",
                  "influence"],
     "properties": {
         "id": {"type": "string", "description": "public id"},
         "display_name": {"type": "string"},
+        "kind": {"type": "string", "enum": list(MEMBER_KINDS), "description": "a person or an organisation"},
         "email": {"type": ["string", "null"]},
         "phone": {"type": ["string", "null"]},
         "city": {"type": ["string", "null"]},
@@ -87,6 +90,50 @@ SUMMARY = {
         "at_risk": {"type": "integer"},
         "computed_at": {"type": ["string", "null"], "format": "date-time"},
         "full_recompute_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+LEADER = {
+    "type": "object",
+    "required": ["id", "member", "status", "kind", "internal", "topics", "channels", "since"],
+    "properties": {
+        "id": {"type": "string", "description": "the leader's public id"},
+        "member": {"$ref": "#/components/schemas/Member"},
+        "status": {"type": "string", "enum": list(LEADER_STATUSES)},
+        "kind": {"type": "string", "enum": list(LEADER_KINDS)},
+        "internal": {"type": "boolean", "description": "an employee of the organisation"},
+        "topics": {"type": "array", "items": {"type": "string"}},
+        "channels": {"type": "array", "items": {"type": "string"}},
+        "since": {"type": ["string", "null"], "format": "date-time", "description": "first became active"},
+        "status_changed_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+TEXT = {"type": "string", "maxLength": MAX_NOTE}
+LEADER_IN = {
+    "type": "object", "required": ["member_id", "status"], "additionalProperties": False,
+    "properties": {
+        "member_id": {"type": "string", "maxLength": 100, "description": "the member's public id"},
+        "status": {"type": "string", "enum": list(LEADER_STATUSES)},
+        "kind": {"type": "string", "enum": list(LEADER_KINDS)},
+        "internal": {"type": "boolean"},
+        "topics": {"type": "array", "maxItems": MAX_TOPICS, "items": {"type": "string", "maxLength": MAX_TOPIC}},
+        "channels": {"type": "array", "items": {"type": "string", "enum": list(CHANNELS)}},
+        "note": {**TEXT, "description": "why (kept in the status history)"},
+    },
+}
+LEADER_PATCH = {
+    "type": "object", "required": ["status"], "additionalProperties": False,
+    "properties": {"status": {"type": "string", "enum": list(LEADER_STATUSES)},
+                   "note": {**TEXT, "description": "why the status changes (kept in the status history)"}},
+}
+CANDIDATE = {
+    "type": "object", "required": ["member", "reasons", "influence", "reach"],
+    "properties": {
+        "member": {"$ref": "#/components/schemas/Member"},
+        "reasons": {"type": "array", "items": {"type": "string"},
+                    "description": "why, in words: e.g. answered by 41 members in 90 days, top 3% influence"},
+        "influence": {"type": "number", "minimum": 0, "maximum": 100},
+        "reach": {"type": "integer", "description": "followers"},
+        "answered_by": {"type": "integer"}, "reached": {"type": "integer"}, "posts": {"type": "integer"},
     },
 }
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
@@ -190,6 +237,52 @@ def spec(server: str) -> dict:
                                        "merged_into": {"type": ["string", "null"]}}}),
                     **common}}},
             **openapi_segments.paths(common, _json, _err, _query, PATH_VALUE, MAX_LIMIT),
+            "/api/v1/leaders": {
+                "get": {
+                    "operationId": "listLeaders",
+                    "summary": "The organisation's opinion leaders",
+                    "responses": {
+                        "200": _json("Leaders, active first", {
+                            "type": "object", "required": ["leaders"],
+                            "properties": {"leaders": {"type": "array",
+                                                       "items": {"$ref": "#/components/schemas/Leader"}}}}),
+                        **common}},
+                "post": {
+                    "operationId": "addLeader",
+                    "summary": "Make a member a leader (needs the leaders:write scope)",
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/LeaderIn"}}}},
+                    "responses": {
+                        "201": _json("The new leader", {"$ref": "#/components/schemas/Leader"}, links={
+                            "ChangeStatus": {"operationId": "changeLeader",
+                                             "parameters": {"leader_id": "$response.body#/id"}}}),
+                        **common,
+                        "400": _err("The body is not a JSON object, or a query value is malformed"),
+                        "409": _err("The member is already a leader"),
+                        "422": _err("An unknown member, or a value out of range")}}},
+            "/api/v1/leaders/{leader_id}": {"patch": {
+                "operationId": "changeLeader",
+                "summary": "Move a leader in the pipeline, saying why (needs the leaders:write scope)",
+                "parameters": [{"name": "leader_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "pattern": PATH_VALUE, "maxLength": 100},
+                                "description": "The leader's id (id in a leader object)"}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/LeaderPatch"}}}},
+                "responses": {
+                    "200": _json("The leader", {"$ref": "#/components/schemas/Leader"}),
+                    **common,
+                    "400": _err("The body is not a JSON object, or a query value is malformed"),
+                    "404": _err("No such leader in this organisation"),
+                    "422": _err("A value out of range")}}},
+            "/api/v1/leaders/candidates": {"get": {
+                "operationId": "listLeaderCandidates",
+                "summary": "Suggested leaders, best first, each with the reasons (computed nightly)",
+                "responses": {
+                    "200": _json("Candidates", {
+                        "type": "object", "required": ["candidates"],
+                        "properties": {"candidates": {"type": "array",
+                                                      "items": {"$ref": "#/components/schemas/Candidate"}}}}),
+                    **common}}},
         },
         "components": {
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
@@ -201,6 +294,10 @@ def spec(server: str) -> dict:
                 "Member": MEMBER,
                 "Summary": SUMMARY,
                 "Segment": openapi_segments.SEGMENT,
+                "Leader": LEADER,
+                "LeaderIn": LEADER_IN,
+                "LeaderPatch": LEADER_PATCH,
+                "Candidate": CANDIDATE,
                 "Error": ERROR,
                 "IngestResult": {"type": "object", "required": ["accepted", "duplicates", "errors"], "properties": {
                     "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},

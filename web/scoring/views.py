@@ -25,7 +25,7 @@ def _submitted() -> scoring.Model:
         "half_life_days": form.get("half_life_days", ""), "active_weeks": form.get("active_weeks", ""),
         "tenure_days": form.get("tenure_days", ""), "grace_days": form.get("grace_days", ""),
         "risk_days": form.get("risk_days", ""), "advocacy_types": form.getlist("advocacy_types"),
-        "advocacy_nps": form.get("advocacy_nps") == "on",
+        "advocacy_nps": form.get("advocacy_nps") == "on", "advocacy_leader": form.get("advocacy_leader") == "on",
     })
 
 
