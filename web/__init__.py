@@ -38,6 +38,7 @@ from .labels import (
     scoring_failed,
     stage_label,
 )
+from .leaders import bp as leaders_bp
 from .members import bp as members_bp
 from .org import bp as org_bp
 from .scoring import bp as scoring_bp
@@ -46,7 +47,7 @@ from .team import bp as team_bp
 from .tenancy import user_agencies
 
 BLUEPRINTS = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
-              integrations_bp, members_bp, imports_bp, scoring_bp)
+              integrations_bp, members_bp, imports_bp, scoring_bp, leaders_bp)
 
 CSP = {
     "default-src": "'self'",

@@ -1,0 +1,1 @@
+"""Opinion leaders: the members an organisation works with because others follow them."""
