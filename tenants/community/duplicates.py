@@ -24,6 +24,9 @@ KEY_LIMIT = 8       # more members on one email, phone or handle: a shared inbox
 NAME_LIMIT = 4      # more people with one name key: a common name
 GROUP_LIMIT = 8     # the most members one bulk action merges or dismisses as one group
 BULK_LIMIT = 100    # the most groups one bulk action takes
+# The most names a page request keys (about 0.1 s of Python per 1,000); the nightly agency_cleanup keys the
+# rest, so a large import shows its duplicates fully by the next day at the latest, and its first ones at once.
+KEY_BATCH = 5000
 
 _SOUNDS = (("kh", "h"), ("ts", "c"), ("tz", "c"), ("ph", "f"), ("ck", "k"), ("x", "ks"), ("q", "k"),
            ("w", "v"), ("j", "i"), ("y", "i"))
@@ -72,17 +75,18 @@ class GroupPage:
     identities: dict[int, list[Identity]]
 
 
-def refresh_name_keys(session: Session, org_id: int) -> int:
-    """Key the members whose name changed since they were keyed (new members included); returns how many."""
+def refresh_name_keys(session: Session, org_id: int | None = None, limit: int | None = None) -> int:
+    """Key the members whose name changed since they were keyed (new members included), of one organisation
+    or (None) of the tenant's every one, at most `limit` of them; returns how many."""
     s = MemberSearch
-    rows = session.execute(select(s.member_id, s.sort_name).where(
-        s.org_id == org_id, s.name_key_of.is_distinct_from(s.sort_name))).all()
+    stale = select(s.member_id, s.sort_name).where(s.name_key_of.is_distinct_from(s.sort_name)).limit(limit)
+    rows = session.execute(stale.where(s.org_id == org_id) if org_id is not None else stale).all()
     if rows:
         given = func.unnest(bindparam("ids", [r[0] for r in rows], ARRAY(BigInteger)),
                             bindparam("keys", [name_key(r[1]) for r in rows], ARRAY(Text)),
                             bindparam("names", [r[1] for r in rows], ARRAY(Text))
                             ).table_valued("id", "key", "name").render_derived()
-        session.execute(update(s).where(s.member_id == given.c.id, s.org_id == org_id)
+        session.execute(update(s).where(s.member_id == given.c.id)
                         .values(name_key=given.c.key, name_key_of=given.c.name))
     return len(rows)
 
@@ -143,7 +147,7 @@ def _survivor_first(group: list[Member]) -> list[Member]:
 
 
 def page(session: Session, org_id: int, number: int, size: int) -> GroupPage:
-    refresh_name_keys(session, org_id)
+    refresh_name_keys(session, org_id, KEY_BATCH)
     found = components(session, org_id)
     pages = max(1, -(-len(found) // size))
     number = min(max(number, 1), pages)

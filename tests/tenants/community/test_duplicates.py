@@ -142,3 +142,15 @@ def test_merging_groups_keeps_the_survivor_and_can_be_undone(world):
         assert duplicates.page(s, o.id, 1, 20).total == 0
         unmerge(s, records[0], Actor(email="t"))
         assert small.merged_into_id is None and duplicates.page(s, o.id, 1, 20).total == 1
+
+
+def test_keys_in_batches_and_for_the_whole_agency(world):
+    a, o, other = world
+    with tenant_scope(a.id), job_session() as s:
+        for n in range(3):
+            add(s, o, f"Coffee Person{n}")
+            add(s, other, f"Tea Person{n}")
+        assert duplicates.refresh_name_keys(s, o.id, limit=2) == 2
+        assert duplicates.refresh_name_keys(s, o.id) == 1
+        assert duplicates.refresh_name_keys(s) == 3                   # every organisation of the tenant
+        assert duplicates.refresh_name_keys(s) == 0
