@@ -18,7 +18,7 @@
     data.edges.forEach(function (e) { maxWeight = Math.max(maxWeight, e.weight); });
     data.nodes.forEach(function (n) { maxRaw = Math.max(maxRaw, n.influence_raw); });
     data.nodes.forEach(function (n, i) {
-      out.push({ group: "nodes", data: { id: n.id, label: n.label, url: n.url, leader: n.leader,
+      out.push({ group: "nodes", classes: (n.leader || i < LABELLED) ? "named" : "", data: { id: n.id, label: n.label, url: n.url, leader: n.leader,
         colour: colour(n.stage), size: 8 + 30 * Math.sqrt(maxRaw > 0 ? Math.max(n.influence_raw, 0) / maxRaw : 0),
         caption: (n.leader || i < LABELLED) ? n.label : "" } });
     });
@@ -34,6 +34,7 @@
       label: "data(caption)", "font-size": 10, color: "#1f2937", "text-valign": "bottom", "text-margin-y": 3,
       "text-outline-color": "#fff", "text-outline-width": 2, "border-width": 1, "border-color": "#fff" } },
     { selector: "node[?leader]", style: { "border-width": 4, "border-color": "#111827", "font-weight": "bold" } },
+    { selector: "node.named", style: { "z-index": 5, "font-size": 11 } },
     { selector: "node.hover", style: { label: "data(label)", "z-index": 10 } },
     { selector: "edge", style: { width: "data(width)", "line-color": "#9aa3b8", opacity: 0.45,
       "curve-style": "haystack" } }
