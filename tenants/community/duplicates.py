@@ -114,8 +114,8 @@ def _links(org_id: int):
 
 def components(session: Session, org_id: int) -> list[tuple[list[int], set[str]]]:
     """Every group of linked members (ids, reasons), largest evidence first, then by their first member."""
-    dismissed = set(session.execute(select(MergeDismissal.member_a_id, MergeDismissal.member_b_id)
-                                    .where(MergeDismissal.org_id == org_id)).tuples())
+    dismissed = {(a, b) for a, b in session.execute(select(MergeDismissal.member_a_id, MergeDismissal.member_b_id)
+                                                     .where(MergeDismissal.org_id == org_id))}
     parent: dict[int, int] = {}
 
     def find(x: int) -> int:
