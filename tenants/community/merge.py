@@ -1,17 +1,12 @@
 """Merging duplicate members, undoing a merge, and suggesting merges.
 
 A merge moves identities, activity (as actor and as target), notes and tags to the survivor and records
-exactly what moved, so an unmerge puts every row back where it was."""
+exactly what moved, so an unmerge puts every row back where it was. Suggestions are in `duplicates`."""
 from __future__ import annotations
 
-import re
-from collections import defaultdict
-from dataclasses import dataclass, field
-
-from slugify import slugify
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from tenants.community.models import Activity, Identity, Member, MemberMerge, MemberNote, MemberTag, MergeDismissal
 from tenants.community.rescore import mark_members
@@ -144,73 +139,6 @@ def merges_of(session: Session, member: Member) -> list[MemberMerge]:
     return list(session.scalars(select(MemberMerge).where(MemberMerge.survivor_id == member.id,
                                                           MemberMerge.undone_at.is_(None))
                                 .order_by(MemberMerge.created_at.desc())))
-
-
-# --- suggestions ---------------------------------------------------------------------------------
-
-_SOUNDS = (("kh", "h"), ("ts", "c"), ("tz", "c"), ("ph", "f"), ("ck", "k"), ("x", "ks"), ("q", "k"),
-           ("w", "v"), ("j", "i"), ("y", "i"))
-
-
-def name_key(name: str) -> str | None:
-    """A spelling-insensitive key: Cyrillic transliterated, common Latin spellings folded, doubled letters
-    collapsed, words sorted. 'Юлия Ковалёва', 'Yulia Kovaleva' and 'Iuliia Kovaleva' share one key."""
-    words = []
-    for word in slugify(name or "", separator=" ").split():
-        for a, b in _SOUNDS:
-            word = word.replace(a, b)
-        word = re.sub(r"(.)\1+", r"\1", word)
-        word = re.sub(r"[^a-z]", "", word)
-        if word.endswith("of"):            # Smirnoff, Ivanoff: the French-style spelling of -ov
-            word = word[:-1] + "v"
-        if len(word) >= 2:
-            words.append(word)
-    if len(words) < 2:        # a lone first name matches far too many people
-        return None
-    return " ".join(sorted(words))
-
-
-@dataclass
-class Suggestion:
-    a: Member
-    b: Member
-    reasons: set[str] = field(default_factory=set)
-
-
-def suggestions(session: Session, org_id: int, limit: int = 50) -> list[Suggestion]:
-    m1, m2 = aliased(Member), aliased(Member)
-    live = and_(m1.merged_into_id.is_(None), m1.erased_at.is_(None), m2.merged_into_id.is_(None),
-                m2.erased_at.is_(None), m1.org_id == org_id, m2.org_id == org_id, m1.id < m2.id)
-    pairs: dict[tuple[int, int], set[str]] = defaultdict(set)
-    for reason, cond in (("email", m1.email == m2.email), ("phone", m1.phone == m2.phone)):
-        for a, b in session.execute(select(m1.id, m2.id).where(live, cond).limit(limit * 4)):
-            pairs[(a, b)].add(reason)
-    i1, i2 = aliased(Identity), aliased(Identity)
-    same_handle = and_(i1.channel != i2.channel, func.length(i1.handle) >= 4,
-                       func.lower(func.ltrim(i1.handle, "@")) == func.lower(func.ltrim(i2.handle, "@")))
-    stmt = (select(m1.id, m2.id).select_from(i1).join(i2, same_handle).join(m1, m1.id == i1.member_id)
-            .join(m2, m2.id == i2.member_id).where(live).distinct().limit(limit * 4))
-    for a, b in session.execute(stmt):
-        pairs[(a, b)].add("handle")
-    groups: dict[str, list[int]] = defaultdict(list)
-    for member_id, display_name in session.execute(
-            select(Member.id, Member.display_name).where(Member.org_id == org_id, Member.merged_into_id.is_(None),
-                                                         Member.erased_at.is_(None))):
-        key = name_key(display_name)
-        if key:
-            groups[key].append(member_id)
-    for ids in groups.values():
-        if 1 < len(ids) <= 4:
-            ids.sort()
-            for i, a in enumerate(ids):
-                for b in ids[i + 1:]:
-                    pairs[(a, b)].add("name")
-    dismissed = {tuple(r) for r in session.execute(select(MergeDismissal.member_a_id, MergeDismissal.member_b_id)
-                                    .where(MergeDismissal.org_id == org_id))}
-    ranked = sorted((p for p in pairs if p not in dismissed), key=lambda p: (-len(pairs[p]), p))[:limit]
-    wanted = {i for p in ranked for i in p}
-    by_id = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(wanted)))} if wanted else {}
-    return [Suggestion(by_id[a], by_id[b], pairs[(a, b)]) for a, b in ranked]
 
 
 def dismiss(session: Session, org_id: int, a: Member, b: Member, user_id: int | None) -> None:

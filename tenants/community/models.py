@@ -101,6 +101,10 @@ class MemberSearch(TenantOwned, OrgOwned, Base):
     sort_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # duplicates.name_key(sort_name), and the sort_name it was computed from: a name changed since is keyed
+    # again when duplicates are next looked for (migration 0025)
+    name_key: Mapped[str | None] = mapped_column(Text)
+    name_key_of: Mapped[str | None] = mapped_column(String(200))
 
 
 class MemberTag(TenantOwned, OrgOwned, Base):

@@ -245,3 +245,8 @@ def staff(session: Session, org_id: int) -> list[User]:
 
 def user_by_public_id(session: Session, org_id: int, public_id: str) -> User | None:
     return next((u for u in staff(session, org_id) if u.public_id == public_id), None)
+
+
+def member_ids(session: Session, org_id: int, statuses: tuple[str, ...] = ("active",)) -> set[int]:
+    """The members who are leaders of the organisation in one of the statuses."""
+    return set(session.scalars(select(Leader.member_id).where(Leader.org_id == org_id, Leader.status.in_(statuses))))

@@ -18,6 +18,7 @@ from tenants.community.models import ACTIVITY_TYPES, CHANNELS, Activity, Identit
 from tenants.community.models import MemberTag as Tag
 from tenants.core import sql
 from tenants.core.days import day_of, midnight
+from tenants.leaders.models import LEADER_STATUSES, Leader
 from tenants.scoring import STAGES
 from tenants.segments import values as v
 
@@ -299,6 +300,12 @@ def _search(op, value, scope):
     return InSet(search_ids(value))
 
 
+def _leader(op, value, scope):
+    """Members who are opinion leaders with the status (or, for ne / not_in, who are not)."""
+    return _in_set(select(Leader.member_id).where(Leader.org_id == scope.org_id,
+                                                  Leader.status.in_(_listed(op, value))), op)
+
+
 AUDIENCES = ("people", "staff", "bots")
 
 
@@ -391,6 +398,7 @@ REGISTRY: dict[str, Field] = {f.name: f for f in (
     _date_field("last_active", Member.last_active_at),
     Field("activity", "activity", {op: _activity_parser(op) for op in COUNT_OPS}, _activity),
     Field("nps", "enum", {op: _nps_value(op) for op in SET_OPS}, _nps, tuple(NPS_GROUPS)),
+    Field("leader", "enum", _set_parsers(v.enum(LEADER_STATUSES)), _leader, LEADER_STATUSES),
     Field("stage_move", "stage_move", {"eq": _stage_move_value}, _stage_move),
     Field("identity", "identity", {"eq": _identity_value}, _identity),
     Field("search", "text", {"contains": v.text}, _search),

@@ -68,7 +68,9 @@ def test_import_csv_watch_progress_then_merge_duplicates(live_server, browser, w
     expect(page.locator("[data-testid=suggestion]")).to_have_count(1)
     shot(page, "24-duplicates")
     page.click("[data-testid=suggestion] >> text=Merge into")
-    expect(page.locator(".flash-success")).to_contain_text("was merged into")
+    expect(page.locator("[data-testid=duplicates-message]")).to_contain_text("1 group merged")
+    expect(page.locator("[data-testid=suggestion]")).to_have_count(0)
+    page.click("[data-testid=merged-survivor]")
     expect(page.locator(".identities")).to_contain_text("777")
     shot(page, "25-member-merged")
     shot(page, "25b-before-undo")
@@ -79,4 +81,32 @@ def test_import_csv_watch_progress_then_merge_duplicates(live_server, browser, w
     page.fill("#q", "ковал")
     expect(page.locator("#results tbody tr")).to_have_count(1)
     assert re.search("acme/coffee/members/\\?q=", page.url)
+    assert errors == []
+
+
+def test_bulk_merge_of_duplicate_groups(live_server, browser):  # noqa: F811
+    a = factories.agency("Acme", "o@acme.test")
+    coffee = factories.org(a, "Coffee")
+    factories.ingest_into(a, coffee, [
+        ActivityIn(IdentityRef(channel, ext, handle=handle, display_name=name), "message",
+                   datetime(2026, 5, 1, n, tzinfo=UTC), f"b{n}", channel)
+        for n, (channel, ext, handle, name) in enumerate([
+            ("telegram", "1", "@marat_k", "Марат Каримов"), ("vk", "2", "marat_k", "Marat Karimov"),
+            ("email", "3", None, "Marat Karimoff"), ("telegram", "4", "@anna_l", "Анна Лебедева"),
+            ("instagram", "5", "anna_l", "Anna L."), ("telegram", "6", "@solo", "Boris Kim")])])
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = console_errors(page)
+    _login(page, live_server)
+    page.goto(live_server + "/acme/coffee/members/duplicates")
+    expect(page.locator("[data-testid=duplicates-total]")).to_have_text("2 possible duplicates")
+    groups = page.locator("[data-testid=suggestion]")
+    expect(groups.first).to_contain_text("Marat Karimoff")          # three spellings of one person, one group
+    expect(groups.first.locator(".chan")).to_have_count(3)
+    page.check("[data-select-all]")
+    page.click("[data-testid=bulk-merge]")
+    expect(page.locator("[data-testid=duplicates-message]")).to_contain_text("2 groups merged")
+    expect(page.locator("[data-testid=duplicates-total]")).to_have_text("0 possible duplicates")
+    expect(page.locator("[data-testid=merged-survivor]")).to_have_count(2)
+    page.goto(live_server + "/acme/coffee/members/")
+    expect(page.locator("[data-testid=member-total]")).to_have_text("3 members")
     assert errors == []

@@ -109,7 +109,7 @@ def test_scheduler_runs_each_schedule_once_per_day_even_with_two_schedulers(work
     assert len(runs) == 2 and len(set(runs)) == 2              # one job per agency
     assert sorted(scored) == sorted(orgs)                      # and one recompute per organisation
     morning = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
-    assert tick(morning) == ["score_daily", "segment_snapshot", "leader_candidates"]      # candidates after the daily influence
+    assert tick(morning) == ["score_daily", "segment_snapshot", "leader_candidates"]
     with system_scope() as s:
         suggested = s.scalars(select(JobRun.org_id).where(JobRun.kind == "leader_candidates")).all()
     assert sorted(suggested) == sorted(orgs)                   # one candidates run per organisation

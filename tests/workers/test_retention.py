@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tenants.agency.models import JobRun, Organisation
 from tenants.community.models import Upload
@@ -92,3 +92,22 @@ def test_the_retention_is_set_on_the_settings_page_and_only_by_the_organisations
     login(other_client, b.owner_email)
     assert _save(other_client, "/acme/coffee", "365").status_code == 404
     assert _retention(coffee.id) == 7
+
+
+def test_the_nightly_clean_up_keys_the_names_of_its_own_agency(worker_env):
+    from tenants.community.ingest import ingest
+    from tenants.community.models import MemberSearch
+    from tenants.community.validate import ActivityIn, IdentityRef
+    a, b = factories.agency("Acme", "o@acme.test"), factories.agency("Beta", "o@beta.test")
+    for agency, org in ((a, factories.org(a, "Coffee")), (b, factories.org(b, "Beans"))):
+        with tenant_scope(agency.id, org.id), job_session() as s:
+            ingest(s, org.id, [ActivityIn(IdentityRef("telegram", str(n), display_name="Юлия Ковалёва"), "message",
+                                          datetime.now(UTC), f"m{n}", "telegram") for n in range(3)], rescore=False)
+    with tenant_scope(a.id), job_session() as s:
+        enqueue(s, "agency_cleanup")
+    assert work_burst(worker_env).returncode == 0
+    with system_scope() as s:
+        assert s.scalar(select(JobRun.result).where(JobRun.kind == "agency_cleanup"))["names_keyed"] == 3
+        keys = dict(s.execute(select(MemberSearch.agency_id, func.count(MemberSearch.name_key))
+                              .group_by(MemberSearch.agency_id)).all())
+    assert keys == {a.id: 3, b.id: 0}

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 
 from flask import Response, abort, flash, g, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from tenants import scoring
-from tenants.community import members, merge, profile
+from tenants.community import duplicates, members, merge, profile
 from tenants.community.merge import MergeError
 from tenants.community.models import ACTIVITY_TYPES, CHANNELS, Member
 from tenants.community.profile import CommunityError
@@ -21,11 +21,12 @@ from tenants.segments import filters
 from ..htmx import fragment, page, swaps
 from ..htmx import redirect as htmx_redirect
 from ..labels import activity_label, channel_label, stage_label
-from ..params import day
+from ..params import day, integer
 from ..tenancy import actor, org_view
 from . import bp
 
 PAGE = 50
+DUPLICATES_PAGE = 20
 # Fragments by the element an htmx request swaps: "Show more" rows of the list; the profile's timeline (its
 # type filter) and its "Older" rows.
 MORE_ROWS = {"member-rows-more": "rows"}
@@ -64,7 +65,8 @@ def _list_context(f: members.MemberFilter, cursor: str | None = None, **extra) -
     # "Show more" renders rows only: the filter bar's tag counts are not needed there.
     tags = profile.org_tags(db, g.org.id) if cursor is None else []
     return {"f": f, "page": result, "total": None, "channels": CHANNELS, "tags": tags, "cursor": cursor,
-            "message": None, "segment": _segment_labels(f), **extra}
+            "message": None, "segment": _segment_labels(f),
+            "save_rule": json.dumps(filters.rule_of(f), ensure_ascii=False, separators=(",", ":")), **extra}
 
 
 def _segment_labels(f: members.MemberFilter) -> list[str]:
@@ -283,19 +285,52 @@ def undo_merge(merge_id: str):
     return htmx_redirect(url_for("members.show", agency_slug=g.agency.slug, org_slug=g.org.slug, member_id=target))
 
 
-@bp.route("/duplicates")
-@org_view(write=True)
-def duplicates():
-    return page("members/duplicates.html", "list", suggestions=merge.suggestions(db, g.org.id))
+def _duplicates_context(number: int, **extra) -> dict:
+    return {"result": duplicates.page(db, g.org.id, number, DUPLICATES_PAGE), "message": None, "merged": [],
+            **extra}
 
 
-@bp.route("/duplicates/dismiss", methods=["POST"])
+@bp.route("/duplicates", endpoint="duplicates")
 @org_view(write=True)
-def dismiss():
-    a, b = _member(request.form.get("a", "")), _member(request.form.get("b", ""))
-    merge.dismiss(db, g.org.id, a, b, current_user.id)
+def duplicates_page():
+    context = _duplicates_context(integer("page", 1, 1, 100_000))
+    db.commit()                 # the name keys of members renamed or added since the last look
+    return page("members/duplicates.html", "list", **context)
+
+
+@bp.route("/duplicates/bulk", methods=["POST"])
+@org_view(write=True)
+def duplicates_bulk():
+    """Merge or dismiss the ticked groups, or the one group whose own button was pressed."""
+    form = request.form
+    one = form.get("merge_one") or form.get("dismiss_one")
+    action = ("merge" if form.get("merge_one") else "dismiss") if one else form.get("action", "")
+    number = integer_form(form.get("page"))
+    try:
+        groups = duplicates.resolve(db, g.org.id, [one] if one else form.getlist("group"))
+        if not groups:
+            raise MergeError("Select groups first.")
+        if action == "merge":
+            merged = duplicates.merge_groups(db, groups, actor())
+        elif action == "dismiss":
+            duplicates.dismiss_groups(db, g.org.id, groups, current_user.id)
+            merged = []
+        else:
+            raise MergeError("Choose an action.")
+    except MergeError as exc:
+        db.rollback()
+        return page("members/duplicates.html", "list", status=422,
+                    **_duplicates_context(number, message=_(str(exc)), message_error=True))
     db.commit()
-    return page("members/duplicates.html", "list", suggestions=merge.suggestions(db, g.org.id))
+    msg = (ngettext("%(num)s group merged.", "%(num)s groups merged.", len(merged)) if action == "merge"
+           else ngettext("%(num)s group dismissed.", "%(num)s groups dismissed.", len(groups)))
+    return page("members/duplicates.html", "list", **_duplicates_context(number, message=msg, merged=merged))
+
+
+def integer_form(raw: str | None) -> int:
+    """The page a bulk action was taken on; anything but a small positive number is the first page."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 else 1
 
 
 @bp.route("/attributes", methods=["GET", "POST"])

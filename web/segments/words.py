@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from tenants.segments.values import day as parse_day
 
-from ..labels import activity_label, channel_label, stage_label
+from ..labels import LEADER_STATUSES, activity_label, channel_label, stage_label
 
 FIELDS = {
     "stage": _l("Loyalty stage"), "engagement": _l("Engagement score"), "loyalty": _l("Loyalty index"),
@@ -18,13 +18,13 @@ FIELDS = {
     "channel": _l("Has an identity on"), "tag": _l("Tag"), "influence": _l("Influence"),
     "followers": _l("Followers"), "audience": _l("Who"), "staff": _l("Staff"), "bot": _l("Bot"),
     "identity": _l("Identity"), "search": _l("Name, handle, email or phone"), "email": _l("Email"),
-    "segment": _l("Segment"),
+    "segment": _l("Segment"), "leader": _l("Opinion leader status"),
 }
 GROUPS = [
     (_l("Loyalty"), ("stage", "engagement", "loyalty", "at_risk", "stage_move", "nps")),
     (_l("Activity"), ("activity", "last_active", "first_seen")),
     (_l("Profile"), ("channel", "tag", "influence", "followers", "search", "email", "identity")),
-    (_l("Who"), ("audience", "staff", "bot")),
+    (_l("Who"), ("audience", "staff", "bot", "leader")),
     (_l("Segments"), ("segment",)),
 ]
 OPS = {
@@ -75,6 +75,8 @@ def choice_label(field: str, value) -> str:
         return str(AUDIENCES.get(value, value))
     if field == "nps":
         return str(NPS.get(value, value))
+    if field == "leader":
+        return str(LEADER_STATUSES.get(value, value))
     return value
 
 

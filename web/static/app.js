@@ -48,11 +48,11 @@ document.addEventListener("htmx:responseError", function (evt) {
   main.prepend(box);
 });
 
-// Member list: "select all" and bulk export (a file download, so a plain form post, not htmx).
+// Member list and duplicates: "select all" and bulk export (a file download, so a plain form post, not htmx).
 document.addEventListener("change", function (evt) {
   if (evt.target.matches("[data-select-all]")) {
     var form = evt.target.closest("form");
-    form.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = evt.target.checked; });
+    form.querySelectorAll("input[name=ids], input[name=group]").forEach(function (box) { box.checked = evt.target.checked; });
   }
 });
 document.addEventListener("htmx:confirm", function (evt) {

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from tenants.agency import jobs as job_service
 from tenants.agency.models import JobFile, JobRun
-from tenants.community import privacy
+from tenants.community import duplicates, privacy
 from tenants.core import audit
 from tenants.core.db import job_session
 
@@ -30,7 +30,7 @@ def audit_export(ctx: JobContext, action: str | None = None) -> dict:
 @job(job_service.AGENCY_CLEANUP)
 def agency_cleanup(ctx: JobContext, keep_days: int = 14) -> dict:
     """Nightly, per agency: drop files of old finished jobs so exports do not pile up, and the bytes of uploads
-    past their organisation's retention period."""
+    past their organisation's retention period; key the names of members added or renamed (duplicates)."""
     cutoff = datetime.now(UTC) - timedelta(days=keep_days)
     with job_session() as s:
         old_runs = select(JobRun.id).where(JobRun.finished_at < cutoff)
@@ -39,4 +39,6 @@ def agency_cleanup(ctx: JobContext, keep_days: int = 14) -> dict:
         runs = s.execute(delete(JobRun).where(JobRun.kind == job_service.SCORE_INCREMENTAL, JobRun.status == "done",
                                               JobRun.finished_at < datetime.now(UTC) - timedelta(days=2))).rowcount
         uploads = privacy.purge_uploads(s)
-    return {"files_removed": removed, "scoring_runs_removed": runs or 0, "uploads_purged": uploads}
+        keyed = duplicates.refresh_name_keys(s)       # names a duplicates page has not keyed yet
+    return {"files_removed": removed, "scoring_runs_removed": runs or 0, "uploads_purged": uploads,
+            "names_keyed": keyed}
