@@ -15,6 +15,9 @@ from tests.support.segments import build_world
 @pytest.fixture
 def world():
     w = build_world()
+    with tenant_scope(w.agency.id, w.org.id), job_session() as s:      # only what each test makes is listed
+        for segment in service.of_org(s, w.org.id):                      # (starters: tests/tenants/segments)
+            s.delete(segment)
     factories.person(w.agency, "m@acme.test", "manager", [w.org.id])
     factories.person(w.agency, "c@acme.test", "client", [w.org.id])
     other_org = factories.org(w.agency, "Tea")
