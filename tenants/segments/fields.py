@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Numeric, Select, and_, case, exists, false, func, literal_column, not_, or_, select, true
+from sqlalchemy import Select, and_, exists, false, func, literal_column, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -319,57 +319,6 @@ def _audience(op, value, scope):
 
 def _email(op, value, scope):
     return Member.email == value.lower()
-
-
-# --- custom attributes ---------------------------------------------------------------------------------------
-
-def attribute_field(key: str, kind: str, choices: list) -> Field:
-    """The field `attr.<key>`, typed by the attribute's kind (text, number, date, choice)."""
-    raw = Member.attributes[key]
-    as_text = raw.astext
-    presence = {op: _absent for op in PRESENCE_OPS}
-    if kind == "number":
-        col = case((func.jsonb_typeof(raw) == "number", as_text.cast(Numeric)))
-        return Field(f"attr.{key}", "number", {**_compare_parsers(v.number), **presence},
-                     _with_presence(as_text, lambda op, value, scope: _compare(col, op, value)))
-    if kind == "date":
-        parsers = {op: p for op, p in _date_parsers().items() if op not in ("within_days", "not_within_days")}
-        return Field(f"attr.{key}", "date", {**parsers, **presence},
-                     _with_presence(as_text, lambda op, value, scope: _iso_compare(as_text, op, value)))
-    if kind == "choice":
-        return Field(f"attr.{key}", "enum", {**_set_parsers(v.enum(tuple(choices))), **presence},
-                     _with_presence(as_text, _column_enum(as_text)), tuple(choices))
-    return Field(f"attr.{key}", "text", {**_set_parsers(v.text), "contains": v.text, **presence},
-                 _with_presence(as_text, _text_compile(as_text)))
-
-
-def _absent(value):
-    if value is not None:
-        raise v.RuleValueError("takes no value")
-    return None
-
-
-def _with_presence(col, compile_):
-    def compiled(op, value, scope):
-        if op in PRESENCE_OPS:
-            return col.isnot(None) if op == "is_set" else col.is_(None)
-        return compile_(op, value, scope)
-    return compiled
-
-
-def _text_compile(col):
-    def compile_(op, value, scope):
-        if op == "contains":
-            return func.lower(col).contains(value.lower(), autoescape=True)
-        return _column_enum(col)(op, value, scope)
-    return compile_
-
-
-def _iso_compare(col, op: str, value):
-    """Dates kept as ISO text compare as text."""
-    if op == "between":
-        return col.between(value[0].isoformat(), value[1].isoformat())
-    return _compare(col, op, value.isoformat())
 
 
 # --- the registry ----------------------------------------------------------------------------------------------

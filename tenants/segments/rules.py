@@ -14,7 +14,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tenants.community.members import live_members
 from tenants.community.models import Member
-from tenants.segments.fields import PEOPLE_FIELDS, REGISTRY, AllOf, AnyOf, Field, InSet, Scope, attribute_field, to_sql
+from tenants.segments.attributes import attribute_field
+from tenants.segments.fields import PEOPLE_FIELDS, REGISTRY, AllOf, AnyOf, Field, InSet, Scope, to_sql
 from tenants.segments.models import SegmentMember
 from tenants.segments.values import RuleValueError
 from tenants.segments.values import many as _many
