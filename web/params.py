@@ -18,6 +18,9 @@ from tenants.core.sql import storable
 _INTEGER = re.compile(r"-?[0-9]{1,19}")       # ASCII digits only: int() also reads "١٢" and "1_0"
 MAX_PARAMS = 50
 MAX_LENGTH = 1000           # characters of one query value (a search, a cursor)
+# A rule carried by a link ("Save as segment", a dashboard drill-down): a whole JSON tree, checked by the rule
+# engine (at most 40 conditions), so it may be longer than other values.
+LONG_VALUES = {"rules": 16_000}
 BIGINT = 2**63 - 1
 # Dates a query may name (ranges, segments): wide enough for any real data, narrow enough that a day more or
 # a two-year window less stays a date.
@@ -41,8 +44,8 @@ def check_query() -> None:
     if len(pairs) > MAX_PARAMS:
         abort(400, description=f"at most {MAX_PARAMS} query parameters")
     for key, value in pairs:
-        if len(key) > MAX_LENGTH or len(value) > MAX_LENGTH:
-            abort(400, description=f"query values are at most {MAX_LENGTH} characters")
+        if len(key) > MAX_LENGTH or len(value) > LONG_VALUES.get(key, MAX_LENGTH):
+            abort(400, description=f"query values are at most {LONG_VALUES.get(key, MAX_LENGTH)} characters")
         if not (storable(key) and storable(value)):
             abort(400, description="query values must not contain NUL characters or lone surrogates")
 

@@ -1,8 +1,6 @@
 """One segment: its page (figures, trend, who entered and left, members), bulk actions, freeze, delete."""
 from __future__ import annotations
 
-import re
-
 from flask import Response, abort, flash, g, request
 from flask_babel import gettext as _
 
@@ -113,15 +111,8 @@ def _bulk(segment: Segment, action: str, ids: list[int]) -> str:
 def freeze(segment_id: str):
     segment = _segment(segment_id)
     name, _description = words.starter_text(segment)
-    # service.freeze copies with INSERT … SELECT, which the ORM wall's write check cannot see the agency of;
-    # until it can, the copy goes through add_members, which stamps every row.
-    frozen = service.create(db, g.org.id, {"kind": "static", "description": segment.description,
-                                           "colour": segment.colour,
-                                           "name": _("%(name)s (frozen %(day)s)", name=name,
-                                                     day=utcnow().date().isoformat())[:120]}, actor())
-    ids = service.member_ids(db, service.statement(db, segment))
-    for start in range(0, len(ids), service.MAX_STATIC_CHANGE):
-        service.add_members(db, frozen, ids[start:start + service.MAX_STATIC_CHANGE])
+    frozen = service.freeze(db, segment, actor(), name=_("%(name)s (frozen %(day)s)", name=name,
+                                                        day=utcnow().date().isoformat())[:120])
     db.commit()
     flash(_("A static copy of today's members was saved."), "success")
     return htmx_redirect(_url("segments.show", segment_id=frozen.public_id))
@@ -133,8 +124,8 @@ def delete(segment_id: str):
     segment = _segment(segment_id)
     users = service.used_by(db, segment)
     if users:
-        named = ", ".join(f"“{n}”" for u in users for n in re.findall(r"“(.*)”", u))
-        flash(_("This segment is used by the segments %(names)s; change them first.", names=named), "error")
+        flash(_("This segment is used by the segments %(names)s; change them first.",
+                names=", ".join(f"“{n}”" for n in users)), "error")
         return htmx_redirect(_url("segments.show", segment_id=segment.public_id))
     name, _description = words.starter_text(segment)
     service.delete_segment(db, segment, actor())

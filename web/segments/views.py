@@ -41,12 +41,13 @@ def index():
     today = utcnow().date()
     segments = service.of_org(db, g.org.id)
     before = stats.sizes_before(db, g.org.id, today)
+    sizes = service.sizes(db, segments)
     rows = []
     for s in segments:
-        size = service.size(db, s)
+        size = sizes[s.id]
         name, description = words.starter_text(s)
         rows.append({"segment": s, "name": name, "description": description, "size": size,
-                     "change": size - before[s.id] if s.id in before else None})
+                     "change": size - before[s.id] if s.id in before and size is not None else None})
     return page("segments/index.html", "content", rows=rows, can_edit=not g.membership.is_client)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from tenants.agency.models import JobRun
@@ -113,3 +114,31 @@ def test_every_organisation_starts_with_the_starter_segments(world):
     assert sizes["advocates"] == {"ann"} and sizes["at_risk"] == {"bob"}
     assert sizes["slipping_away"] == {"bob"}          # active before, quiet 45 days
     assert sizes["new_active"] == {"cat"}
+
+
+def test_sizes_in_one_statement_agree_with_each_count_and_skip_a_rule_that_no_longer_checks(world):
+    with tenant_scope(world.agency.id, world.org.id), job_session() as s:
+        vk = service.create(s, world.org.id, {"name": "VK", "rules": {"field": "channel", "op": "eq",
+                                                                       "value": "vk"}}, ACTOR)
+        loyal = service.create(s, world.org.id, {"name": "Loyal", "rules": LOYALISH}, ACTOR)
+        frozen = service.freeze(s, vk, ACTOR)
+        broken = service.create(s, world.org.id, {"name": "Gone", "rules": LOYALISH}, ACTOR)
+        s.execute(update(Segment).where(Segment.id == broken.id).values(
+            rules={"field": "attr.gone", "op": "eq", "value": "x"}))
+        s.expire_all()
+        segments = service.of_org(s, world.org.id)
+        sizes = service.sizes(s, segments)
+        assert sizes[broken.id] is None
+        assert {k: v for k, v in sizes.items() if k != broken.id} == {
+            x.id: service.size(s, x) for x in segments if x.id != broken.id}
+        assert (sizes[vk.id], sizes[loyal.id], sizes[frozen.id]) == (3, 2, 3)
+
+
+def test_deleting_a_segment_another_rule_names_is_refused_with_its_name(world):
+    with tenant_scope(world.agency.id, world.org.id), job_session() as s:
+        base = service.create(s, world.org.id, {"name": "Base", "rules": LOYALISH}, ACTOR)
+        service.create(s, world.org.id, {"name": "Uses base", "rules": {
+            "field": "segment", "op": "in", "value": [base.public_id]}}, ACTOR)
+        with pytest.raises(service.SegmentError, match="used by the segments “Uses base”"):
+            service.delete_segment(s, base, ACTOR)
+        assert service.used_by(s, base) == ["Uses base"]

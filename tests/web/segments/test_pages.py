@@ -109,6 +109,11 @@ def test_a_link_brings_a_rule_or_a_copy_and_a_bad_one_shows_its_problems(client,
                 json.dumps({"all": [{"field": "engagement", "op": "gte", "value": "x"}]})):
         page = client.get(BASE + "/new?rules=" + quote(raw))
         assert page.status_code == 200 and 'data-testid="problem"' in page.text, raw
+    long = {"all": [{"field": "tag", "op": "ne", "value": f"tag-{i:02d}"} for i in range(30)]}
+    assert len(json.dumps(long)) > 1000
+    page = client.get(BASE + "/new?rules=" + quote(json.dumps(long)))
+    assert page.status_code == 200 and len(_conditions(page.text)) == 30
+    assert client.get(BASE + "/new?rules=" + "x" * 16_001).status_code == 400
     sid = make(world, {"name": "Vip", "kind": "dynamic", "rules": rule})
     copy = client.get(f"{BASE}/new?from={sid}")
     assert "Copy of Vip" in copy.text and _conditions(copy.text) == ["rules.all[0]", "rules.all[1].not.all[0]"]
