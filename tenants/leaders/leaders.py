@@ -213,7 +213,7 @@ def listing(session: Session, org_id: int, status: str | None = None) -> list[Ro
     order = {s: i for i, s in enumerate(("active", "invited", "candidate", "alumni", "declined"))}
     stmt = (select(Leader, Member, User.name, _is_quiet(cutoff), tps)
             .join(Member, Member.id == Leader.member_id).outerjoin(User, User.id == Leader.owner_id)
-            .where(Leader.org_id == org_id))
+            .where(Leader.org_id == org_id, Member.merged_into_id.is_(None)))
     if status:
         stmt = stmt.where(Leader.status == status)
     rows = [Row(leader, member, owner, bool(quiet), n) for leader, member, owner, quiet, n in session.execute(stmt)]
@@ -230,7 +230,7 @@ def quiet(session: Session, org_id: int, limit: int = 10) -> list[tuple[Leader, 
     """Active leaders with no activity for the organisation's quiet days, the longest quiet first."""
     cutoff = _quiet_since(session, org_id)
     return list(session.execute(select(Leader, Member).join(Member, Member.id == Leader.member_id)
-                                .where(Leader.org_id == org_id, _is_quiet(cutoff))
+                                .where(Leader.org_id == org_id, Member.merged_into_id.is_(None), _is_quiet(cutoff))
                                 .order_by(Member.last_active_at.asc().nulls_first(), Leader.id).limit(limit)).all())
 
 

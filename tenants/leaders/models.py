@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,10 +22,14 @@ class Leader(TenantOwned, OrgOwned, Base):
     """A member the organisation works with as an opinion leader (one row per member)."""
     __tablename__ = "leader"
     __table_args__ = (UniqueConstraint("org_id", "member_id", name="uq_leader_org_member"),
-                      Index("ix_leader_member", "member_id"))
+                      Index("ix_leader_member", "member_id"),
+                      Index("ix_leader_merged_from_id", "merged_from_id",
+                            postgresql_where=text("merged_from_id IS NOT NULL")))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
     member_id: Mapped[int] = mapped_column(BigId, ForeignKey("member.id", ondelete="CASCADE"))
+    # The member merged away whose row this was (a trigger moves the row to the survivor and back on unmerge).
+    merged_from_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("member.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="candidate")
     kind: Mapped[str] = mapped_column(String(16), default="ambassador")
     internal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

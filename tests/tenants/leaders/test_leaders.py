@@ -127,6 +127,29 @@ def test_erasing_a_member_removes_their_leader_row_history_and_touchpoint_notes(
             assert s.scalar(select(func.count()).select_from(model)) == 0
 
 
+def test_a_leader_row_follows_its_member_through_a_merge_and_back_through_an_unmerge():
+    from tenants.community.merge import merge, unmerge
+    a, o, leader_id, _old, _recent = _impact_world()
+    with tenant_scope(a.id, o.id), job_session() as s:
+        lead, p1, p2 = (_member(s, n) for n in ("Lead", "P1", "P2"))
+        record = merge(s, p1, lead, ACTOR)          # Lead (a leader) merged into P1 (not one)
+        s.commit()
+        row = s.get(Leader, leader_id)
+        assert (row.member_id, row.merged_from_id) == (p1.id, lead.id)
+        assert [r.member.id for r in leaders.listing(s, o.id)] == [p1.id]
+        assert s.scalar(select(func.count()).select_from(Touchpoint).where(Touchpoint.leader_id == leader_id)) == 2
+        unmerge(s, record, ACTOR)
+        s.commit()
+        s.refresh(row)
+        assert (row.member_id, row.merged_from_id) == (lead.id, None)
+        other = leaders.add(s, p2, "invited", ACTOR)
+        merge(s, lead, p2, ACTOR)                   # both are leaders: the survivor keeps its own row
+        s.commit()
+        s.refresh(other)
+        assert other.member_id == p2.id and s.get(Leader, leader_id).member_id == lead.id
+        assert [r.leader.id for r in leaders.listing(s, o.id)] == [leader_id]
+
+
 def _loyal_world(advocacy_leader: bool = True):
     """Lee: 20 reviews over 70 days (E above the advocate bar, tenure past 60 days), no advocacy activity."""
     a, o = _org()
