@@ -39,6 +39,9 @@ ACTIONS = {
     "leader_status_changed": _l("Leader status changed"), "touchpoint_added": _l("Touchpoint added"),
     "leader_candidate_dismissed": _l("Leader candidate dismissed"),
     "leader_candidate_restored": _l("Leader candidate restored"), "leader_settings_saved": _l("Leader settings saved"),
+    "event_created": _l("Event created"), "event_changed": _l("Event changed"), "event_deleted": _l("Event deleted"),
+    "event_registration_changed": _l("Event registration changed"),
+    "event_checkin_undone": _l("Event check-in undone"),
 }
 JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
         CSV_IMPORT: _l("CSV import"), TELEGRAM_IMPORT: _l("Telegram import"),

@@ -33,6 +33,8 @@ class Organisation(TenantOwned, Base):
     store_message_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Days an upload's bytes are kept once nothing is importing it (tenants.community.retention).
     upload_retention_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # The privacy notice the public event registration form asks consent to (events).
+    privacy_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     @property
     def is_archived(self) -> bool:

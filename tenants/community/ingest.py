@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from tenants.agency import jobs
 from tenants.community.models import Member
-from tenants.community.rescore import mark_pending
+from tenants.community.rescore import mark_members, mark_pending
 from tenants.community.validate import ActivityIn, IdentityRef, IngestResult
 from tenants.community.values import limit
 from tenants.core import locks
@@ -209,6 +209,33 @@ def forget(session: Session, org_id: int, created: set[int]) -> int:
 def ingest(session: Session, org_id: int, items: list[ActivityIn], rescore: bool = True) -> IngestResult:
     """Resolve and store a batch in the caller's transaction: all or nothing."""
     return store(session, org_id, items, resolve(session, org_id, items), rescore)
+
+
+def store_known(session: Session, org_id: int, items: list[tuple[int, ActivityIn]], rescore: bool = True) -> int:
+    """Store activities of members the caller already holds (an event's registrations, check-ins, hosts), made by
+    `validate.activity` like every other path's. Idempotent per (org, source_id); answers how many were new."""
+    if not items:
+        return 0
+    members = {a.member.key: member_id for member_id, a in items}
+    accepted = _store(session, require_agency_id(), org_id, sorted((a for _, a in items), key=lambda a: a.source_id),
+                      members)
+    if rescore and accepted:
+        jobs.request(session, jobs.SCORE_INCREMENTAL, org_id)
+    return accepted
+
+
+def remove(session: Session, org_id: int, source_ids: list[str]) -> int:
+    """Delete activities by source id (an undone check-in) and queue their members' whole histories for
+    re-scoring, which takes them out of scores, counters and rollups. Answers how many went."""
+    if not source_ids:
+        return 0
+    gone = list(session.scalars(text(
+        "DELETE FROM activity WHERE org_id = :org AND source_id = ANY(CAST(:ids AS text[])) RETURNING member_id"),
+        {"org": org_id, "ids": sorted(set(source_ids))}))
+    if gone:
+        mark_members(session, gone)
+        jobs.request(session, jobs.SCORE_INCREMENTAL, org_id)
+    return len(gone)
 
 
 _STORE = """

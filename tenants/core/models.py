@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.core.base import Base, BigId, TenantOwned, utcnow
@@ -23,6 +24,10 @@ class OutboxMail(Base):
     status: Mapped[str] = mapped_column(String(16), default="outbox")  # outbox | sent | failed
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # An HTML alternative of `body`, and the images it shows inline ({content id: base64 PNG}), e.g. a ticket's
+    # QR code.
+    html: Mapped[str | None] = mapped_column(Text)
+    images: Mapped[dict | None] = mapped_column(JSONB)
 
 
 class AuditLog(TenantOwned, Base):
