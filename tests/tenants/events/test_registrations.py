@@ -149,3 +149,24 @@ def test_an_event_is_checked_field_by_field(world):
         same, created = events.create(s, o.id, {**base, "source_id": "luma-1"}, ACTOR)
         again, created_again = events.create(s, o.id, {**base, "title": "Other", "source_id": "luma-1"}, ACTOR)
         assert created and not created_again and same.id == again.id
+
+
+def test_the_counts_of_a_hand_made_event(world):
+    from tenants.events import counts
+    a, o, ids = world
+    pid = event(a, o, capacity=3)
+    with tenant_scope(a.id, o.id), job_session() as s:
+        e = events.by_public_id(s, o.id, pid)
+        for n in ("ann", "bob", "cat", "dan"):
+            regs.register(s, e, ids[n], "form")                   # dan waitlisted
+        regs.cancel(s, regs.register(s, e, ids["cat"], "form")[0], e)   # dan promoted
+        regs.check_in(s, e, ids["ann"])
+        regs.check_in(s, e, ids["eve"])                           # a walk-in
+        for n, score in (("ann", 10), ("eve", 3)):
+            reg = s.scalar(select(Registration).where(Registration.member_id == ids[n]))
+            reg.survey_sent_at, reg.survey_score = reg.checked_in_at, score
+        s.flush()
+        c = counts.of_event(s, e.id)
+        assert (c.registered, c.waitlisted, c.cancelled, c.attended, c.walk_ins, c.no_shows) == (3, 0, 1, 2, 1, 2)
+        assert c.no_show_rate == pytest.approx(2 / 3) and c.survey_responses == 2 and c.nps == 0
+        assert counts.of_events(s, [e.id, 10**12])[10**12].registered == 0
