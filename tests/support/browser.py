@@ -44,3 +44,9 @@ def console_errors(page) -> list[str]:
     page.on("console", lambda m: found.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: found.append(str(e)))
     return found
+
+
+def wide_tables(page) -> list[str]:
+    """The tables wider than the card that holds them (they would scroll sideways inside it), by class."""
+    return page.evaluate("""() => [...document.querySelectorAll('.card table')]
+        .filter(t => t.getBoundingClientRect().width > t.closest('.card').clientWidth + 1).map(t => t.className)""")

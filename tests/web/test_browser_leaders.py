@@ -9,7 +9,7 @@ from tenants.core.db import job_session
 from tenants.leaders import candidates
 from tests.support import factories
 from tests.support import leaders as graph
-from tests.support.browser import console_errors, shot
+from tests.support.browser import console_errors, shot, wide_tables
 from tests.support.http import PASSWORD
 
 TEXTS = {
@@ -54,4 +54,37 @@ def test_a_candidate_becomes_an_active_leader(live_server, browser, lang):  # no
     page.click("[data-testid=nav-leaders]")
     expect(page.locator("[data-testid=leader-row]")).to_contain_text(t["active"])
     expect(page.locator("[data-testid=candidate-why]").first).not_to_contain_text(t["why"])
+    assert errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_leader_pages_fit_a_phone(live_server, browser, lang):  # noqa: F811
+    """At 390 px the list keeps who and status (no table scrolling sideways in its card), the candidates and a
+    leader's page wrap within the screen."""
+    from tenants.community.models import Member
+    from tenants.core.audit import Actor
+    from tenants.leaders import leaders
+    w = graph.build()
+    with tenant_scope(w.a.id, w.o.id), job_session() as s:
+        candidates.compute(s, w.o.id, w.now)
+        star = leaders.add(s, s.get(Member, w.ids["star"]), "active", Actor(email="t"), kind="expert",
+                           topics=["espresso", "latte art", "home roasting"], channels=["telegram", "vk"],
+                           note="hosts the Saturday cupping sessions")
+        s.commit()
+        star_id = star.public_id
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale=TEXTS[lang]["locale"])
+    errors = console_errors(page)
+    page.goto(live_server + "/login")
+    page.fill("#email", "o@acme.test")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    if lang == "ru":
+        page.click(".sidebar button[value=ru]")
+    for name, path in (("leaders", "/"), ("leader", f"/{star_id}")):
+        page.goto(live_server + "/acme/coffee/leaders" + path)
+        expect(page.locator("[data-testid=leader-status]" if name == "leader" else "[data-testid=leader-row]")
+               .first).to_contain_text(TEXTS[lang]["active"])
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+        assert wide_tables(page) == [], name
+        shot(page, f"62-{name}-{lang}-390")
     assert errors == []

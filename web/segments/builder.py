@@ -57,14 +57,14 @@ def view(tree: dict, scope: Scope, problems: list[tuple[str, str]]) -> tuple[Nod
     """The builder's nodes, and the problems no node took (shown above the builder)."""
     left = list(problems)
     root = _node(tree, "rules", scope, left, 0)
-    return root, [words.problem(message) for _path, message in left]
+    return root, [words.problem(message, path) for path, message in left]
 
 
 def _take(problems: list, test) -> list[str]:
     taken = [(p, m) for p, m in problems if test(p)]
     for item in taken:
         problems.remove(item)
-    return [words.problem(m) for _p, m in taken]
+    return [words.problem(m, p) for p, m in taken]
 
 
 def _node(tree: dict, path: str, scope: Scope, problems: list, depth: int) -> Node:
@@ -89,7 +89,7 @@ def _condition(leaf: dict, path: str, scope: Scope, problems: list, depth: int) 
                 op=leaf.get("op") or "", value=leaf.get("value"), depth=depth)
     if found:
         node.kind, ops = found
-        node.ops = [(op, words.op_label(node.kind, op)) for op in ops]
+        node.ops = [(op, words.op_choice(node.kind, op)) for op in ops]
         node.choices = choices(name, scope)
     return node
 

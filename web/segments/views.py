@@ -211,7 +211,7 @@ def preview():
         stmt = service.rule_statement(db, g.org.id, tree, seen=(editing,) if editing else ())
     except SegmentError as exc:
         return fragment("segments/edit.html", "preview", total=None,
-                        problems=[words.problem(m) for _p, m in exc.problems][:5])
+                        problems=list(dict.fromkeys(words.problem(m, p) for p, m in exc.problems))[:5])
     first = members.page(db, stmt, "name", PREVIEW)
     return fragment("segments/edit.html", "preview", total=service.count(db, stmt), first=first.members,
                     problems=[])

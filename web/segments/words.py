@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import format_date, gettext, ngettext
+from flask_babel import format_date, gettext, ngettext, pgettext
 from flask_babel import lazy_gettext as _l
 
 from tenants.segments.values import day as parse_day
@@ -63,6 +63,15 @@ def op_label(kind: str, op: str) -> str:
     if kind == "activity" and op in COUNT_OPS:
         return str(COUNT_OPS[op])
     return str(OPS.get(op, op))
+
+
+def op_choice(kind: str, op: str) -> str:
+    """An operator as a choice in the builder's list, where a sentence's "is" (Russian: a dash) reads badly."""
+    if op == "eq" and kind not in ("activity", "date"):
+        return pgettext("rule operator in a list", "is")
+    if op == "ne":
+        return pgettext("rule operator in a list", "is not")
+    return op_label(kind, op)
 
 
 def choice_label(field: str, value) -> str:
@@ -126,8 +135,11 @@ _PROBLEMS = [
 ]
 
 
-def problem(message: str) -> str:
-    """A rule problem in the reader's language (the engine words them in English for the API)."""
+def problem(message: str, path: str = "") -> str:
+    """A rule problem in the reader's language (the engine words them in English for the API); a missing part
+    is named by its place in the condition, since "is required" alone does not say what is."""
+    if message == "is required" and path:
+        return gettext("choose a field") if path.endswith(".field") else gettext("fill in a value")
     for pattern, template in _PROBLEMS:
         found = re.fullmatch(pattern, message)
         if found:

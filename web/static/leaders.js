@@ -17,7 +17,8 @@
          backgroundColor: "#f59e0b", tension: 0, yAxisID: "y"}]},
       options: {responsive: true, maintainAspectRatio: false, animation: false,
                 plugins: {legend: {position: "bottom"}},
-                scales: {y: {beginAtZero: true, ticks: {precision: 0}}}}
+                scales: {x: {ticks: {maxRotation: 0, autoSkip: true, autoSkipPadding: 8}},   // level months, as many as fit
+                         y: {beginAtZero: true, ticks: {precision: 0}}}}
     });
   }
   document.addEventListener("DOMContentLoaded", draw);

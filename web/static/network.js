@@ -49,7 +49,9 @@
       return;
     }
     var cy = cytoscape({ container: el, elements: elements(data), style: STYLE, minZoom: 0.2, maxZoom: 4,
-      layout: { name: "cose", animate: false, padding: 12, numIter: 600, nodeRepulsion: function () { return 6000; },
+      layout: { name: "cose", animate: false, padding: 12, numIter: 600, nodeDimensionsIncludeLabels: true,
+        componentSpacing: 60,     // members with no connection keep their names apart
+        nodeRepulsion: function () { return 6000; },
         idealEdgeLength: function () { return 48; }, edgeElasticity: function () { return 60; }, gravity: 40 } });
     cy.on("tap", "node", function (evt) { window.location.href = evt.target.data("url"); });
     cy.on("mouseover", "node", function (evt) { evt.target.addClass("hover"); el.style.cursor = "pointer"; });

@@ -14,7 +14,8 @@
         backgroundColor: "rgba(79,70,229,0.12)", fill: true, tension: 0.2, pointRadius: d.sizes.length > 40 ? 0 : 3 }] },
       options: { responsive: true, maintainAspectRatio: false, animation: false,
         plugins: { legend: { display: false } },
-        scales: { y: { beginAtZero: true, ticks: { precision: 0, callback: function (v) { return v.toLocaleString(LANG); } } } } }
+        scales: { x: { ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } },   // level dates, as many as fit
+          y: { beginAtZero: true, ticks: { precision: 0, callback: function (v) { return v.toLocaleString(LANG); } } } } }
     });
   }
   document.addEventListener("DOMContentLoaded", draw);

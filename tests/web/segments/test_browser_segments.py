@@ -9,14 +9,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import ARTIFACTS, console_errors, shot
+from tests.support.browser import ARTIFACTS, console_errors, shot, wide_tables
 from tests.support.http import PASSWORD
 
 from .conftest import make
 
 NOTES = Path("/work/notes/shots/segui")
-TEXT = {"en": {"count": "{n} members", "saved": "Segment saved.", "problem": "enter a number"},
-        "ru": {"count": "{n} участник", "saved": "Сегмент сохранён.", "problem": "введите число"}}
+TEXT = {"en": {"count": "{n} members", "saved": "Segment saved.", "problem": "enter a number",
+               "no_field": "choose a field", "eq": "is"},
+        "ru": {"count": "{n} участник", "saved": "Сегмент сохранён.", "problem": "введите число",
+               "no_field": "выберите поле", "eq": "равно"}}
 
 
 def _open(browser, base, lang, width=1280):
@@ -65,10 +67,12 @@ def test_build_a_two_group_rule_watch_the_count_save_and_open(live_server, brows
     _settled(page)
     page.click("[data-testid=add-condition]")
     page.locator("select[name='rules.all[0].field']").wait_for()
+    expect(page.locator("#preview .preview-problems")).to_have_text(TEXT[lang]["no_field"])   # says what is missing
     _pick(page, "select[name='rules.match']", "any")
     page.locator("select[name='rules.any[0].field']").wait_for()
     _pick(page, "select[name='rules.any[0].field']", "stage")
     expect(page.locator("select[name='rules.any[0].op']")).to_have_value("eq")
+    expect(page.locator("select[name='rules.any[0].op'] option[value=eq]")).to_have_text(TEXT[lang]["eq"])
     _pick(page, "select[name='rules.any[0].op']", "in")
     expect(page.locator("select[name='rules.any[0].value'][multiple]")).to_be_visible()
     _pick(page, "select[name='rules.any[0].value']", ["loyal", "advocate"])
@@ -129,6 +133,7 @@ def test_pages_fit_a_phone(live_server, browser, world, lang):
             expect(page.locator("[data-testid=problem]")).to_have_count(1)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (name, width)
+        assert wide_tables(page) == [], name            # the list and the members fit their cards too
         _keep(page, f"{name}-{lang}-390")
     assert [e for e in errors if "status of 422" not in e] == []        # the refused save is a 422
 

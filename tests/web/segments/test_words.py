@@ -49,3 +49,20 @@ def test_problems_translate_with_their_numbers(app):
     with app.test_request_context(), force_locale("ru"):
         assert words.problem("must be a whole number from 1 to 3650") == "введите целое число от 1 до 3650"
         assert words.problem("something new") == "something new"
+
+
+def test_a_missing_part_is_named_by_its_place(app):
+    with app.test_request_context(), force_locale("ru"):
+        assert words.problem("is required", "rules.all[0].field") == "выберите поле"
+        assert words.problem("is required", "rules.any[1].all[0].value.count") == "укажите значение"
+    with app.test_request_context(), force_locale("en"):
+        assert words.problem("is required", "rules.all[2].field") == "choose a field"
+
+
+def test_the_builder_lists_equality_as_words_and_a_sentence_keeps_its_dash(app):
+    with app.test_request_context(), force_locale("ru"):
+        assert [words.op_choice("enum", op) for op in ("eq", "ne", "in")] == ["равно", "не равно", "любое из"]
+        assert words.op_choice("activity", "eq") == "ровно"
+        assert words.describe({"field": "tag", "op": "eq", "value": "vip"}) == "Тег — vip"
+    with app.test_request_context(), force_locale("en"):
+        assert [words.op_choice("enum", op) for op in ("eq", "ne")] == ["is", "is not"]
