@@ -89,4 +89,5 @@ def event_moment(event: Event, moment: datetime | None) -> str:
     """A moment of the event's life (a registration, a check-in) as short date and time in the event's zone."""
     if moment is None:
         return ""
-    return format_skeleton("MMMdHm", local(event, moment), locale=get_locale())
+    at = local(event, moment)
+    return f"{format_skeleton('MMMd', at, locale=get_locale())} {format_time(at, 'short', locale=get_locale())}"

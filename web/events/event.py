@@ -37,7 +37,7 @@ def _context(event: Event, **extra) -> dict:
     staff = not g.membership.is_client
     return {"event": event, "counts": counts.of_event(db, event.id), "roles": events.roles(db, event),
             "series": events.series_name(db, event), "rows": registrations.listing(db, event, status, q),
-            "status": status, "q": q, "statuses": REGISTRATION_STATUSES, "staff": staff,
+            "shown": status, "q": q, "statuses": REGISTRATION_STATUSES, "staff": staff,
             "log": registrations.log_rows(db, event) if staff else [],
             "link": public_link(event), "checkin": checkin_path(event), "report": report_path(event),
             "notice": None, "error": None, **extra}
