@@ -43,18 +43,18 @@ def _form_page(values: dict, event: Event | None = None, errors: dict | None = N
                 series_names=events.series_names(db, g.org.id))
 
 
-def _save(event: Event | None):
+def _save(editing: Event | None):
     values = form.posted()
     try:
-        if event is None:
+        if editing is None:
             event, _created = events.create(db, g.org.id, form.data(values), actor())
         else:
-            events.update(db, event, form.data(values), actor())
+            event = events.update(db, editing, form.data(values), actor())
         for role, key in (("host", "hosts"), ("speaker", "speakers")):
             events.set_roles(db, event, role, events.member_ids(db, g.org.id, [p for p, _n in values[key]]))
     except EventError as exc:
         db.rollback()
-        editing = by_public_id(event.public_id) if event is not None and event.id else None
+        editing = by_public_id(editing.public_id) if editing is not None else None
         return _form_page(values, editing, form.error(exc), 422)
     db.commit()
     flash(_("Event saved."), "success")
