@@ -21,6 +21,7 @@ from .api import bp as api_bp
 from .audit import bp as audit_bp
 from .auth import bp as auth_bp
 from .auth.session import load_signed_in
+from .events import bp as events_bp
 from .extensions import LOCALES, babel, cache, csrf, htmx_ext, limiter, login_manager, talisman
 from .htmx import VARY
 from .imports import bp as imports_bp
@@ -48,7 +49,8 @@ from .team import bp as team_bp
 from .tenancy import user_agencies
 
 BLUEPRINTS = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
-              integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp, leaders_bp)
+              integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp, leaders_bp,
+              events_bp)
 
 CSP = {
     "default-src": "'self'",
@@ -189,7 +191,12 @@ def _register_hooks(app: Flask) -> None:
                                  job_failure=job_failure, scoring_failed=scoring_failed,
                                  leader_status_label=labels.leader_status_label,
                                  leader_kind_label=labels.leader_kind_label, touchpoint_label=labels.touchpoint_label,
-                                 member_kind_label=labels.member_kind_label)
+                                 member_kind_label=labels.member_kind_label,
+                                 event_format_label=labels.event_format_label,
+                                 registration_status_label=labels.registration_status_label,
+                                 registration_source_label=labels.registration_source_label,
+                                 registration_log_label=labels.registration_log_label,
+                                 form_field_label=labels.form_field_label)
     app.jinja_env.filters["d"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["num"] = lambda value: format_decimal(value or 0)

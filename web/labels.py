@@ -205,3 +205,46 @@ def candidate_reasons(c) -> list[str]:
     if c.stage:
         parts.append(stage_label(c.stage).lower())
     return parts
+
+
+EVENT_FORMATS = {"offline": _l("Offline"), "online": _l("Online"), "hybrid": _l("Hybrid")}
+REGISTRATION_STATUSES = {"registered": _l("Registered"), "waitlisted": _l("Waitlisted"),
+                         "cancelled": _l("Cancelled")}
+REGISTRATION_SOURCES = {"form": _l("Registration page"), "import": _l("Import"), "api": _l("API"),
+                        "manual": _l("Added by staff"), "walk_in": _l("Walk-in")}
+REGISTRATION_LOG = {"registered": _l("Registered"), "waitlisted": _l("Put on the waitlist"),
+                    "promoted": _l("Promoted from the waitlist"), "cancelled": _l("Cancelled"),
+                    "checked_in": _l("Checked in"), "check_in_undone": _l("Check-in undone"),
+                    "walk_in": _l("Walked in")}
+FORM_FIELDS = {"phone": _l("Phone"), "city": _l("City"), "company": _l("Company"), "telegram": _l("Telegram"),
+               "comment": _l("Comment")}
+# The event form's inputs, named in its errors ("Title is required.").
+EVENT_FIELDS = {"title": _l("Title"), "description": _l("Description"), "format": _l("Format"),
+                "timezone": _l("Time zone"), "starts_at": _l("Starts"), "ends_at": _l("Ends"),
+                "location": _l("Place"), "url": _l("Link"), "capacity": _l("Capacity"), "tags": _l("Tags"),
+                "series": _l("Series"), "form_fields": _l("Registration form"),
+                "promote_waitlist": _l("Waitlist promotion"), "registration_open": _l("Registration")}
+
+
+def event_format_label(code: str) -> str:
+    return str(EVENT_FORMATS.get(code, code))
+
+
+def registration_status_label(code: str) -> str:
+    return str(REGISTRATION_STATUSES.get(code, code))
+
+
+def registration_source_label(code: str) -> str:
+    return str(REGISTRATION_SOURCES.get(code, code))
+
+
+def registration_log_label(code: str) -> str:
+    return str(REGISTRATION_LOG.get(code, code))
+
+
+def form_field_label(code: str) -> str:
+    return str(FORM_FIELDS.get(code, code))
+
+
+def event_field_label(code: str) -> str:
+    return str(EVENT_FIELDS.get(code, code))

@@ -1,6 +1,8 @@
 """Client organisations of an agency: create, rename, archive, restore."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -9,6 +11,9 @@ from tenants.core import audit, ids
 from tenants.core.audit import Actor
 from tenants.core.base import utcnow
 from tenants.core.ids import RESERVED_ORG_SLUGS
+
+PRIVACY_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+PRIVACY_URL_MAX = 500
 
 
 class OrgError(ValueError):
@@ -74,6 +79,15 @@ def set_upload_retention(org: Organisation, days: str | int) -> None:
     if not value.isdigit() or not low <= int(value) <= high:
         raise OrgError("Keep uploaded files for 1 to 3650 days.")
     org.upload_retention_days = int(value)
+
+
+def set_privacy_url(org: Organisation, url: str) -> None:
+    """The privacy notice the public event registration form asks consent to: an http(s) link, or empty."""
+    value = (url or "").strip()
+    if len(value) > PRIVACY_URL_MAX or (value and not PRIVACY_URL.match(value)):
+        raise OrgError("The privacy notice must be a link starting with http:// or https://, at most "
+                       "500 characters.")
+    org.privacy_url = value
 
 
 def set_store_message_text(org: Organisation, keep: bool) -> None:

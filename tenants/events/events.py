@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from tenants.community.members import live_members, search_ids
 from tenants.community.models import Member
 from tenants.core import audit
 from tenants.core.audit import Actor
@@ -250,3 +251,46 @@ def set_roles(session: Session, event: Event, role: str, member_ids: list[int]) 
     session.execute(delete(EventRole).where(EventRole.event_id == event.id, EventRole.role == role))
     session.add_all([EventRole(org_id=event.org_id, event_id=event.id, member_id=m, role=role) for m in sorted(live)])
     session.flush()
+
+
+def member_ids(session: Session, org_id: int, public_ids: list[str]) -> list[int]:
+    """The ids of the organisation's live members by public id (hosts and speakers picked on the form)."""
+    wanted = [p for p in dict.fromkeys(public_ids) if isinstance(p, str) and p]
+    if not wanted:
+        return []
+    found = list(session.scalars(select(Member.id).where(Member.org_id == org_id, Member.public_id.in_(wanted),
+                                                         Member.merged_into_id.is_(None),
+                                                         Member.erased_at.is_(None))))
+    if len(found) != len(wanted):
+        raise EventError("roles", "Choose members of this organisation.")
+    return found
+
+
+def zones() -> list[str]:
+    """Every IANA time zone name the form offers, sorted (the region before the slash groups them)."""
+    return sorted(z for z in ZONES if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/"))) + ["UTC"]
+
+
+def last_zone(session: Session, org_id: int) -> str | None:
+    """The time zone of the organisation's latest event: a new event's likely one."""
+    return session.scalar(select(Event.timezone).where(Event.org_id == org_id)
+                          .order_by(Event.created_at.desc(), Event.id.desc()).limit(1))
+
+
+def series_names(session: Session, org_id: int) -> list[str]:
+    return list(session.scalars(select(EventSeries.name).where(EventSeries.org_id == org_id)
+                                .order_by(EventSeries.name)))
+
+
+def series_name(session: Session, event: Event) -> str:
+    if event.series_id is None:
+        return ""
+    return session.scalar(select(EventSeries.name).where(EventSeries.id == event.series_id)) or ""
+
+
+def members_matching(session: Session, org_id: int, q: str, limit: int = 8) -> list[Member]:
+    """Live members whose name, email, phone or handle contains `q` (the form's host and speaker picker)."""
+    if not q or not q.strip() or not storable(q):
+        return []
+    return list(session.scalars(live_members().where(Member.org_id == org_id, Member.id.in_(search_ids(q)))
+                                .order_by(Member.sort_name, Member.id).limit(limit)))

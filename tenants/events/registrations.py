@@ -12,8 +12,10 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from tenants.community import ingest, validate
+from tenants.accounts.models import User
+from tenants.community import ingest, members, validate
 from tenants.community.models import Member
+from tenants.core import audit
 from tenants.core.audit import Actor
 from tenants.core.base import utcnow
 from tenants.events.events import EventError
@@ -189,3 +191,70 @@ def of_member(session: Session, member_id: int) -> list[tuple[Registration, Even
 def log(session: Session, event: Event, limit: int = 200) -> list[RegistrationLog]:
     return list(session.scalars(select(RegistrationLog).where(RegistrationLog.event_id == event.id)
                                 .order_by(RegistrationLog.at.desc(), RegistrationLog.id.desc()).limit(limit)))
+
+
+def listing(session: Session, event: Event, status: str | None = None, q: str | None = None,
+            limit: int = 500) -> list[tuple[Registration, Member]]:
+    """The event page's table: registrations by status and a search of name, email, phone or handle."""
+    stmt = (select(Registration, Member).join(Member, Member.id == Registration.member_id)
+            .where(Registration.event_id == event.id))
+    if status:
+        stmt = stmt.where(Registration.status == status)
+    if q and q.strip():
+        stmt = stmt.where(Registration.member_id.in_(members.search_ids(q)))
+    return list(session.execute(stmt.order_by(Registration.registered_at, Registration.id).limit(limit)).all())
+
+
+def candidates(session: Session, event: Event, q: str, limit: int = 8) -> list[tuple[Member, str | None]]:
+    """Members of the event's organisation matching `q` (to register by hand), each with their registration
+    status at this event (None: not registered)."""
+    if not q or not q.strip():
+        return []
+    stmt = (members.live_members().add_columns(Registration.status)
+            .outerjoin(Registration, (Registration.member_id == Member.id) & (Registration.event_id == event.id))
+            .where(Member.org_id == event.org_id, Member.id.in_(members.search_ids(q)))
+            .order_by(Member.sort_name, Member.id).limit(limit))
+    return [(m, status) for m, status in session.execute(stmt).all()]
+
+
+@dataclass
+class Attendance:
+    """A member's events: registrations for events that have begun (not cancelled, not waitlisted) and how
+    many of them they came to (walk-ins included in both)."""
+    expected: int
+    attended: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.attended / self.expected if self.expected else None
+
+
+def attendance(rows: list[tuple[Registration, Event]], now: datetime | None = None) -> Attendance:
+    """The attendance of one member's registrations (of_member's rows)."""
+    now = now or utcnow()
+    began = [r for r, e in rows if e.starts_at <= now and (r.status == "registered" or r.checked_in_at)]
+    return Attendance(expected=len(began), attended=sum(1 for r in began if r.checked_in_at is not None))
+
+
+def by_public_id(session: Session, event: Event, public: str) -> Registration | None:
+    return session.scalar(select(Registration).where(Registration.event_id == event.id,
+                                                     Registration.public_id == public))
+
+
+def audit_change(session: Session, event: Event, member: Member, change: str, actor: Actor) -> None:
+    """A registration staff changed by hand (registered, cancelled) in the agency's audit log."""
+    audit.record(session, "event_registration_changed", actor, target=member.display_name, event=event.public_id,
+                 change=change)
+
+
+
+def log_rows(session: Session, event: Event, limit: int = 50) -> list[tuple[RegistrationLog, str, str | None]]:
+    """The event's log, newest first, with the member's name and the name of the user who acted (None: the
+    public form, the API or a job)."""
+    stmt = (select(RegistrationLog, Member.display_name, User.name)
+            .join(Registration, Registration.id == RegistrationLog.registration_id)
+            .join(Member, Member.id == Registration.member_id)
+            .outerjoin(User, User.id == RegistrationLog.user_id)
+            .where(RegistrationLog.event_id == event.id)
+            .order_by(RegistrationLog.at.desc(), RegistrationLog.id.desc()).limit(limit))
+    return [(entry, member, user) for entry, member, user in session.execute(stmt).all()]

@@ -71,10 +71,17 @@ def world():
             leader = leaders.add(s, ann, "active", Actor(email="t"))
             leaders.add_touchpoint(s, leader, "call", utcnow().date(), "secret plan", Actor(email="t"))
             s.flush()
+            from tenants.events import events, registrations
+            event, _created = events.create(s, a1.id, {"title": "Crawl meet-up", "timezone": "Europe/Moscow",
+                                                       "starts_at": "2030-05-01T19:00", "ends_at": "2030-05-01T21:00"},
+                                            Actor(email="t"))
+            registration, _created = registrations.register(s, event, ann.id, "manual")
+            s.flush()
         ids = {"invitation_id": inv.public_id, "job_id": run.public_id, "org_job_id": org_run.public_id,
                "key_id": key.public_id, "member_id": ann.public_id, "merge_id": record.public_id,
                "upload_id": up.public_id, "import_job_id": import_run.public_id, "segment_id": segment.public_id,
-               "leader_id": leader.public_id}
+               "leader_id": leader.public_id, "event_id": event.public_id,
+               "registration_id": registration.public_id}
     return {"a": a, "a1": a1, "a2": a2, "manager": manager, **ids}
 
 
@@ -91,6 +98,8 @@ def _urls(app, world, org_slug: str | None = None, job_key: str = "job_id"):
         "upload_id": world["upload_id"],
         "segment_id": world["segment_id"],
         "leader_id": world["leader_id"],
+        "event_id": world["event_id"],
+        "registration_id": world["registration_id"],
     }
     found = []
     for rule in app.url_map.iter_rules():

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("members", __name__, url_prefix="/<agency_slug>/<org_slug>/members")
 
-from . import views  # noqa: E402, F401 -- the routes, which import bp from here
+from . import events, views  # noqa: E402, F401 -- the routes, which import bp from here

@@ -24,6 +24,7 @@ from ..labels import activity_label, channel_label, stage_label
 from ..params import day, integer
 from ..tenancy import actor, org_view
 from . import bp
+from . import events as member_events
 
 PAGE = 50
 DUPLICATES_PAGE = 20
@@ -165,7 +166,8 @@ def _profile_context(m: Member, **extra) -> dict:
     why = scoring.explain(db, m) if not (m.is_staff or m.is_bot or m.erased_at) else None
     return {**_timeline_context(m), "identities": identities.get(m.id, []), "tags": tags.get(m.id, []),
             "why": why, "notes": profile.notes(db, m), "defs": profile.attribute_defs(db, g.org.id),
-            "merges": merge.merges_of(db, m), "survivor": survivor, "error": None, **extra}
+            "merges": merge.merges_of(db, m), "survivor": survivor, "error": None,
+            **member_events.context(m), **extra}
 
 
 @bp.route("/<member_id>")

@@ -130,6 +130,20 @@ def upload_retention():
     return redirect(url_for("org.settings", agency_slug=g.agency.slug, org_slug=g.org.slug))
 
 
+@bp.route("/settings/privacy", methods=["POST"])
+@org_view(admin=True)
+def privacy_url():
+    """The privacy notice the public event registration page asks consent to."""
+    try:
+        orgs.set_privacy_url(g.org, request.form.get("privacy_url", ""))
+    except OrgError as exc:
+        db.rollback()
+        return page("org/settings.html", "content", status=422, privacy_error=_(str(exc)))
+    db.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("org.settings", agency_slug=g.agency.slug, org_slug=g.org.slug))
+
+
 @bp.route("/archive", methods=["POST"])
 @org_view(admin=True)
 def archive():
