@@ -8,10 +8,14 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 from tenants.events.public import ANSWER_MAX
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class RegisterForm(FlaskForm):
     """Name, email and consent; the optional fields the event does not ask are removed (`for_event`)."""
     name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)], filters=[_strip])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=ANSWER_MAX["phone"])])
     city = StringField(_l("City"), validators=[Optional(), Length(max=ANSWER_MAX["city"])])
     company = StringField(_l("Company"), validators=[Optional(), Length(max=ANSWER_MAX["company"])])
