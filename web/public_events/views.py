@@ -28,10 +28,9 @@ def _per_event_email() -> str:
 
 @bp.after_request
 def _private(response: Response) -> Response:
-    """The pages carry personal data and their URLs a secret: kept out of caches, search engines and the Referer
-    sent to the event's own links."""
+    """The pages carry personal data and their URLs a secret: kept out of caches and search engines (and, by the
+    pages' meta referrer, out of the Referer their links send)."""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
