@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from tenants.events.public import ANSWER_MAX
@@ -43,6 +44,6 @@ class CancelForm(FlaskForm):
 
 
 class SurveyForm(FlaskForm):
-    score = RadioField(choices=[(str(n), str(n)) for n in range(11)],
+    score = RadioField(choices=[SelectChoice(str(n), str(n)) for n in range(11)],
                        validators=[InputRequired(message=_l("Choose a score from 0 to 10."))])
     comment = TextAreaField(_l("What should we keep or change? (optional)"), validators=[Optional(), Length(max=2000)])
