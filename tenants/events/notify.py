@@ -73,12 +73,13 @@ class Letter:
     qr_ticket: str | None = None               # the ticket whose QR code the mail shows
 
 
-def _details(event: Event, lang: str) -> list[str]:
+def _details(event: Event, lang: str, with_link: bool = True) -> list[str]:
+    """When and where; the online link only to those with a place (the form page does not show it either)."""
     _ = _translations(lang).gettext
     lines = [_("When: %(when)s") % {"when": when(event, lang)}]
     if event.location and event.format != "online":
         lines.append(_("Where: %(place)s") % {"place": event.location})
-    if event.url and event.format != "offline":
+    if event.url and event.format != "offline" and with_link:
         lines.append(_("Online: %(url)s") % {"url": event.url})
     return ["\n".join(lines)]
 
@@ -126,7 +127,7 @@ def ticket(session: Session, event: Event, registration: Registration, member: M
     if registration.status == "waitlisted":
         letter = Letter(_("You are on the waitlist: %(title)s") % {"title": event.title}, [
             hello, _("%(title)s is full, so you are on the waitlist. If a place opens up we will write to you "
-                     "with your ticket.") % {"title": event.title}, *_details(event, lang)],
+                     "with your ticket.") % {"title": event.title}, *_details(event, lang, with_link=False)],
             (_("Your registration"), url))
     else:
         letter = Letter(_("Your ticket: %(title)s") % {"title": event.title}, [

@@ -136,8 +136,9 @@ def join(session: Session, event: Event, name: str, email: str, answers: dict, l
     return Joined(reg, session.get(Member, member_id), new)
 
 
-def calendar(event: Event, org_name: str, ticket_url: str) -> str:
-    """The event as an iCalendar file (RFC 5545), for "add to calendar"."""
+def calendar(event: Event, org_name: str, ticket_url: str, with_link: bool = True) -> str:
+    """The event as an iCalendar file (RFC 5545), for "add to calendar"; the online link only `with_link` (a
+    registration with a place)."""
     def esc(value: str) -> str:
         return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n")
                 .replace("\n", "\\n"))
@@ -145,16 +146,16 @@ def calendar(event: Event, org_name: str, ticket_url: str) -> str:
     def stamp(moment: datetime) -> str:
         return moment.strftime("%Y%m%dT%H%M%SZ")
 
-    where = ", ".join(p for p in (event.location if event.format != "online" else "",
-                                  event.url if event.format != "offline" else "") if p)
+    url = event.url if event.format != "offline" and with_link else ""
+    where = ", ".join(p for p in (event.location if event.format != "online" else "", url) if p)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Communa//Events//EN", "CALSCALE:GREGORIAN",
              "METHOD:PUBLISH", "BEGIN:VEVENT", f"UID:{event.public_id}@communa", f"DTSTAMP:{stamp(utcnow())}",
              f"DTSTART:{stamp(event.starts_at)}", f"DTEND:{stamp(event.ends_at)}", f"SUMMARY:{esc(event.title)}",
              f"DESCRIPTION:{esc((event.description + chr(10) + chr(10)).lstrip() + org_name + chr(10) + ticket_url)}"]
     if where:
         lines.append(f"LOCATION:{esc(where)}")
-    if event.url and event.format != "offline":
-        lines.append(f"URL:{event.url}")
+    if url:
+        lines.append(f"URL:{url}")
     lines += ["END:VEVENT", "END:VCALENDAR"]
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
 

@@ -98,7 +98,8 @@ def ticket(token: str):
 @limiter.limit(PAGE_LIMIT)
 def calendar(token: str):
     event, org, reg = _enter(public.ticket_place(token))
-    body = public.calendar(event, org.name, notify.link(notify.TICKET_PATH, reg.ticket))
+    body = public.calendar(event, org.name, notify.link(notify.TICKET_PATH, reg.ticket),
+                           with_link=reg.status == "registered")
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="event-{event.public_id}.ics"'})
 

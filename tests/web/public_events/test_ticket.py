@@ -111,3 +111,17 @@ def test_the_links_in_mails_are_the_routes_of_the_public_pages(app):
         assert url_for("public_events.register", token="T" * 20) == notify.FORM_PATH.format("T" * 20)
         assert url_for("public_events.ticket", token="T" * 20) == notify.TICKET_PATH.format("T" * 20)
         assert url_for("public_events.answer", token="T" * 20) == notify.SURVEY_PATH.format("T" * 20)
+
+
+def test_the_online_link_is_only_for_those_with_a_place(client):
+    w = pe.world(format="online", url="https://meet.example/secret-room", capacity=1)
+    assert "secret-room" not in client.get(w.form).get_data(as_text=True)
+    pe.register(client, w.form, "Ann", "ann@example.test")
+    pe.register(client, w.form, "Bob", "bob@example.test")
+    ann, bob = pe.registrations(w)
+    assert "secret-room" in client.get(f"/t/{ann.ticket}").get_data(as_text=True)
+    assert "secret-room" in client.get(f"/t/{ann.ticket}/event.ics").get_data(as_text=True)
+    assert "secret-room" in pe.mails("ann@example.test")[0].body
+    assert "secret-room" not in client.get(f"/t/{bob.ticket}").get_data(as_text=True)      # waitlisted
+    assert "secret-room" not in client.get(f"/t/{bob.ticket}/event.ics").get_data(as_text=True)
+    assert "secret-room" not in pe.mails("bob@example.test")[0].body
