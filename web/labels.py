@@ -8,6 +8,7 @@ from tenants.agency.jobs import (
     AGENCY_CLEANUP,
     AUDIT_EXPORT,
     CSV_IMPORT,
+    EVENT_SURVEY,
     LEADER_CANDIDATES,
     LOST,
     SCORE_DAILY,
@@ -47,7 +48,7 @@ JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
         CSV_IMPORT: _l("CSV import"), TELEGRAM_IMPORT: _l("Telegram import"),
         SCORE_FULL: _l("Full recompute of scores and metrics"), SCORE_INCREMENTAL: _l("Score update"),
         SCORE_DAILY: _l("Daily scoring pass"), SEGMENT_SNAPSHOT: _l("Daily segment snapshot"),
-        LEADER_CANDIDATES: _l("Leader candidates")}
+        LEADER_CANDIDATES: _l("Leader candidates"), EVENT_SURVEY: _l("Event follow-up: surveys and host activity")}
 # A failed job whose error the reader could not act on (a bug, a lost database connection, a killed worker):
 # the technical detail stays in the logs and JobRun.error.
 JOB_FAILED = _l("This job failed because of a problem on our side. Try again; if it fails again, contact "

@@ -23,6 +23,7 @@ from tenants.core.base import utcnow
 from tenants.core.config import get_settings
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
+from tenants.events import survey
 
 from . import enqueue, redis_connection
 from .leaders import request_candidates
@@ -36,6 +37,7 @@ class Schedule:
     name: str
     hour: int  # UTC hour of day after which the daily run is due
     action: Callable[[], int]
+    hourly: bool = False    # due every hour (from `hour` on), claimed per hour instead of per day
 
 
 def _per_agency(kind: str) -> Callable[[], int]:
@@ -78,6 +80,18 @@ def _daily(session, org_id: int) -> None:
     request_daily(session, org_id)
 
 
+def _event_follow_ups() -> int:
+    """An `event_survey` run for each active organisation with an ended event not yet followed up (none for the
+    others); a run already queued or running is joined."""
+    with system_scope() as s:
+        pairs = survey.due_orgs(s)
+    for agency_id, org_id in pairs:
+        with tenant_scope(agency_id, org_id), job_session() as session:
+            jobs.request(session, jobs.EVENT_SURVEY, org_id, ACTIVE)
+            jobs.commit(session)
+    return len(pairs)
+
+
 def _segments(session, org_id: int) -> None:
     jobs.request(session, jobs.SEGMENT_SNAPSHOT, org_id, ACTIVE)
     jobs.commit(session)
@@ -90,6 +104,7 @@ SCHEDULES = (
     Schedule(jobs.LEADER_CANDIDATES, 6, _per_org(request_candidates)),   # after the daily pass's influence
     Schedule(jobs.AGENCY_CLEANUP, 2, _per_agency(jobs.AGENCY_CLEANUP)),
     Schedule("purge_accounts", 2, _purge_accounts),
+    Schedule(jobs.EVENT_SURVEY, 0, _event_follow_ups, hourly=True),   # surveys two hours after an event ends
 )
 
 
@@ -150,7 +165,8 @@ def tick(now: datetime | None = None, schedules: tuple[Schedule, ...] = SCHEDULE
     for sched in schedules:
         if now.hour < sched.hour:
             continue
-        key = f"communa:schedule:{sched.name}:{now.date().isoformat()}"
+        period = now.strftime("%Y-%m-%dT%H") if sched.hourly else now.date().isoformat()
+        key = f"communa:schedule:{sched.name}:{period}"
         if not conn.set(key, now.isoformat(), nx=True, ex=3 * 86400):
             continue
         count = sched.action()

@@ -4,11 +4,17 @@ outbox table, which tests and the development server read). A rolled-back change
 
 A mail that carries a secret link (a password reset, an invitation, a sign-up) keeps no usable copy of it at
 rest: once delivered, or once the link has expired (`purge`, daily), the row keeps the body without the link.
-`purge` also deletes rows older than OUTBOX_RETENTION_DAYS."""
+`purge` also deletes rows older than OUTBOX_RETENTION_DAYS.
+
+A mail may carry an HTML alternative and the images it shows inline ({content id: base64 PNG}, referenced as
+`cid:<id>`): delivered as multipart/alternative, the HTML part multipart/related with its images. A mail with a
+secret link drops both with the link (the HTML repeats it; an image such as a ticket's QR code encodes it)."""
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -25,16 +31,30 @@ LINK_REMOVED = "[link removed]"
 
 
 def send(session: Session, to: str, subject: str, body: str, link: str | None = None,
-         link_until: datetime | None = None) -> OutboxMail:
+         link_until: datetime | None = None, html: str | None = None, images: dict[str, str] | None = None
+         ) -> OutboxMail:
     """Record the mail; it is delivered after the caller commits. `link` is a secret link in `body` (usable
-    until `link_until`): the row drops it once the mail is delivered or the link has expired."""
-    mail = OutboxMail(to_address=to, subject=subject, body=body)
+    until `link_until`): the row drops it once the mail is delivered or the link has expired. `html` is an
+    alternative of `body`; `images` the PNGs it shows inline, by content id, base64-encoded."""
+    mail = OutboxMail(to_address=to, subject=subject, body=body, html=html, images=images or None)
     if link:
         mail.safe_body, mail.secret_until = body.replace(link, LINK_REMOVED), link_until or utcnow()
     session.add(mail)
     session.flush()
-    session.info.setdefault(PENDING, []).append((mail.id, to, subject, body, mail.safe_body))
+    session.info.setdefault(PENDING, []).append(Pending(mail.id, to, subject, body, mail.safe_body, html, images))
     return mail
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A mail recorded in the open transaction, delivered once it commits."""
+    id: int
+    to: str
+    subject: str
+    body: str
+    safe_body: str | None
+    html: str | None = None
+    images: dict[str, str] | None = None
 
 
 @event.listens_for(Session, "after_commit")
@@ -42,23 +62,23 @@ def _deliver_committed(session: Session) -> None:
     pending = session.info.pop(PENDING, None)
     settings = get_settings()
     if not pending or not settings.mail_server:
-        for _id, to, subject, body, safe_body in pending or ():
+        for m in pending or ():
             # Development reads its links here; production's log gets no usable link.
-            shown = safe_body if settings.production and safe_body else body
-            log.info("outbox: mail to %s, %r (MAIL_SERVER not set, kept in outbox)\n%s", to, subject, shown)
+            shown = m.safe_body if settings.production and m.safe_body else m.body
+            log.info("outbox: mail to %s, %r (MAIL_SERVER not set, kept in outbox)\n%s", m.to, m.subject, shown)
         return
     # The committed session cannot run SQL here: the delivery outcome goes through a session of its own.
     with Session(bind=session.get_bind()) as s, s.begin():
-        for mail_id, to, subject, body, safe_body in pending:
+        for m in pending:
             try:
-                _deliver(to, subject, body)
+                _deliver(compose(m.to, m.subject, m.body, m.html, m.images))
                 values = {"status": "sent", "sent_at": utcnow()}
-                if safe_body is not None:
-                    values.update(body=safe_body, safe_body=None, secret_until=None)
+                if m.safe_body is not None:
+                    values.update(body=m.safe_body, safe_body=None, secret_until=None, html=None, images=None)
             except (OSError, smtplib.SMTPException) as exc:
                 values = {"status": "failed", "error": str(exc)[:2000]}
-                log.error("mail to %s failed: %s", to, exc)
-            s.execute(update(OutboxMail).where(OutboxMail.id == mail_id).values(**values))
+                log.error("mail to %s failed: %s", m.to, exc)
+            s.execute(update(OutboxMail).where(OutboxMail.id == m.id).values(**values))
 
 
 def purge(session: Session, retention_days: int, now: datetime | None = None) -> dict[str, int]:
@@ -66,7 +86,8 @@ def purge(session: Session, retention_days: int, now: datetime | None = None) ->
     now = now or utcnow()
     expired = session.execute(update(OutboxMail).where(OutboxMail.safe_body.is_not(None),
                                                        OutboxMail.secret_until < now)
-                              .values(body=OutboxMail.safe_body, safe_body=None, secret_until=None))
+                              .values(body=OutboxMail.safe_body, safe_body=None, secret_until=None, html=None,
+                                      images=None))
     old = session.execute(delete(OutboxMail).where(OutboxMail.created_at < now - timedelta(days=retention_days)))
     return {"mail_links_expired": expired.rowcount or 0, "mails_deleted": old.rowcount or 0}
 
@@ -76,11 +97,24 @@ def _drop_rolled_back(session: Session) -> None:
     session.info.pop(PENDING, None)
 
 
-def _deliver(to: str, subject: str, body: str) -> None:
-    s = get_settings()
+def compose(to: str, subject: str, body: str, html: str | None = None,
+            images: dict[str, str] | None = None) -> EmailMessage:
+    """The message as sent: plain text; with `html`, multipart/alternative whose HTML part is
+    multipart/related with the inline images (Content-ID <id>, which the HTML names as cid:id)."""
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = s.mail_from, to, subject
+    msg["From"], msg["To"], msg["Subject"] = get_settings().mail_from, to, subject
     msg.set_content(body)
+    if html:
+        msg.add_alternative(html, subtype="html")
+        html_part = msg.get_payload()[-1]
+        for cid, data in (images or {}).items():
+            html_part.add_related(base64.b64decode(data), maintype="image", subtype="png", cid=f"<{cid}>",
+                                  disposition="inline", filename=f"{cid}.png")
+    return msg
+
+
+def _deliver(msg: EmailMessage) -> None:
+    s = get_settings()
     smtp_cls = smtplib.SMTP_SSL if s.mail_use_ssl else smtplib.SMTP
     with smtp_cls(s.mail_server, s.mail_port, timeout=15) as smtp:
         if s.mail_use_tls and not s.mail_use_ssl:

@@ -101,15 +101,15 @@ def test_scheduler_runs_each_schedule_once_per_day_even_with_two_schedulers(work
     b = factories.agency("Beta", "o@beta.test")
     orgs = [factories.org(a, "One").id, factories.org(a, "Two").id, factories.org(b, "Three").id]
     night = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
-    assert tick(night) == ["score_full", "agency_cleanup", "purge_accounts"]
-    assert tick(night) == []                                   # a second scheduler finds the day taken
+    assert tick(night) == ["score_full", "agency_cleanup", "purge_accounts", "event_survey"]
+    assert tick(night) == []                                   # a second scheduler finds the day (and hour) taken
     with system_scope() as s:
         runs = s.scalars(select(JobRun.agency_id).where(JobRun.kind == "agency_cleanup")).all()
         scored = s.scalars(select(JobRun.org_id).where(JobRun.kind == "score_full")).all()
     assert len(runs) == 2 and len(set(runs)) == 2              # one job per agency
     assert sorted(scored) == sorted(orgs)                      # and one recompute per organisation
     morning = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
-    assert tick(morning) == ["score_daily", "segment_snapshot", "leader_candidates"]
+    assert tick(morning) == ["score_daily", "segment_snapshot", "leader_candidates", "event_survey"]
     with system_scope() as s:
         suggested = s.scalars(select(JobRun.org_id).where(JobRun.kind == "leader_candidates")).all()
     assert sorted(suggested) == sorted(orgs)                   # one candidates run per organisation
