@@ -75,8 +75,8 @@ def _walkin(**extra) -> dict:
 
 
 def _context(e: Event, **extra) -> dict:
-    return {**_base(e), "counts": counts.of_event(db, e.id), "arrived": door.arrivals(db, e), "back": _back(e), "when": _when(e),
-            **_results(e), **_walkin(), "arrival": None, "note": None, **extra}
+    return {**_base(e), "counts": counts.of_event(db, e.id), "arrived": door.arrivals(db, e), "back": _back(e),
+            "when": _when(e), **_results(e), **_walkin(), "arrival": None, "note": None, **extra}
 
 
 @bp.route("/")
