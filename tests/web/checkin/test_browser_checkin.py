@@ -26,8 +26,8 @@ TEXTS = {
     "en": {"locale": "en-GB", "checked": "Checked in", "undone": "Check-in undone", "scan": "Scan QR code",
            "nocamera": "Type the ticket or search by name below.", "walkin": "Walk-in added",
            "check": "Check in"},
-    "ru": {"locale": "ru-RU", "checked": "Отмечен", "undone": "Отметка отменена", "scan": "Сканировать QR-код",
-           "nocamera": "Введите код билета или найдите гостя по имени ниже.", "walkin": "Добавлен без регистрации",
+    "ru": {"locale": "ru-RU", "checked": "Отмечен(а)", "undone": "Отметка отменена", "scan": "Сканировать QR-код",
+           "nocamera": "Введите код билета или найдите гостя по имени ниже.", "walkin": "Добавлен(а) без регистрации",
            "check": "Отметить"},
 }
 

@@ -219,4 +219,4 @@ def test_the_page_in_russian(client, door):
     assert "Сканировать QR-код" in page and "Новый человек" in page and "Последние отметки" in page
     r = post(client, door.url + "ticket", {"ticket": door.tickets["ann"]}, htmx=True,
              headers={"Accept-Language": "ru"})
-    assert "Уже отмечен в" in _text(r)
+    assert "Уже отмечен(а) в" in _text(r)
