@@ -21,7 +21,8 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/message
 VENDOR := web/static/vendor
 VENDOR_SOURCES := node_modules/htmx.org/dist/htmx.min.js node_modules/chart.js/dist/chart.umd.min.js \
                   node_modules/chartjs-chart-matrix/dist/chartjs-chart-matrix.min.js \
-                  node_modules/cytoscape/dist/cytoscape.min.js
+                  node_modules/cytoscape/dist/cytoscape.min.js \
+                  node_modules/@zxing/browser/umd/zxing-browser.min.js
 VENDORED := $(addprefix $(VENDOR)/,$(notdir $(VENDOR_SOURCES)))
 ASSETS := $(CATALOGUES) $(VENDORED)
 # The Python that compiles the catalogues (Babel is a runtime dependency): the dev venv's unless told.

@@ -22,6 +22,7 @@ from .audit import bp as audit_bp
 from .auth import bp as auth_bp
 from .auth.session import load_signed_in
 from .events import bp as events_bp
+from .checkin import bp as checkin_bp
 from .extensions import LOCALES, babel, cache, csrf, htmx_ext, limiter, login_manager, talisman
 from .htmx import VARY
 from .imports import bp as imports_bp
@@ -53,6 +54,7 @@ BLUEPRINTS = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp
               integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp, leaders_bp,
               events_bp)
               integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp, leaders_bp, public_events_bp)
+              integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp, leaders_bp, checkin_bp)
 
 CSP = {
     "default-src": "'self'",

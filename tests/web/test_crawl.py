@@ -16,6 +16,7 @@ from tenants.core.base import utcnow
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tenants.core.ids import new_token, token_hash
+from tenants.events.models import Registration
 from tenants.leaders.models import Leader, LeaderDismissal, LeaderSettings, Touchpoint
 from tests.support import factories
 from tests.support.http import csrf_of, login
@@ -76,11 +77,21 @@ def world():
                                                        "starts_at": "2030-05-01T19:00", "ends_at": "2030-05-01T21:00"},
                                             Actor(email="t"))
             registration, _created = registrations.register(s, event, ann.id, "manual")
+            from tenants.events import events
+            from tenants.events import registrations as regs
+            start = utcnow().replace(microsecond=0, tzinfo=None)
+            meetup, _created = events.create(s, a1.id, {"title": "Crawl meet-up", "starts_at": start.isoformat(),
+                                                        "ends_at": start.replace(hour=23).isoformat()},
+                                             Actor(email="t"))
+            survivor = ann if ann.merged_into_id is None else bob
+            registration, _created = regs.register(s, meetup, survivor.id, "manual", Actor(email="t"))
+            regs.check_in(s, meetup, survivor.id, Actor(email="t"))
             s.flush()
         ids = {"invitation_id": inv.public_id, "job_id": run.public_id, "org_job_id": org_run.public_id,
                "key_id": key.public_id, "member_id": ann.public_id, "merge_id": record.public_id,
                "upload_id": up.public_id, "import_job_id": import_run.public_id, "segment_id": segment.public_id,
                "leader_id": leader.public_id, "event_id": event.public_id,
+               "leader_id": leader.public_id, "event_id": meetup.public_id,
                "registration_id": registration.public_id}
     return {"a": a, "a1": a1, "a2": a2, "manager": manager, **ids}
 
@@ -134,7 +145,8 @@ def _snapshot():
                 sorted((r.public_id, r.undone_at is None) for r in s.scalars(select(MemberMerge))),
                 sorted((r.status, r.kind, r.internal, tuple(r.topics)) for r in s.scalars(select(Leader))),
                 sorted((t.kind, t.note) for t in s.scalars(select(Touchpoint))),
-                len(s.scalars(select(LeaderDismissal)).all()), len(s.scalars(select(LeaderSettings)).all()))
+                len(s.scalars(select(LeaderDismissal)).all()), len(s.scalars(select(LeaderSettings)).all()),
+                sorted((r.public_id, r.status, r.checked_in_at is None) for r in s.scalars(select(Registration))))
 
 
 def _assert_all_404(client, urls, who: str):
