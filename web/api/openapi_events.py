@@ -123,7 +123,8 @@ def paths(common: dict, json, err, query, path_value: str, max_limit: int) -> di
                          "201": json("The new event", one, links={
                              "Register": {"operationId": "postRegistrations",
                                           "parameters": {"event_id": "$response.body#/id"}},
-                             "CheckIn": {"operationId": "postCheckins", "parameters": {"event_id": "$response.body#/id"}}}),
+                             "CheckIn": {"operationId": "postCheckins",
+                                         "parameters": {"event_id": "$response.body#/id"}}}),
                          "200": json("The event sent before with this source_id", one),
                          "422": refused, **common, "400": err("Body is not a JSON object")}}},
         "/api/v1/events/{event_id}": {"get": {
@@ -139,7 +140,8 @@ def paths(common: dict, json, err, query, path_value: str, max_limit: int) -> di
                 "type": "object", "required": ["registrations"],
                 "properties": {"registrations": {"type": "array", "maxItems": MAX_ITEMS, "items": REGISTRATION_IN}}}}}},
             "responses": {"200": json("Counts and per-item errors", _result(False), links={
-                              "GetEvent": {"operationId": "getEvent", "parameters": {"event_id": "$request.path.event_id"}}}),
+                              "GetEvent": {"operationId": "getEvent",
+                                           "parameters": {"event_id": "$request.path.event_id"}}}),
                           "422": json("Every item was refused", _result(False)),
                           "404": err("No such event in this organisation"), **common,
                           "400": err("Body is not {\"registrations\": [...]}"),

@@ -23,8 +23,9 @@ def _tg(name: str, **extra) -> dict:
 
 def _body(**extra) -> dict:
     start = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0, tzinfo=None)
-    return {"title": "Coffee cupping", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(),
-            "timezone": "Europe/Moscow", "format": "offline", **extra}
+    return {"title": "Coffee cupping", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat(), "timezone": "Europe/Moscow", "format": "offline",
+            **extra}
 
 
 @pytest.fixture
@@ -187,7 +188,8 @@ def test_another_organisations_or_agencys_key_sees_404_for_every_event_endpoint(
         assert client.get(base, headers=h).status_code == 404
         assert client.post(f"{base}/registrations", json={"registrations": [{"member": _tg("ann")}]},
                            headers=h).status_code == 404
-        assert client.post(f"{base}/checkins", json={"checkins": [{"member": _tg("ann")}]}, headers=h).status_code == 404
+        assert client.post(f"{base}/checkins", json={"checkins": [{"member": _tg("ann")}]},
+                           headers=h).status_code == 404
         assert client.get("/api/v1/events", headers=h).json["events"] == []
         # The same source_id in another organisation is another event.
         other = client.post("/api/v1/events", json=_body(source_id="x"), headers=h)
@@ -201,7 +203,8 @@ def test_the_list_pages_with_a_cursor(client, world):
             for i in range(5)]
     seen, cursor = [], None
     while True:
-        page = client.get("/api/v1/events?limit=2" + (f"&cursor={cursor}" if cursor else ""), headers=world["read"]).json
+        query = "limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(f"/api/v1/events?{query}", headers=world["read"]).json
         seen += [e["id"] for e in page["events"]]
         cursor = page["next_cursor"]
         if not cursor:
