@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -160,3 +162,20 @@ def test_the_guest_list_needs_an_event_of_this_organisation_and_an_email_column(
     assert outsider.get(mapping).status_code == 404
     with system_scope() as s:
         assert s.scalar(select(func.count()).select_from(Registration)) == 0
+
+
+def test_the_command_line_imports_a_guest_list_once(meetup, worker_env):
+    _a, _o, pid = meetup
+    command = [sys.executable, "-m", "web.cli", "import", "guests", "acme", "coffee"]
+    first = subprocess.run([*command, pid, str(FIXTURES / "eventbrite.csv")], env=worker_env, capture_output=True,
+                           text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert '"Attendee Status": "status"' in first.stdout and "imported: 4" in first.stdout
+    assert "checked_in: 2" in first.stdout and "rejected: 1" in first.stdout
+    again = subprocess.run([*command, pid, str(FIXTURES / "eventbrite.csv")], env=worker_env, capture_output=True,
+                           text=True, timeout=120)
+    assert "imported: 0" in again.stdout and "duplicates: 4" in again.stdout, again.stderr
+    unknown = subprocess.run([*command, "nope", str(FIXTURES / "eventbrite.csv")], env=worker_env,
+                             capture_output=True, text=True, timeout=120)
+    assert unknown.returncode != 0 and "no event nope" in unknown.stderr
+    assert len(_registrations()) == 4
