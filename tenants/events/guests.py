@@ -86,6 +86,8 @@ def parse(cells: list[str], mapping: list[str], header: list[str], tz: str,
     status = STATUSES.get(status_key, STATUSES.get(raw_status)) if status_key else "registered"
     if status is None:
         return None
+    if "email" not in columns and "email" in mapping:       # the column is there, the cell empty
+        columns["email"] = header[mapping.index("email")] if mapping.index("email") < len(header) else "email"
     email = _email(values, columns)
     name = values.get("display_name") or " ".join(v for v in (values.get("first_name"), values.get("last_name")) if v)
     name = printable(" ".join(name.split()), limit(Member.display_name)) or None
@@ -100,14 +102,16 @@ def parse(cells: list[str], mapping: list[str], header: list[str], tz: str,
 def _email(values: dict, columns: dict) -> str:
     raw = values.get("email")
     if not raw:
-        raise ItemError("no email: every guest needs one (the member is found or created by it)")
+        raise ItemError("%(column)s is empty: every guest needs an email (the member is found or added by it)",
+                        column=columns.get("email", "email"))
     try:
         email = normalise_email(raw)
     except ItemError:
         raise ItemError("%(column)s: %(value)s is not an email address", column=columns["email"],
                         value=csvfile.shown(raw)) from None
     if email is None:
-        raise ItemError("no email: every guest needs one (the member is found or created by it)")
+        raise ItemError("%(column)s is empty: every guest needs an email (the member is found or added by it)",
+                        column=columns["email"])
     return email
 
 

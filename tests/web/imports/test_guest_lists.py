@@ -104,7 +104,8 @@ def test_a_luma_guest_list_registers_checks_in_and_imports_once(client, meetup, 
     # Each rejected row names its line and the column at fault.
     shown = client.get(result_url).get_data(as_text=True)
     assert re.search(r'data-testid="checked-in">1<', shown) and re.search(r'data-testid="skipped">1<', shown)
-    for reason in ("no email: every guest needs one", "email: &#39;not-an-email&#39; is not an email address",
+    for reason in ("email is empty: every guest needs an email",
+                   "email: &#39;not-an-email&#39; is not an email address",
                    "approval_status: &#39;maybe&#39; is not a guest status I know",
                    "created_at: &#39;someday&#39; is not a date I can read"):
         assert reason in shown, reason
