@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tenants.community.models import Activity, Member
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
+from tenants.events import batches
 from tenants.events.models import Event, Registration
 from tests.support import factories
 from tests.support.api import auth, make_key
@@ -69,8 +70,16 @@ def test_bad_event_bodies_answer_422_naming_the_field(client, world):
         r = client.post("/api/v1/events", json=body, headers=world["key"])
         assert r.status_code == 422 and r.json["field"] == field, (body, r.status_code, r.json)
     assert client.post("/api/v1/events", json=[1], headers=world["key"]).status_code == 400
+    event = client.post("/api/v1/events", json=_body(), headers=world["key"]).json
+    for what in ("registrations", "checkins"):
+        r = client.post(f"/api/v1/events/{event['id']}/{what}", headers=world["key"],
+                        json={what: [{"member": _tg("ann")}] * (batches.MAX_ITEMS + 1)})
+        assert r.status_code == 413 and r.json["limit"] == batches.MAX_ITEMS
+        assert client.post(f"/api/v1/events/{event['id']}/{what}", json={"x": 1},
+                           headers=world["key"]).status_code == 400
     with system_scope() as s:
-        assert s.scalar(select(func.count()).select_from(Event)) == 0
+        assert s.scalar(select(func.count()).select_from(Event)) == 1
+        assert s.scalar(select(func.count()).select_from(Registration)) == 0
 
 
 def test_registrations_batch_counts_duplicates_and_keeps_the_good_items(client, world):
