@@ -69,7 +69,10 @@ FIELDS = {"channel": _l("Channel"), "external_id": _l("External id"), "handle": 
           "display_name": _l("Name"), "email": _l("Email"), "phone": _l("Phone"), "city": _l("City"),
           "tags": _l("Tags"), "followers": _l("Followers"), "type": _l("Type"), "occurred_at": _l("Date"),
           "source_id": _l("Activity id"), "target_channel": _l("Target channel"),
-          "target_external_id": _l("Target id (replied to)"), "weight": _l("Weight")}
+          "target_external_id": _l("Target id (replied to)"), "weight": _l("Weight"),
+          "first_name": _l("First name"), "last_name": _l("Last name"), "status": _l("Guest status"),
+          "registered_at": _l("Registered at"), "checked_in": _l("Checked in (yes/no)"),
+          "checked_in_at": _l("Checked in at")}
 
 
 def field_label(code: str) -> str:

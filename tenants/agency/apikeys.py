@@ -19,7 +19,7 @@ from tenants.core.base import utcnow
 from tenants.core.db import system_scope
 from tenants.core.ids import token_hash
 
-SCOPES = ("activities:write", "members:read", "segments:write", "leaders:write")
+SCOPES = ("activities:write", "members:read", "segments:write", "leaders:write", "events:write")
 TOUCH_EVERY = timedelta(minutes=1)
 
 

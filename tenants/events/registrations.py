@@ -258,3 +258,26 @@ def log_rows(session: Session, event: Event, limit: int = 50) -> list[tuple[Regi
             .where(RegistrationLog.event_id == event.id)
             .order_by(RegistrationLog.at.desc(), RegistrationLog.id.desc()).limit(limit))
     return [(entry, member, user) for entry, member, user in session.execute(stmt).all()]
+def register_cancelled(session: Session, event: Event, member_id: int, source: str, actor: Actor | None = None, *,
+                       at: datetime | None = None, source_id_: str | None = None) -> tuple[Registration, bool]:
+    """A registration that arrives cancelled (a guest list's declined or refunded guest): it takes no place and
+    promotes nobody, but they did sign up, so it adds the registration activity. An existing registration is
+    left as it is (created is False)."""
+    if source not in REGISTRATION_SOURCES:
+        raise EventError("source", "Unknown source.")
+    _live(session, event, member_id)
+    _lock(session, event)
+    reg = session.scalar(select(Registration).where(Registration.event_id == event.id,
+                                                    Registration.member_id == member_id))
+    if reg is not None:
+        return reg, False
+    now = utcnow()
+    at = min(at or now, now)
+    reg = Registration(org_id=event.org_id, event_id=event.id, member_id=member_id, source=source,
+                       status="cancelled", registered_at=at, cancelled_at=now, ticket=secrets.token_urlsafe(18),
+                       source_id=source_id_, answers={})
+    session.add(reg)
+    session.flush()
+    _log(session, reg, "cancelled", actor, now)
+    ingest.store_known(session, event.org_id, [_activity(event, member_id, "event_registration", at, "registration")])
+    return reg, True

@@ -26,7 +26,8 @@ def upload(client, path: str, name: str, content: bytes, kind: str):
 def start(client, mapping_url: str, **form):
     page = client.get(mapping_url)
     token = csrf_of(client, mapping_url)
-    selects = dict(re.findall(r'name="(map_\d+)".*?<option value="([^"]*)" selected', page.text, re.S))
+    selects = {name: (m.group(1) if (m := re.search(r'<option value="([^"]*)" selected', options)) else "")
+               for name, options in re.findall(r'<select name="(map_\d+)"(.*?)</select>', page.text, re.S)}
     action = re.search(r'action="([^"]+/start)"', page.text).group(1)
     kind = re.search(r'name="kind" value="([^"]+)"', page.text).group(1)
     data = {"csrf_token": token, "kind": kind, **selects, **form}

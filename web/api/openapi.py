@@ -8,7 +8,7 @@ from tenants.leaders.models import LEADER_KINDS, LEADER_STATUSES
 from tenants.scoring import STAGES
 
 from ..params import MAX_LENGTH, PathValue
-from . import openapi_segments
+from . import openapi_events, openapi_segments
 
 MAX_LIMIT = 500          # members per page
 PATH_VALUE = f"^{PathValue.regex}$"
@@ -237,6 +237,7 @@ def spec(server: str) -> dict:
                                        "merged_into": {"type": ["string", "null"]}}}),
                     **common}}},
             **openapi_segments.paths(common, _json, _err, _query, PATH_VALUE, MAX_LIMIT),
+            **openapi_events.paths(common, _json, _err, _query, PATH_VALUE, MAX_LIMIT),
             "/api/v1/leaders": {
                 "get": {
                     "operationId": "listLeaders",
@@ -294,6 +295,7 @@ def spec(server: str) -> dict:
                 "Member": MEMBER,
                 "Summary": SUMMARY,
                 "Segment": openapi_segments.SEGMENT,
+                "Event": openapi_events.EVENT,
                 "Leader": LEADER,
                 "LeaderIn": LEADER_IN,
                 "LeaderPatch": LEADER_PATCH,

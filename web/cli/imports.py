@@ -14,13 +14,15 @@ from tenants.community.imports import csvfile, uploads
 from tenants.community.imports.csvfile import FileError
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session
+from tenants.events import events, guests
 from workers import wait_for_local_jobs
 from workers.runner import run
 
 from .lookup import agency_by_slug, org_by_slug
 
 
-@click.group("import", help="Import members or activity from files (the same jobs the web UI runs).")
+@click.group("import", help="Import members, activity or an event's guest list from files (the same jobs the web UI "
+                            "runs).")
 def import_group() -> None:
     pass
 
@@ -44,7 +46,8 @@ def _run_import(agency: Agency, org: Organisation, filename: str, content: bytes
 
 
 def _print_counts(result: dict) -> None:
-    for key in ("rows", "messages", "imported", "updated", "duplicates", "rejected", "members_created"):
+    for key in ("rows", "messages", "imported", "updated", "checked_in", "duplicates", "rejected", "skipped",
+                "members_created"):
         if key in result:
             click.echo(f"{key}: {result[key]}")
     if result.get("aborted"):
@@ -78,6 +81,40 @@ def import_csv(agency_slug, org_slug, file, kind, mapping, mode, default_channel
     result = _run_import(agency, org, Path(file).name, content, uploads.CSV, CSV_IMPORT,
                          {"kind": kind, "mapping": columns, "mode": mode, "default_channel": default_channel, "tz": tz})
     _print_counts(result)
+
+
+@import_group.command("guests", help="Import an event's guest list (a Luma or Eventbrite export, or any CSV with "
+                                     "an email per guest).")
+@click.argument("agency_slug")
+@click.argument("org_slug")
+@click.argument("event_id")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--mapping", default=None,
+              help='JSON: {"column header": "field"} or a list of fields per column; recognised when left out.')
+@click.option("--mode", type=click.Choice(["skip", "all"]), default="skip", help="skip bad rows, or all or nothing")
+def import_guests(agency_slug, org_slug, event_id, file, mapping, mode) -> None:
+    agency = agency_by_slug(agency_slug)
+    org = org_by_slug(agency, org_slug)
+    with tenant_scope(agency.id, org.id), job_session() as s:
+        event = events.by_public_id(s, org.id, event_id)
+        if event is None:
+            raise click.ClickException(f"no event {event_id} in {agency_slug}/{org_slug}")
+        event_pk = event.id
+    content = Path(file).read_bytes()
+    try:
+        sheet = csvfile.read(content, limit=1, head=True)
+    except csvfile.FileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if mapping:
+        given = json.loads(mapping)
+        columns = given if isinstance(given, list) else [given.get(h, "") for h in sheet.header]
+    else:
+        columns = guests.guess_mapping(sheet.header)
+        click.echo("mapping: " + json.dumps(dict(zip(sheet.header, columns, strict=True)), ensure_ascii=False))
+    if "email" not in columns:
+        raise click.ClickException("no column holds the guests' emails: give --mapping")
+    _print_counts(_run_import(agency, org, Path(file).name, content, uploads.CSV, CSV_IMPORT,
+                              {"kind": guests.KIND, "mapping": columns, "mode": mode, "event_id": event_pk}))
 
 
 @import_group.command("telegram", help="Import a Telegram Desktop chat export (result.json).")

@@ -1,4 +1,4 @@
-"""Import jobs: a CSV of members or activities, a Telegram Desktop export."""
+"""Import jobs: a CSV of members or activities, a guest list of one event, a Telegram Desktop export."""
 from __future__ import annotations
 
 import csv
@@ -16,6 +16,8 @@ from tenants.community.models import ImportError_, Upload
 from tenants.community.validate import ItemError
 from tenants.community.values import limit, printable
 from tenants.core.db import job_session
+from tenants.events import batches, guests
+from tenants.events.models import Event
 
 from ..pipeline import pipelined
 from ..registry import job
@@ -82,11 +84,14 @@ def _batches(items: list) -> Callable[[], Iterator[list]]:
 @job(jobs.CSV_IMPORT)
 @_parsed_upload_kept
 def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], mode: str = "skip",
-               default_channel: str = "", tz: str = "UTC") -> dict:
-    """Members or activities from a CSV upload. Every row is checked before anything is written. mode: "skip"
-    (bad rows are reported, the rest imported, committed batch by batch, so a killed job converges when run
-    again) or "all" (all or nothing: any bad row means nothing is written; the writing is one transaction)."""
+               default_channel: str = "", tz: str = "UTC", event_id: int | None = None) -> dict:
+    """Members, activities or an event's guest list from a CSV upload. Every row is checked before anything is
+    written. mode: "skip" (bad rows are reported, the rest imported, committed batch by batch, so a killed job
+    converges when run again) or "all" (all or nothing: any bad row means nothing is written; the writing is one
+    transaction)."""
     mapping = [m if isinstance(m, str) else "" for m in mapping]     # as given to the command line, too
+    if kind == guests.KIND:
+        return _guest_list(ctx, upload_id, mapping, mode, event_id)
     with job_session() as s:
         upload = _upload(s, upload_id)
         sheet = csvfile.read(upload.content)
@@ -143,9 +148,10 @@ def csv_import(ctx: JobContext, upload_id: int, kind: str, mapping: list[str], m
     return result
 
 
-def _checked(sheet: csvfile.Sheet, parse: Callable, key: Callable) -> tuple[list, list[Rejected], int]:
-    """Every row of the file checked: the good items (each member or activity once), the rejected rows, and
-    how many rows repeated one before them."""
+def _checked(sheet: csvfile.Sheet, parse: Callable, key: Callable, lines: bool = False
+             ) -> tuple[list, list[Rejected], int]:
+    """Every row of the file checked: the good items (each member or activity once; with `lines`, each with its
+    line), the rejected rows, and how many rows repeated one before them. A key of None is never a repeat."""
     items, errors, seen, repeated = [], [], set(), 0
     for line, cells in sheet.rows:
         try:
@@ -153,12 +159,58 @@ def _checked(sheet: csvfile.Sheet, parse: Callable, key: Callable) -> tuple[list
         except ItemError as exc:
             errors.append((line, exc.template, exc.params, _raw_line(cells)))
             continue
-        if key(item) in seen:                   # the same member or activity twice in one file
+        found = key(item)
+        if found is not None and found in seen:     # the same member or activity twice in one file
             repeated += 1
             continue
-        seen.add(key(item))
-        items.append(item)
+        seen.add(found)
+        items.append((line, item) if lines else item)
     return items, errors, repeated
+
+
+def _guest_list(ctx: JobContext, upload_id: int, mapping: list[str], mode: str, event_id: int | None) -> dict:
+    """An event's guest list: each guest registered (source "import") with the file's status, in the order they
+    registered, and checked in when the file says they came. A guest already registered changes nothing, so the
+    same file imported again changes nothing."""
+    with job_session() as s:
+        upload, event = _upload(s, upload_id), s.get(Event, event_id or 0)     # scoped: another tenant's is None
+        if event is None or event.org_id != upload.org_id:
+            raise LookupError(f"event {event_id} not found")
+        sheet, filename = csvfile.read(upload.content), upload.filename
+        tz, starts_at, title = event.timezone, event.starts_at, event.title
+    rows, errors, repeated = _checked(sheet, lambda c: guests.parse(c, mapping, sheet.header, tz, starts_at),
+                                      lambda item: item.member.key if item else None, lines=True)
+    skipped = sum(1 for _line, item in rows if item is None)
+    items = sorted(((line, item) for line, item in rows if item is not None),
+                   key=lambda row: (row[1].at or starts_at, row[0]))       # as they registered: capacity decides
+    result = {"kind": guests.KIND, "filename": filename, "event": title, "rows": len(sheet.rows), "imported": 0,
+              "checked_in": 0, "duplicates": repeated, "rejected": len(errors), "skipped": skipped, "mode": mode,
+              "aborted": mode == "all" and bool(errors)}
+    failed: list[Rejected] = []
+    raw, written = dict(sheet.rows), 0
+
+    def write(session, batch) -> None:
+        nonlocal written
+        done = batches.register_all(session, session.get(Event, event_id), batch, "import")
+        result["imported"] += done.accepted
+        result["checked_in"] += done.checked_in
+        result["duplicates"] += done.duplicates
+        failed.extend((line, exc.template, exc.params, _raw_line(raw[line])) for line, exc in done.errors)
+        written += len(batch)
+        ctx.progress(min(99, int(100 * written / max(len(items), 1))), f"{written} / {len(items)}")
+
+    if not result["aborted"]:
+        if mode == "all":
+            with job_session() as session:      # one transaction: killed halfway, nothing is kept
+                for batch in _batches(items)():
+                    write(session, batch)
+        else:
+            for batch in _batches(items)():
+                with job_session() as session:  # committed per batch: a re-run skips what is already in
+                    write(session, batch)
+    result["rejected"] += len(failed)
+    _record_errors(ctx, sorted(errors + failed))
+    return result
 
 
 @job(jobs.TELEGRAM_IMPORT)
