@@ -27,8 +27,8 @@ COLUMNS = "member_id, day, e, rank"      # of temp table ev_standing (rank 0-4: 
 
 def compute(session: Session, org_id: int, points_sql: str, params: dict, model: Model | None = None) -> Model:
     """Fill temp table ev_standing (COLUMNS) for the points `points_sql` yields (a SELECT of member_id, day,
-    with its bound `params`, :org bound too); members scoring leaves out (staff, bots, merged, erased) are left out. Answers the
-    model used."""
+    with its bound `params`, :org bound too); members scoring leaves out (staff, bots, merged, erased) are left
+    out. Answers the model used."""
     model = model or current_model(session, org_id)
     temp_as(session, "ev_points", f"SELECT DISTINCT member_id, CAST(day AS integer) AS day FROM ({points_sql}) p",
             {**params, "org": org_id})

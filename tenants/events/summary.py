@@ -63,3 +63,10 @@ def of_org(session: Session, org_id: int, now: datetime | None = None, days: int
         {"ids": [e.id for e in held]}).one()
     out.events = [(e, per[e.id]) for e in held[-SHOWN:]]
     return out
+
+
+def titles(session: Session, org_id: int, limit: int = 500) -> dict[str, str]:
+    """The organisation's events as {public id: "title (date)"}, newest first: what rules naming events show."""
+    rows = session.execute(select(Event.public_id, Event.title, Event.starts_at).where(Event.org_id == org_id)
+                           .order_by(Event.starts_at.desc()).limit(limit))
+    return {pid: f"{title} ({starts:%Y-%m-%d})" for pid, title, starts in rows}
