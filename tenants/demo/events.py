@@ -8,6 +8,7 @@ dashboard's events panel agree. Idempotent: the events of the day are kept as th
 (the year moved) the demo events and their activities go and are drawn again for the new year."""
 from __future__ import annotations
 
+import hashlib
 import random
 import secrets
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from tenants.community.ingest import store_known
 from tenants.community.models import Activity, Identity
 from tenants.community.validate import activity
+from tenants.core.context import require_agency_id
 from tenants.events.events import series_id
 from tenants.events.models import Event, Registration
 from tenants.events.registrations import channel_of, source_id
@@ -49,7 +51,9 @@ def seed_events(session: Session, org_id: int, org_key: str, people: list[dict],
     series = series_id(session, org_id, SERIES)
     member_of = _members(session, org_id, people)
     for i, (sid, at) in enumerate(plan):
-        event = Event(org_id=org_id, source_id=sid, title=f"{SERIES} #{i + 1}", format="offline", starts_at=at,
+        # A public id drawn from the plan, not at random: the demo loaded fresh on a day is the same demo.
+        public = hashlib.sha256(f"{sid}:{at.isoformat()}".encode()).hexdigest()[:16]
+        event = Event(org_id=org_id, source_id=sid, public_id=public, title=f"{SERIES} #{i + 1}", format="offline", starts_at=at,
                       ends_at=at + timedelta(hours=LENGTH), timezone="Europe/Moscow", location="Москва, Лофт «Зерно»",
                       series_id=series, form_token=secrets.token_urlsafe(24), tags=["meetup"], description="",
                       url="", form_fields=[], survey_sent_at=at + timedelta(days=1) if at < cut else None)
@@ -96,7 +100,7 @@ def _attendance(session: Session, event: Event, people: list[dict], member_of: d
         cancelled = registered and rng.random() < CANCEL
         came = held and not cancelled and (walk_in or rng.random() < COME[tier])
         at = event.starts_at + timedelta(minutes=rng.uniform(-10, 40))
-        row = {"org_id": event.org_id, "event_id": event.id, "member_id": member, "walk_in": walk_in,
+        row = {"agency_id": require_agency_id(), "org_id": event.org_id, "event_id": event.id, "member_id": member, "walk_in": walk_in,
                "status": "cancelled" if cancelled else "registered", "source": "walk_in" if walk_in else "form",
                "registered_at": at if walk_in else signed_up, "cancelled_at": signed_up + timedelta(days=1)
                if cancelled else None, "checked_in_at": at if came else None, "ticket": secrets.token_urlsafe(18),

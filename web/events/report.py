@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import abort, g, url_for
+from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from tenants import scoring
@@ -32,7 +33,8 @@ def report(event_public_id: str):
                 forecast=forecast.of_event(db, event), min_group=MIN_GROUP,
                 local_start=event.starts_at.astimezone(ZoneInfo(event.timezone)),
                 back=_event_page(event.public_id),
-                stage_codes=stages, stage_names=[stage_label(s) if s != "new" else None for s in stages])
+                stage_names=[stage_label(s) if s != "new" else _("new at this event") for s in stages],
+                stage_counts=[found.stages.get(s, 0) for s in stages])
 
 
 def _event_page(public_id: str) -> str | None:
