@@ -53,7 +53,8 @@ def seed_events(session: Session, org_id: int, org_key: str, people: list[dict],
     for i, (sid, at) in enumerate(plan):
         # A public id drawn from the plan, not at random: the demo loaded fresh on a day is the same demo.
         public = hashlib.sha256(f"{sid}:{at.isoformat()}".encode()).hexdigest()[:16]
-        event = Event(org_id=org_id, source_id=sid, public_id=public, title=f"{SERIES} #{i + 1}", format="offline", starts_at=at,
+        event = Event(org_id=org_id, source_id=sid, public_id=public, title=f"{SERIES} #{i + 1}", format="offline",
+                      starts_at=at,
                       ends_at=at + timedelta(hours=LENGTH), timezone="Europe/Moscow", location="Москва, Лофт «Зерно»",
                       series_id=series, form_token=secrets.token_urlsafe(24), tags=["meetup"], description="",
                       url="", form_fields=[], survey_sent_at=at + timedelta(days=1) if at < cut else None)
@@ -100,7 +101,8 @@ def _attendance(session: Session, event: Event, people: list[dict], member_of: d
         cancelled = registered and rng.random() < CANCEL
         came = held and not cancelled and (walk_in or rng.random() < COME[tier])
         at = event.starts_at + timedelta(minutes=rng.uniform(-10, 40))
-        row = {"agency_id": require_agency_id(), "org_id": event.org_id, "event_id": event.id, "member_id": member, "walk_in": walk_in,
+        row = {"agency_id": require_agency_id(), "org_id": event.org_id, "event_id": event.id, "member_id": member,
+               "walk_in": walk_in,
                "status": "cancelled" if cancelled else "registered", "source": "walk_in" if walk_in else "form",
                "registered_at": at if walk_in else signed_up, "cancelled_at": signed_up + timedelta(days=1)
                if cancelled else None, "checked_in_at": at if came else None, "ticket": secrets.token_urlsafe(18),
