@@ -28,6 +28,7 @@ from tenants.community.profile import add_tag, define_attribute
 from tenants.community.validate import ActivityIn, IdentityRef, activity, identity
 from tenants.core.base import utcnow
 from tenants.core.days import midnight
+from tenants.demo.events import seed_events
 from tenants.metrics.models import OrgDay
 from tenants.scoring.models import StageChange
 
@@ -88,6 +89,7 @@ def seed_org(session: Session, org_id: int, org_key: str, members: int = 3000, s
     for i in range(0, len(acts), 5000):
         added += ingest(session, org_id, acts[i:i + 5000], rescore=False).accepted   # seed scores in full
     _finish(session, org_id, org_key, people, start, cut, random.Random(f"{org_key}:finish:{seed}"))
+    seed_events(session, org_id, org_key, people, start, cut, _nps)
     return added
 
 

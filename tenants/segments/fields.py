@@ -74,6 +74,7 @@ class Scope:
     attributes: dict[str, tuple[str, list]] = field(default_factory=dict)
     segment: Callable[[str], object] | None = None      # public id → (kind, rules, id) or None
     seen: tuple[str, ...] = ()                           # segments being compiled (a rule may not name itself)
+    event: Callable[[str], int | None] | None = None     # an event's public id → its id in the organisation
 
     @property
     def today_day(self) -> int:
@@ -87,6 +88,7 @@ class Field:
     ops: dict[str, Callable]                  # operator → value parser
     compile: Callable                         # (op, value, scope) → SQL expression
     choices: tuple[str, ...] = ()
+    check: Callable | None = None             # (value, scope): what needs the organisation's data (RuleValueError)
 
 
 def _compare(col, op: str, value):
@@ -353,5 +355,9 @@ REGISTRY: dict[str, Field] = {f.name: f for f in (
     Field("search", "text", {"contains": v.text}, _search),
     Field("email", "text", {"eq": v.text}, _email),
 )}
+# The event fields build on the classes above (and are reached only through this registry).
+from tenants.segments.event_fields import FIELDS as EVENT_FIELDS  # noqa: E402
+
+REGISTRY.update(EVENT_FIELDS)
 # Fields the people-only default looks for: a rule that names neither leaves staff and bots out.
 PEOPLE_FIELDS = ("audience", "staff", "bot")

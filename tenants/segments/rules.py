@@ -7,7 +7,7 @@ A rule that names neither `staff` nor `bot` counts people only. Checking collect
 path of the bad part (`rules.all[1].op`), so an editor can show each beside its condition."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, and_, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
@@ -116,6 +116,8 @@ def _condition(tree: dict, path: str, scope: Scope, problems: list) -> Leaf | No
         value = found.ops[op](tree.get("value"))
         if name == "segment":
             _check_segments(value, scope)
+        elif found.check is not None:
+            found.check(value, scope)
     except RuleValueError as exc:
         problems.append((f"{path}.value{exc.sub}", exc.message))
         return None
@@ -185,7 +187,7 @@ def _check_segments(ids: list[str], scope: Scope) -> None:
 
 
 def _inner(scope: Scope, public: str) -> Scope:
-    return Scope(scope.org_id, scope.today, scope.attributes, scope.segment, (*scope.seen, public))
+    return replace(scope, seen=(*scope.seen, public))
 
 
 def _segment_compile(op: str, value: list[str], scope: Scope) -> AnyOf | AllOf:

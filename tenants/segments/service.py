@@ -15,6 +15,7 @@ from tenants.community.models import AttributeDef, Member
 from tenants.core import audit, sql
 from tenants.core.audit import Actor
 from tenants.core.base import utcnow
+from tenants.events.models import Event
 from tenants.segments import rules
 from tenants.segments.fields import Scope
 from tenants.segments.models import KINDS, Segment, SegmentMember, SegmentVersion
@@ -40,7 +41,10 @@ def scope(session: Session, org_id: int, today: date | None = None, seen: tuple[
     def segment(public: str):
         s = session.scalar(select(Segment).where(Segment.org_id == org_id, Segment.public_id == public))
         return None if s is None else (s.kind, s.rules, s.id)
-    return Scope(org_id, today or utcnow().date(), attributes, segment, seen)
+
+    def event(public: str) -> int | None:
+        return session.scalar(select(Event.id).where(Event.org_id == org_id, Event.public_id == public))
+    return Scope(org_id, today or utcnow().date(), attributes, segment, seen, event)
 
 
 def checked(session: Session, org_id: int, tree, seen: tuple[str, ...] = ()) -> rules.Group | rules.Leaf:

@@ -1,6 +1,7 @@
 """An organisation's events: the list (upcoming, past) and the month calendar, the form (new, edit, delete), and
 the event page (head counts, registrations, manual registration and cancellation, the registration log, the
 public registration link). Clients read; only staff who work in the organisation change anything."""
+"""An organisation's events."""
 from __future__ import annotations
 
 from flask import Blueprint
@@ -8,3 +9,4 @@ from flask import Blueprint
 bp = Blueprint("events", __name__, url_prefix="/<agency_slug>/<org_slug>/events")
 
 from . import calendar, display, event, views  # noqa: E402, F401 -- the routes, which import bp from here
+from . import report  # noqa: E402, F401 -- the routes, which import bp from here

@@ -13,6 +13,7 @@ from tenants.agency import access, jobs, orgs
 from tenants.agency.orgs import OrgError
 from tenants.core.base import utcnow
 from tenants.core.db import db
+from tenants.events import summary as event_summary
 from tenants.metrics import dashboard, rollups
 from tenants.metrics.rollups import month_start
 from workers.scoring import request_full
@@ -71,6 +72,7 @@ def _panel_context(p, days: int | None) -> dict:
         "stage_names": {s: stage_label(s) for s in scoring.STAGES}, "stages": scoring.STAGES,
         "top": dashboard.top(db, g.org.id, "score"), "at_risk": dashboard.top(db, g.org.id, "at_risk"),
         "influential": dashboard.influential(db, g.org.id),
+        "events": event_summary.of_org(db, g.org.id),
     }
 
 

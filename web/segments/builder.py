@@ -21,7 +21,7 @@ def kind_of(scope: Scope):
         found = rules.field_for(name, scope)
         if found is None:
             return None
-        kind = {"nps": "nps", "segment": "segment"}.get(name, found.kind)
+        kind = {"nps": "nps", "segment": "segment"}.get(name, found.kind)      # event fields: events, event, no_show
         return kind, tuple(found.ops)
     return answer
 

@@ -87,8 +87,10 @@ def default_value(kind: str, op: str):
         return None
     if kind == "bool":
         return True
-    if kind == "activity":
-        return {"count": [1, 5] if op == "between" else 1, "within_days": 30}
+    if kind in ("activity", "events"):
+        return {"count": [1, 5] if op == "between" else 1, "within_days": 30 if kind == "activity" else 365}
+    if kind == "no_show":
+        return {"within_days": 90}
     return None
 
 
@@ -103,6 +105,12 @@ def _value(attrs: dict, kind: str, op: str):
         return one() in ("on", "true", "1")
     if kind == "activity":
         return _activity(attrs, op)
+    if kind == "events":
+        return {k: val for k, val in _activity(attrs, op).items() if k not in ("type", "channel")}
+    if kind == "event":
+        return many()
+    if kind == "no_show":
+        return _drop_empty({"event": one(".event") or None, "within_days": _whole(one(".within_days"))}, keep=())
     if kind == "stage_move":
         return _drop_empty({"month": one(".month") or None, "from": one(".from") or None, "to": one(".to") or None},
                            keep=("month", "to"))

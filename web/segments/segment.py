@@ -8,6 +8,7 @@ from tenants.community import members, profile
 from tenants.community.profile import CommunityError
 from tenants.core.base import utcnow
 from tenants.core.db import db
+from tenants.events import summary
 from tenants.segments import service, stats
 from tenants.segments.models import Segment
 from tenants.segments.service import SegmentError
@@ -27,7 +28,7 @@ MORE_ROWS = {"segment-rows-more": "rows"}
 def _moves(segment: Segment, today) -> list[dict]:
     found = stats.moves(db, segment, today)
     versions = stats.version_rules(db, segment, {m.version for m in found})
-    names, labels = stats.names(db, g.org.id), _attribute_labels()
+    names, labels = {**summary.titles(db, g.org.id), **stats.names(db, g.org.id)}, _attribute_labels()
     out = []
     for move in found:
         leaves = words.leaves_by_path(versions.get(move.version) or segment.rules)
@@ -46,7 +47,7 @@ def _show_context(segment: Segment, cursor: str | None = None, rows_only: bool =
     if not rows_only:
         today = utcnow().date()
         name, description = words.starter_text(segment)
-        names, labels = stats.names(db, g.org.id), _attribute_labels()
+        names, labels = {**summary.titles(db, g.org.id), **stats.names(db, g.org.id)}, _attribute_labels()
         context.update(name=name, description=description, figures=stats.figures(db, stmt, today),
                        trend=stats.trend(db, segment, today), moves=_moves(segment, today),
                        rule=words.rule_lines(segment.rules, names, labels) if segment.kind == "dynamic" else [],

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from tenants.community import members, profile
 from tenants.core.base import utcnow
 from tenants.core.db import db
+from tenants.events import summary
 from tenants.segments import service, stats
 from tenants.segments.models import Segment
 from tenants.segments.service import SegmentError
@@ -21,6 +22,7 @@ from . import bp, builder, form, words
 
 PAGE = 50
 PREVIEW = 10
+EVENT_CHOICES = 200      # the latest events the builder offers
 MORE_ROWS = {"segment-rows-more": "rows"}
 
 
@@ -73,7 +75,7 @@ def _builder_context(tree: dict, problems: list, editing: Segment | None = None,
             "segment_names": names, "types": builder.activity_types(), "channels": builder.channels(),
             "stages": builder.choices("stage", scope), "nps_groups": builder.choices("nps", scope),
             "palette": service.PALETTE, "values": values or {}, "errors": errors or {},
-            "attribute_labels": labels}
+            "attribute_labels": labels, "event_names": summary.titles(db, g.org.id, EVENT_CHOICES)}
 
 
 def _form_tree() -> dict:

@@ -19,10 +19,13 @@ FIELDS = {
     "followers": _l("Followers"), "audience": _l("Who"), "staff": _l("Staff"), "bot": _l("Bot"),
     "identity": _l("Identity"), "search": _l("Name, handle, email or phone"), "email": _l("Email"),
     "segment": _l("Segment"), "leader": _l("Opinion leader status"),
+    "events_attended": _l("Events attended"), "attended_event": _l("Attended the event"),
+    "registered_no_show": _l("Registered, did not come"),
 }
 GROUPS = [
     (_l("Loyalty"), ("stage", "engagement", "loyalty", "at_risk", "stage_move", "nps")),
     (_l("Activity"), ("activity", "last_active", "first_seen")),
+    (_l("Events"), ("events_attended", "attended_event", "registered_no_show")),
     (_l("Profile"), ("channel", "tag", "influence", "followers", "search", "email", "identity")),
     (_l("Who"), ("audience", "staff", "bot", "leader")),
     (_l("Segments"), ("segment",)),
@@ -60,7 +63,7 @@ def field_label(name: str, attributes: dict | None = None) -> str:
 def op_label(kind: str, op: str) -> str:
     if kind == "date" and op in DATE_OPS:
         return str(DATE_OPS[op])
-    if kind == "activity" and op in COUNT_OPS:
+    if kind in ("activity", "events") and op in COUNT_OPS:
         return str(COUNT_OPS[op])
     return str(OPS.get(op, op))
 
@@ -132,6 +135,9 @@ _PROBLEMS = [
     (r"a group has exactly one key.*", _l("this part of the rule could not be read")),
     (r"is not a known key.*", _l("this part of the rule could not be read")),
     (r"takes no value", _l("takes no value")),
+    (r"must be an event id", _l("choose an event")),
+    (r"is not an event of this organisation", _l("choose an event of this organisation")),
+    (r"give an event or a time window, not both", _l("give an event or a number of days, not both")),
 ]
 
 
@@ -173,7 +179,7 @@ def _window(value: dict) -> str:
 
 def _values(field: str, value, names: dict) -> str:
     items = value if isinstance(value, list) else [value]
-    if field == "segment":
+    if field in ("segment", "attended_event"):
         return ", ".join(f"“{names.get(v, v)}”" for v in items)
     return ", ".join(choice_label(field, v) for v in items)
 
@@ -186,6 +192,11 @@ def describe(leaf: dict, names: dict | None = None, attributes: dict | None = No
     try:
         if field == "activity" and isinstance(value, dict):
             return _describe_activity(op, value)
+        if field == "events_attended" and isinstance(value, dict):
+            return f"{label}: {_count(op, value.get('count'))}{_window(value)}"
+        if field == "registered_no_show" and isinstance(value, dict):
+            which = f"“{names.get(value['event'], value['event'])}”" if value.get("event") else gettext("any event")
+            return f"{label}: {which}{_window(value)}"
         if field in ("at_risk", "staff", "bot"):
             return gettext("%(field)s: yes", field=label) if value is True else gettext("%(field)s: no", field=label)
         if field == "stage_move" and isinstance(value, dict):
@@ -217,12 +228,13 @@ def _describe_activity(op: str, value: dict) -> str:
     what = activity_label(value["type"]) if value.get("type") else gettext("Activity")
     if value.get("channel"):
         what = gettext("%(what)s on %(channel)s", what=what, channel=channel_label(value["channel"]))
-    count = value.get("count")
+    return f"{what}: {_count(op, value.get('count'))}{_window(value)}"
+
+
+def _count(op: str, count) -> str:
     if op == "between" and isinstance(count, list) and len(count) == 2:
-        amount = gettext("between %(low)s and %(high)s", low=count[0], high=count[1])
-    else:
-        amount = f"{op_label('activity', op)} {count}"
-    return f"{what}: {amount}{_window(value)}"
+        return gettext("between %(low)s and %(high)s", low=count[0], high=count[1])
+    return f"{op_label('activity', op)} {count}"
 
 
 def rule_lines(tree, names: dict | None = None, attributes: dict | None = None, depth: int = 0) -> list:

@@ -216,6 +216,14 @@
             q[param] = codes[e.index];
             return link(d, q); })) });
     }
+    // NPS of each of the latest events (a gap where nobody answered its survey).
+    if (d.events_nps && canvas("events-nps")) {
+      add("events-nps", { type: "bar", data: { labels: d.events_nps.labels, datasets: [{ label: d.text.nps,
+          data: d.events_nps.scores, backgroundColor: "#15803d" }] },
+        options: Object.assign({}, common, { plugins: { legend: { display: false } },
+          scales: { x: { ticks: { callback: function (v) { var l = this.getLabelForValue(v);
+            return l.length > 14 ? l.slice(0, 13) + "…" : l; } } }, y: { suggestedMin: -100, suggestedMax: 100 } } }) });
+    }
     bars("types", d.types, d.type_codes, "activity_type");
     bars("channels", d.channels, d.channel_codes, "activity_channel");
   }
