@@ -1,7 +1,7 @@
 """Translated labels for stored codes (roles, audit actions, job kinds)."""
 from __future__ import annotations
 
-from flask_babel import format_datetime, format_decimal, gettext, ngettext
+from flask_babel import format_datetime, format_decimal, gettext, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from tenants.agency.jobs import (
@@ -212,12 +212,12 @@ def candidate_reasons(c) -> list[str]:
 
 
 EVENT_FORMATS = {"offline": _l("Offline"), "online": _l("Online"), "hybrid": _l("Hybrid")}
-REGISTRATION_STATUSES = {"registered": _l("Registered"), "waitlisted": _l("Waitlisted"),
-                         "cancelled": _l("Cancelled")}
+REGISTRATION_STATUSES = {"registered": lazy_pgettext("registration status", "Registered"),
+                         "waitlisted": _l("Waitlisted"), "cancelled": lazy_pgettext("registration status", "Cancelled")}
 REGISTRATION_SOURCES = {"form": _l("Registration page"), "import": _l("Import"), "api": _l("API"),
                         "manual": _l("Added by staff"), "walk_in": _l("Walk-in")}
-REGISTRATION_LOG = {"registered": _l("Registered"), "waitlisted": _l("Put on the waitlist"),
-                    "promoted": _l("Promoted from the waitlist"), "cancelled": _l("Cancelled"),
+REGISTRATION_LOG = {"registered": REGISTRATION_STATUSES["registered"], "waitlisted": _l("Put on the waitlist"),
+                    "promoted": _l("Promoted from the waitlist"), "cancelled": REGISTRATION_STATUSES["cancelled"],
                     "checked_in": _l("Checked in"), "check_in_undone": _l("Check-in undone"),
                     "walk_in": _l("Walked in")}
 FORM_FIELDS = {"phone": _l("Phone"), "city": _l("City"), "company": _l("Company"), "telegram": _l("Telegram"),

@@ -125,5 +125,6 @@ def _attendance(session: Session, event: Event, people: list[dict], member_of: d
 
 
 def _act(event: Event, member: int, p: dict, kind: str, at: datetime, what: str, meta: dict | None = None):
-    return member, activity(p["ref"], kind, at, source_id(event, what, member), channel_of(event),
+    channel = "email" if what == "survey" else channel_of(event)        # a survey is answered from its mail
+    return member, activity(p["ref"], kind, at, source_id(event, what, member), channel,
                             meta=meta or {"event": event.public_id})

@@ -5,6 +5,8 @@ with an argument this test does not know how to fill fails the test until a valu
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -72,16 +74,12 @@ def world():
             leader = leaders.add(s, ann, "active", Actor(email="t"))
             leaders.add_touchpoint(s, leader, "call", utcnow().date(), "secret plan", Actor(email="t"))
             s.flush()
-            from tenants.events import events, registrations
-            event, _created = events.create(s, a1.id, {"title": "Crawl meet-up", "timezone": "Europe/Moscow",
-                                                       "starts_at": "2030-05-01T19:00", "ends_at": "2030-05-01T21:00"},
-                                            Actor(email="t"))
-            registration, _created = registrations.register(s, event, ann.id, "manual")
             from tenants.events import events
             from tenants.events import registrations as regs
             start = utcnow().replace(microsecond=0, tzinfo=None)
-            meetup, _created = events.create(s, a1.id, {"title": "Crawl meet-up", "starts_at": start.isoformat(),
-                                                        "ends_at": start.replace(hour=23).isoformat()},
+            meetup, _created = events.create(s, a1.id, {"title": "Crawl meet-up",
+                                                        "starts_at": start.isoformat(),
+                                                        "ends_at": (start + timedelta(hours=3)).isoformat()},
                                              Actor(email="t"))
             survivor = ann if ann.merged_into_id is None else bob
             registration, _created = regs.register(s, meetup, survivor.id, "manual", Actor(email="t"))
@@ -90,7 +88,6 @@ def world():
         ids = {"invitation_id": inv.public_id, "job_id": run.public_id, "org_job_id": org_run.public_id,
                "key_id": key.public_id, "member_id": ann.public_id, "merge_id": record.public_id,
                "upload_id": up.public_id, "import_job_id": import_run.public_id, "segment_id": segment.public_id,
-               "leader_id": leader.public_id, "event_id": event.public_id,
                "leader_id": leader.public_id, "event_id": meetup.public_id,
                "registration_id": registration.public_id}
     return {"a": a, "a1": a1, "a2": a2, "manager": manager, **ids}

@@ -10,7 +10,6 @@ from babel.dates import format_date, format_time
 from flask import abort, g, request, url_for
 from flask_babel import get_locale
 from jinja2_fragments.flask import render_block
-from werkzeug.routing import BuildError
 
 from tenants.core.db import db
 from tenants.events import counts, door, events
@@ -47,14 +46,8 @@ def _when(e: Event) -> str:
     return " · ".join(part for part in (day, f"{clock(e.starts_at)}–{clock(e.ends_at)}", e.location) if part)
 
 
-def _back(e: Event) -> str | None:
-    """The event's own page (the events area), when it is there."""
-    for endpoint, args in (("events.show", {"event_id": e.public_id}), ("events.index", {})):
-        try:
-            return url_for(endpoint, agency_slug=g.agency.slug, org_slug=g.org.slug, **args)
-        except BuildError:
-            continue
-    return None
+def _back(e: Event) -> str:
+    return url_for("events.show", agency_slug=g.agency.slug, org_slug=g.org.slug, event_id=e.public_id)
 
 
 def _results(e: Event) -> dict:

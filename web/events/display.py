@@ -62,11 +62,11 @@ def public_link(event: Event) -> str:
 
 
 def checkin_path(event: Event) -> str:
-    return f"/{g.agency.slug}/{g.org.slug}/events/{event.public_id}/checkin"
+    return url("checkin.index", event_id=event.public_id)
 
 
 def report_path(event: Event) -> str:
-    return f"/{g.agency.slug}/{g.org.slug}/events/{event.public_id}/report"
+    return url("events.report", event_id=event.public_id)
 
 
 def url(endpoint: str, **values) -> str:

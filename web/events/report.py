@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, g, url_for
 from flask_babel import gettext as _
-from werkzeug.routing import BuildError
 
 from tenants import scoring
 from tenants.core.db import db
@@ -20,10 +19,10 @@ from ..tenancy import org_view
 from . import bp
 
 
-@bp.route("/<event_public_id>/report")
+@bp.route("/<event_id>/report")
 @org_view()
-def report(event_public_id: str):
-    event = events.by_public_id(db, g.org.id, event_public_id)
+def report(event_id: str):
+    event = events.by_public_id(db, g.org.id, event_id)
     if event is None:
         abort(404)
     found = event_report.of_event(db, event)
@@ -37,9 +36,5 @@ def report(event_public_id: str):
                 stage_counts=[found.stages.get(s, 0) for s in stages])
 
 
-def _event_page(public_id: str) -> str | None:
-    """The event's own page (the events UI), when the application has it."""
-    try:
-        return url_for("events.show", agency_slug=g.agency.slug, org_slug=g.org.slug, event_id=public_id)
-    except BuildError:
-        return None
+def _event_page(public_id: str) -> str:
+    return url_for("events.show", agency_slug=g.agency.slug, org_slug=g.org.slug, event_id=public_id)

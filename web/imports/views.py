@@ -177,7 +177,8 @@ def show(job_id: str):
     if jobs.silent(run):            # its worker stopped sending its heartbeat: failed as lost now
         jobs.check_alive(db, run)
         db.commit()
-    return page("imports/show.html", "progress", run=run,
+    event = db.get(Event, run.params.get("event_id") or 0) if run.params.get("kind") == guests.KIND else None
+    return page("imports/show.html", "progress", run=run, event=event if event and event.org_id == g.org.id else None,
                 rejected=uploads.rejected(db, run) if run.status == "done" else [])
 
 

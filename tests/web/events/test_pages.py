@@ -166,7 +166,7 @@ def test_the_link_is_renewed_and_registration_opens_and_closes(client, world):
     post(client, f"{BASE}/{eid}/open", {"open": "1"}, htmx=True)
     assert _events(world)[0].registration_open is True
     page = client.get(f"{BASE}/{eid}").text
-    assert f'href="/acme/coffee/events/{eid}/checkin"' in page and f'href="/acme/coffee/events/{eid}/report"' in page
+    assert f'href="/acme/coffee/events/{eid}/checkin/"' in page and f'href="/acme/coffee/events/{eid}/report"' in page
 
 
 def test_the_member_profile_lists_events_and_attendance(client, world):
