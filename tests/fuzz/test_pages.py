@@ -37,7 +37,8 @@ def world(client):
                                     Actor(email="t")).public_id
         s.commit()
     from tests.support.events import event
-    return {"segment_id": segment_id, "event_id": event(a, o), "agency_slug": a.slug, "org_slug": o.slug, "member_id": member_id,
+    return {"segment_id": segment_id, "event_id": event(a, o), "agency_slug": a.slug, "org_slug": o.slug,
+            "member_id": member_id,
             "user_id": user.public_id,
             "token": "not-a-token", "job_id": "no-such-job", "upload_id": "no-such-upload",
             "leader_id": "no-such-leader", "key": make_key(a, o)}

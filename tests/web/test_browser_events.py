@@ -18,7 +18,7 @@ from tests.support.http import PASSWORD
 TEXTS = {
     "en": {"locale": "en-GB", "events": "Events", "title": "Design meet-up", "at": "7:00 PM",
            "promoted": "took the place from the waitlist"},
-    "ru": {"locale": "ru-RU", "events": "События", "title": "Встреча дизайнеров", "at": "19:00",
+    "ru": {"locale": "ru-RU", "events": "Мероприятия", "title": "Встреча дизайнеров", "at": "19:00",
            "promoted": "получает место из листа ожидания"},
 }
 

@@ -17,7 +17,8 @@ LUMA = Path(__file__).parents[1] / "fixtures" / "guests" / "luma.csv"
 TEXTS = {
     "en": {"locale": "en-GB", "upload": "Upload", "start": "Start import", "guests": "Guests of Cupping",
            "status": "Guest status", "email": "is not an email address"},
-    "ru": {"locale": "ru-RU", "upload": "Загрузить", "start": "Начать импорт", "guests": "Гости события «Cupping» (",
+    "ru": {"locale": "ru-RU", "upload": "Загрузить", "start": "Начать импорт",
+           "guests": "Гости мероприятия «Cupping» (",
            "status": "Статус гостя", "email": "не адрес электронной почты"},
 }
 

@@ -104,7 +104,7 @@ def test_a_luma_guest_list_registers_checks_in_and_imports_once(client, meetup, 
     # Each rejected row names its line and the column at fault.
     shown = client.get(result_url).get_data(as_text=True)
     assert re.search(r'data-testid="checked-in">1<', shown) and re.search(r'data-testid="skipped">1<', shown)
-    assert f'href="/acme/coffee/events/{pid}" data-testid="import-event"' in shown     # the way back to the event
+    assert f'href="/acme/coffee/events/{pid}" data-testid="import-open-event"' in shown     # the way back to the event
     for reason in ("email is empty: every guest needs an email",
                    "email: &#39;not-an-email&#39; is not an email address",
                    "approval_status: &#39;maybe&#39; is not a guest status I know",
