@@ -78,6 +78,20 @@ def start_gunicorn(workers: int, env: dict | None = None) -> tuple[subprocess.Po
     return server, base
 
 
+def bench_agency():
+    """Migrate the benchmark's database (from the environment set by `setup_database`), connect, and create the
+    agency every benchmark works in."""
+    from tenants.accounts import users
+    from tenants.core.config import Settings, configure
+    from tenants.core.db import init_engine
+    from tenants.core.migrate import upgrade
+    settings = Settings.from_env()
+    configure(settings)
+    upgrade(settings)
+    init_engine(settings.database_url, settings.system_database_url)
+    return users.create_agency("Bench", "Bench", "bench@bench.test", "bench-password-1").agency
+
+
 def setup_database() -> tuple[str, str, str]:
     name = f"communa_bench_{secrets.token_hex(3)}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
@@ -106,19 +120,11 @@ def main() -> None:
     os.environ["REDIS_URL"] = REDIS_URL
     import redis
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
-    from tenants.core.config import Settings, configure
-    from tenants.core.db import init_engine
-    from tenants.core.migrate import upgrade
-    settings = Settings.from_env()
-    configure(settings)
-    upgrade(settings)
-    init_engine(settings.database_url, settings.system_database_url)
-    from tenants.accounts import users
+    agency = bench_agency()
     from tenants.agency import apikeys, orgs
     from tenants.core.audit import Actor
     from tenants.core.context import tenant_scope
     from tenants.core.db import job_session
-    agency = users.create_agency("Bench", "Bench", "bench@bench.test", "bench-password-1").agency
 
     def new_org(name: str):
         with tenant_scope(agency.id), job_session() as s:

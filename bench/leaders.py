@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.ingest import drop_database, setup_database  # noqa: E402
+from bench.ingest import bench_agency, drop_database, setup_database  # noqa: E402
 from bench.scoring import load, vacuum  # noqa: E402
 
 
@@ -41,20 +41,13 @@ def run(args, dbname: str) -> None:
     from sqlalchemy import delete
 
     from tenants import scoring
-    from tenants.accounts import users
     from tenants.agency import orgs
     from tenants.core.audit import Actor
-    from tenants.core.config import Settings, configure
     from tenants.core.context import tenant_scope
-    from tenants.core.db import init_engine, job_session
-    from tenants.core.migrate import upgrade
+    from tenants.core.db import job_session
     from tenants.leaders import candidates
     from tenants.leaders.models import LeaderCandidate
-    settings = Settings.from_env()
-    configure(settings)
-    upgrade(settings)
-    init_engine(settings.database_url, settings.system_database_url)
-    agency = users.create_agency("Bench", "Bench", "bench@bench.test", "bench-password-1").agency
+    agency = bench_agency()
     with tenant_scope(agency.id), job_session() as s:
         org = orgs.create(s, "Org", Actor(email="bench"))
         s.flush()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.ingest import drop_database, setup_database  # noqa: E402
+from bench.ingest import bench_agency, drop_database, setup_database  # noqa: E402
 from bench.scoring import ADMIN_URL, load, vacuum  # noqa: E402
 
 LIVE = ("m.org_id = {org} AND m.merged_into_id IS NULL AND m.erased_at IS NULL AND NOT m.is_staff "
@@ -113,21 +113,14 @@ def _psql_floor(dbname: str, sql: str) -> tuple[float, float, int]:
 
 def run(args, dbname: str) -> None:
     from tenants import scoring
-    from tenants.accounts import users
     from tenants.agency import orgs
     from tenants.community import members
     from tenants.core.audit import Actor
-    from tenants.core.config import Settings, configure
     from tenants.core.context import tenant_scope
     from tenants.core.days import day_of
-    from tenants.core.db import init_engine, job_session
-    from tenants.core.migrate import upgrade
+    from tenants.core.db import job_session
     from tenants.segments import service
-    settings = Settings.from_env()
-    configure(settings)
-    upgrade(settings)
-    init_engine(settings.database_url, settings.system_database_url)
-    agency = users.create_agency("Bench", "Bench", "bench@bench.test", "bench-password-1").agency
+    agency = bench_agency()
     with tenant_scope(agency.id), job_session() as s:
         org_id = orgs.create(s, "Org", Actor(email="bench")).id
     now = datetime.now(UTC).replace(microsecond=0)

@@ -7,7 +7,6 @@ from sqlalchemy.exc import DBAPIError
 
 from tenants.community.members import iso
 from tenants.community.validate import ItemError, parse_time
-from tenants.core.audit import Actor
 from tenants.core.db import db
 from tenants.events import batches, counts, events, paging
 from tenants.events.events import EventError
@@ -16,22 +15,10 @@ from tenants.events.models import Event
 from ..params import integer
 from . import bp
 from .openapi import MAX_LIMIT
-from .views import RETRIED, _require, error
+from .views import RETRIED, _require, error, json_object, key_actor
 
 WRITE_FIELDS = {"title", "description", "starts_at", "ends_at", "timezone", "format", "capacity", "location", "url",
                 "tags", "promote_waitlist", "source_id"}
-
-
-def _actor() -> Actor:
-    return Actor(email=f"API key {g.api_key.prefix}", ip=request.remote_addr)
-
-
-def _body() -> dict | None:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def as_dict(event: Event, c: counts.Counts) -> dict:
@@ -70,14 +57,14 @@ def list_events():
 @bp.route("/events", methods=["POST"])
 def create_event():
     _require("events:write")
-    body = _body()
+    body = json_object()
     if body is None:
         return error(400, 'body must be a JSON object: {"title", "starts_at", "ends_at", "timezone", "format"}')
     unknown = sorted(set(body) - WRITE_FIELDS)
     if unknown:
         return error(422, f"unknown field: {unknown[0]}", field=unknown[0])
     try:
-        event, created = events.create(db, g.api_key.org_id, body, _actor())
+        event, created = events.create(db, g.api_key.org_id, body, key_actor())
     except EventError as exc:
         db.rollback()
         return error(422, str(exc), field=exc.field)
@@ -129,7 +116,7 @@ def post_registrations(event_id: str):
     event = _event(event_id)
     if event is None:
         return error(404, "not found")
-    items, refused = _items(_body(), "registrations")
+    items, refused = _items(json_object(), "registrations")
     if refused:
         return refused
     parsed, errors = [], []
@@ -138,7 +125,7 @@ def post_registrations(event_id: str):
             parsed.append((index, batches.parse_registration(item)))
         except ItemError as exc:
             errors.append({"index": index, "error": str(exc)})
-    batch = _applied(lambda: batches.register_all(db, _event(event_id), parsed, "api", _actor()))
+    batch = _applied(lambda: batches.register_all(db, _event(event_id), parsed, "api", key_actor()))
     if not batch.accepted and parsed and len(batch.errors) == len(parsed):
         parsed = []         # every item was refused: the answer is 422, as for a batch of invalid items
     return _answer(batch, parsed, errors)
@@ -150,7 +137,7 @@ def post_checkins(event_id: str):
     event = _event(event_id)
     if event is None:
         return error(404, "not found")
-    body = _body()
+    body = json_object()
     items, refused = _items(body, "checkins")
     if refused:
         return refused
@@ -164,7 +151,7 @@ def post_checkins(event_id: str):
             parsed.append((index, batches.parse_check_in(item, at)))
         except ItemError as exc:
             errors.append({"index": index, "error": str(exc)})
-    batch = _applied(lambda: batches.check_in_all(db, _event(event_id), parsed, _actor()))
+    batch = _applied(lambda: batches.check_in_all(db, _event(event_id), parsed, key_actor()))
     if not batch.accepted and parsed and len(batch.errors) == len(parsed):
         parsed = []
     return _answer(batch, parsed, errors, walk_ins=True)

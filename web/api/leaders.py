@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 
 from tenants.community import members
-from tenants.core.audit import Actor
 from tenants.core.db import db
 from tenants.core.sql import storable
 from tenants.leaders import candidates, leaders
@@ -16,13 +15,9 @@ from tenants.leaders.models import LEADER_KINDS, LEADER_STATUSES, Leader
 
 from ..labels import candidate_reasons
 from . import bp
-from .views import _require, error
+from .views import _require, error, json_object, key_actor
 
 WRITE_FIELDS = {"member_id", "status", "kind", "internal", "topics", "channels", "note"}
-
-
-def _actor() -> Actor:
-    return Actor(email=f"API key {g.api_key.prefix}", ip=request.remote_addr)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -37,14 +32,6 @@ def _objects(rows: list[Leader]) -> list[dict]:
              "member": members.as_dict(member_rows[r.member_id], identities.get(r.member_id, []),
                                        tags.get(r.member_id, []))}
             for r in rows if r.member_id in member_rows]
-
-
-def _body() -> dict | None:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def _invalid(body: dict) -> str | None:
@@ -74,7 +61,7 @@ def list_leaders():
 @bp.route("/leaders", methods=["POST"])
 def add_leader():
     _require("leaders:write")
-    body = _body()
+    body = json_object()
     if body is None:
         return error(400, 'body must be a JSON object: {"member_id": "...", "status": "..."}')
     if not isinstance(body.get("member_id"), str) or not storable(body["member_id"]):
@@ -88,7 +75,7 @@ def add_leader():
     if leaders.of_members(db, [m.id]):
         return error(409, "this member is already a leader")
     try:
-        leader = leaders.add(db, m, body["status"], _actor(), kind=body.get("kind", "ambassador"),
+        leader = leaders.add(db, m, body["status"], key_actor(), kind=body.get("kind", "ambassador"),
                              internal=body.get("internal", False), topics=body.get("topics"),
                              channels=body.get("channels"), note=body.get("note", ""))
     except LeaderError as exc:
@@ -104,7 +91,7 @@ def change_leader(leader_id: str):
     leader = leaders.by_public_id(db, leader_id)
     if leader is None or leader.org_id != g.api_key.org_id:
         return error(404, "not found")
-    body = _body()
+    body = json_object()
     if body is None:
         return error(400, 'body must be a JSON object: {"status": "...", "note": "..."}')
     problem = _invalid(body) or (f"unknown field: {sorted(set(body) - {'status', 'note'})[0]}"
@@ -112,7 +99,7 @@ def change_leader(leader_id: str):
     if problem:
         return error(422, problem)
     try:
-        leaders.set_status(db, leader, body["status"], body.get("note", ""), _actor())
+        leaders.set_status(db, leader, body["status"], body.get("note", ""), key_actor())
     except LeaderError as exc:
         db.rollback()
         return error(422, str(exc))

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from tenants.community import members
 from tenants.community.models import Member
-from tenants.core.audit import Actor
 from tenants.core.db import db
 from tenants.segments import service
 from tenants.segments.models import Segment
@@ -16,19 +15,7 @@ from tenants.segments.service import SegmentError
 from ..params import integer
 from . import bp
 from .openapi import MAX_LIMIT
-from .views import _require, error
-
-
-def _actor() -> Actor:
-    return Actor(email=f"api:{g.api_key.prefix}")
-
-
-def _body() -> dict | None:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:
-        return None
-    return body if isinstance(body, dict) else None
+from .views import _require, error, json_object, key_actor
 
 
 def _refused(exc: SegmentError):
@@ -57,11 +44,11 @@ def list_segments():
 @bp.route("/segments", methods=["POST"])
 def create_segment():
     _require("segments:write")
-    body = _body()
+    body = json_object()
     if body is None:
         return error(400, 'body must be a JSON object: {"name", "kind", "rules"}')
     try:
-        segment = service.create(db, g.api_key.org_id, body, _actor())
+        segment = service.create(db, g.api_key.org_id, body, key_actor())
     except SegmentError as exc:
         return _refused(exc)
     db.commit()
@@ -71,7 +58,7 @@ def create_segment():
 @bp.route("/segments/preview", methods=["POST"])
 def preview():
     _require("members:read")
-    body = _body()
+    body = json_object()
     if body is None or "rules" not in body:
         return error(400, 'body must be a JSON object: {"rules": ...}')
     try:
@@ -91,13 +78,13 @@ def get_segment(segment_id: str):
 @bp.route("/segments/<segment_id>", methods=["PATCH"])
 def patch_segment(segment_id: str):
     _require("segments:write")
-    segment, body = _segment(segment_id), _body()
+    segment, body = _segment(segment_id), json_object()
     if segment is None:
         return error(404, "not found")
     if body is None:
         return error(400, "body must be a JSON object")
     try:
-        service.update_segment(db, segment, body, _actor())
+        service.update_segment(db, segment, body, key_actor())
     except SegmentError as exc:
         return _refused(exc)
     db.commit()
@@ -111,7 +98,7 @@ def delete_segment(segment_id: str):
     if segment is None:
         return error(404, "not found")
     try:
-        service.delete_segment(db, segment, _actor())
+        service.delete_segment(db, segment, key_actor())
     except SegmentError as exc:
         db.rollback()
         return error(409, exc.message)
@@ -138,7 +125,7 @@ def segment_members(segment_id: str):
 @bp.route("/segments/<segment_id>/members", methods=["POST", "DELETE"])
 def change_members(segment_id: str):
     _require("segments:write")
-    segment, body = _segment(segment_id), _body()
+    segment, body = _segment(segment_id), json_object()
     if segment is None:
         return error(404, "not found")
     ids = body.get("member_ids") if body else None

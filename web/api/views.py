@@ -8,6 +8,7 @@ from tenants.agency import apikeys
 from tenants.community import members
 from tenants.community.ingest import forget, resolve, store
 from tenants.community.validate import MAX_BATCH, ItemError, parse_activity
+from tenants.core.audit import Actor
 from tenants.core.context import set_tenant
 from tenants.core.db import db
 from tenants.metrics import rollups
@@ -53,6 +54,20 @@ def error(status: int, message: str, **extra):
     response = jsonify({"error": message, **extra})
     response.status_code = status
     return response
+
+
+def json_object() -> dict | None:
+    """The request's JSON body when it is an object; None for anything else (absent, malformed, too deep)."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def key_actor() -> Actor:
+    """The audit actor of a call: the API key, named by its prefix, and the caller's address."""
+    return Actor(email=f"API key {g.api_key.prefix}", ip=request.remote_addr)
 
 
 @bp.before_request

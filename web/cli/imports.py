@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -54,6 +55,27 @@ def _print_counts(result: dict) -> None:
         click.echo("nothing imported: bad rows and --mode all")
 
 
+def _columns(content: bytes, mapping: str | None, guess: Callable[[list[str]], list[str]]) -> list[str]:
+    """The field of each column: from --mapping (a list, or an object by header), else guessed and printed."""
+    try:
+        sheet = csvfile.read(content, limit=1, head=True)
+    except csvfile.FileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not mapping:
+        columns = guess(sheet.header)
+        click.echo("mapping: " + json.dumps(dict(zip(sheet.header, columns, strict=True)), ensure_ascii=False))
+        return columns
+    try:
+        given = json.loads(mapping)
+    except ValueError as exc:
+        raise click.ClickException(f"--mapping is not JSON: {exc}") from exc
+    if isinstance(given, dict):
+        return [str(given.get(h, "")) for h in sheet.header]
+    if isinstance(given, list):
+        return [str(f) for f in given]
+    raise click.ClickException("--mapping must be a JSON list or object")
+
+
 @import_group.command("csv", help="Import a CSV file of members or activities.")
 @click.argument("agency_slug")
 @click.argument("org_slug")
@@ -68,16 +90,7 @@ def import_csv(agency_slug, org_slug, file, kind, mapping, mode, default_channel
     agency = agency_by_slug(agency_slug)
     org = org_by_slug(agency, org_slug)
     content = Path(file).read_bytes()
-    try:
-        sheet = csvfile.read(content, limit=1, head=True)
-    except csvfile.FileError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if mapping:
-        given = json.loads(mapping)
-        columns = given if isinstance(given, list) else [given.get(h, "") for h in sheet.header]
-    else:
-        columns = csvfile.guess_mapping(sheet.header, kind, {})
-        click.echo("mapping: " + json.dumps(dict(zip(sheet.header, columns, strict=True)), ensure_ascii=False))
+    columns = _columns(content, mapping, lambda header: csvfile.guess_mapping(header, kind, {}))
     result = _run_import(agency, org, Path(file).name, content, uploads.CSV, CSV_IMPORT,
                          {"kind": kind, "mapping": columns, "mode": mode, "default_channel": default_channel, "tz": tz})
     _print_counts(result)
@@ -101,16 +114,7 @@ def import_guests(agency_slug, org_slug, event_id, file, mapping, mode) -> None:
             raise click.ClickException(f"no event {event_id} in {agency_slug}/{org_slug}")
         event_pk = event.id
     content = Path(file).read_bytes()
-    try:
-        sheet = csvfile.read(content, limit=1, head=True)
-    except csvfile.FileError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if mapping:
-        given = json.loads(mapping)
-        columns = given if isinstance(given, list) else [given.get(h, "") for h in sheet.header]
-    else:
-        columns = guests.guess_mapping(sheet.header)
-        click.echo("mapping: " + json.dumps(dict(zip(sheet.header, columns, strict=True)), ensure_ascii=False))
+    columns = _columns(content, mapping, guests.guess_mapping)
     if "email" not in columns:
         raise click.ClickException("no column holds the guests' emails: give --mapping")
     _print_counts(_run_import(agency, org, Path(file).name, content, uploads.CSV, CSV_IMPORT,
