@@ -188,11 +188,6 @@ def of_member(session: Session, member_id: int) -> list[tuple[Registration, Even
                                 .order_by(Event.starts_at.desc())).all())
 
 
-def log(session: Session, event: Event, limit: int = 200) -> list[RegistrationLog]:
-    return list(session.scalars(select(RegistrationLog).where(RegistrationLog.event_id == event.id)
-                                .order_by(RegistrationLog.at.desc(), RegistrationLog.id.desc()).limit(limit)))
-
-
 def listing(session: Session, event: Event, status: str | None = None, q: str | None = None,
             limit: int = 500) -> list[tuple[Registration, Member]]:
     """The event page's table: registrations by status and a search of name, email, phone or handle."""
@@ -247,7 +242,6 @@ def audit_change(session: Session, event: Event, member: Member, change: str, ac
                  change=change)
 
 
-
 def log_rows(session: Session, event: Event, limit: int = 50) -> list[tuple[RegistrationLog, str, str | None]]:
     """The event's log, newest first, with the member's name and the name of the user who acted (None: the
     public form, the API or a job)."""
@@ -258,6 +252,8 @@ def log_rows(session: Session, event: Event, limit: int = 50) -> list[tuple[Regi
             .where(RegistrationLog.event_id == event.id)
             .order_by(RegistrationLog.at.desc(), RegistrationLog.id.desc()).limit(limit))
     return [(entry, member, user) for entry, member, user in session.execute(stmt).all()]
+
+
 def register_cancelled(session: Session, event: Event, member_id: int, source: str, actor: Actor | None = None, *,
                        at: datetime | None = None, source_id_: str | None = None) -> tuple[Registration, bool]:
     """A registration that arrives cancelled (a guest list's declined or refunded guest): it takes no place and

@@ -4,7 +4,6 @@ goes on working. With Chromium's fake camera showing a ticket's QR code, the ven
 guest is checked in. No console errors under the app's CSP throughout."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,10 @@ from tenants.core.db import job_session
 from tenants.events import events
 from tenants.events import registrations as regs
 from tests.support import factories
-from tests.support.browser import ARTIFACTS, CHROMIUM_ARGS, console_errors, shot
+from tests.support.browser import CHROMIUM_ARGS, console_errors, shot
 from tests.support.events import ACTOR, event, people
 from tests.support.http import PASSWORD
 
-SHOTS = Path("/work/notes/shots/checkin")
 TEXTS = {
     "en": {"locale": "en-GB", "checked": "Checked in", "undone": "Check-in undone", "scan": "Scan QR code",
            "nocamera": "Type the ticket or search by name below.", "walkin": "Walk-in added",
@@ -53,11 +51,6 @@ def _sign_in(page, base: str) -> None:
     page.click("button[type=submit]")
 
 
-def _keep(name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ARTIFACTS / f"{name}.png", SHOTS / f"{name}.png")
-
-
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_a_typed_ticket_is_counted_and_undone_on_a_phone(live_server, browser, lang):
     t = TEXTS[lang]
@@ -80,7 +73,6 @@ def test_a_typed_ticket_is_counted_and_undone_on_a_phone(live_server, browser, l
     expect(page.locator("[data-testid=ticket-input]")).to_have_value("")
     expect(page.locator("[data-testid=arrived-row]")).to_have_count(1)
     shot(page, f"checkin-390-{lang}")
-    _keep(f"checkin-390-{lang}")
     page.click("[data-testid=outcome-undo]")
     expect(page.locator("[data-testid=outcome]")).to_contain_text(t["undone"])
     expect(page.locator("[data-testid=count-arrived]")).to_have_text("0")
@@ -97,7 +89,6 @@ def test_a_typed_ticket_is_counted_and_undone_on_a_phone(live_server, browser, l
     expect(page.locator("[data-testid=count-walkins]")).to_have_text("1")
     expect(page.locator("[data-testid=walkin-name]")).to_be_hidden()        # a fresh, closed form
     shot(page, f"checkin-390-walkin-{lang}")
-    _keep(f"checkin-390-walkin-{lang}")
     ctx.close()
     wide = browser.new_context(viewport={"width": 1280, "height": 900}, locale=t["locale"])
     page = wide.new_page()
@@ -108,7 +99,6 @@ def test_a_typed_ticket_is_counted_and_undone_on_a_phone(live_server, browser, l
     page.click("[data-testid=ticket-submit]")
     expect(page.locator("[data-outcome=unknown]")).to_be_visible()
     shot(page, f"checkin-1280-{lang}")
-    _keep(f"checkin-1280-{lang}")
     wide.close()
     assert errors == []
 
@@ -155,7 +145,6 @@ def test_the_phone_camera_reads_a_ticket_qr_code(live_server, tmp_path):
         page.wait_for_timeout(1500)      # the code stays in front of the camera: still one check-in
         expect(page.locator("[data-testid=count-arrived]")).to_have_text("1")
         shot(page, "checkin-390-camera-en")
-        _keep("checkin-390-camera-en")
         page.click("[data-scan-stop]")
         expect(page.locator("[data-testid=scanner-video]")).to_be_hidden()
         camera.close()

@@ -3,18 +3,15 @@ count follow, save, open the segment page; and the pages at phone width without 
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import ARTIFACTS, console_errors, shot, wide_tables
+from tests.support.browser import console_errors, shot, wide_tables
 from tests.support.http import PASSWORD
 
 from .conftest import make
 
-NOTES = Path("/work/notes/shots/segui")
 TEXT = {"en": {"count": "{n} members", "saved": "Segment saved.", "problem": "enter a number",
                "no_field": "choose a field", "eq": "is"},
         "ru": {"count": "{n} участник", "saved": "Сегмент сохранён.", "problem": "введите число",
@@ -33,13 +30,6 @@ def _open(browser, base, lang, width=1280):
         page.click(".sidebar button[value=ru]")
         expect(page.locator("h1")).to_have_text("Сегменты")
     return page, errors
-
-
-def _keep(page, name):
-    shot(page, name)
-    if NOTES.parent.exists():
-        NOTES.mkdir(exist_ok=True)
-        shutil.copy(ARTIFACTS / f"{name}.png", NOTES / f"{name}.png")
 
 
 def _settled(page):
@@ -95,7 +85,7 @@ def test_build_a_two_group_rule_watch_the_count_save_and_open(live_server, brows
     page.click("[data-testid=save]")
     bad = page.locator("[data-path='rules.any[1].all[1]'] [data-testid=problem]")
     expect(bad).to_have_text(TEXT[lang]["problem"])
-    _keep(page, f"builder-error-{lang}-1280")
+    shot(page, f"builder-error-{lang}-1280")
     page.locator("[data-path='rules.any[1].all[1]'] [data-testid=remove-condition]").click()
     expect(page.locator("[data-path='rules.any[1].all[1]']")).to_have_count(0)
     expect(_count(page)).to_have_text(re.compile(r"^3 "))
@@ -104,10 +94,10 @@ def test_build_a_two_group_rule_watch_the_count_save_and_open(live_server, brows
     expect(page.locator("[data-testid=segment-member]")).to_have_count(3)
     expect(page.locator("[data-testid=no-history]")).to_be_visible()
     expect(page.locator("[data-testid=rule-words]")).to_contain_text("Email" if lang == "en" else "Эл. почта")
-    _keep(page, f"segment-page-{lang}-1280")
+    shot(page, f"segment-page-{lang}-1280")
     page.goto(live_server + "/acme/coffee/segments/")
     expect(page.locator("[data-testid=segment-row]")).to_have_count(1)
-    _keep(page, f"list-{lang}-1280")
+    shot(page, f"list-{lang}-1280")
     assert [e for e in errors if "status of 422" not in e] == []        # the refused save is a 422
 
 
@@ -134,7 +124,7 @@ def test_pages_fit_a_phone(live_server, browser, world, lang):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (name, width)
         assert wide_tables(page) == [], name            # the list and the members fit their cards too
-        _keep(page, f"{name}-{lang}-390")
+        shot(page, f"{name}-{lang}-390")
     assert [e for e in errors if "status of 422" not in e] == []        # the refused save is a 422
 
 
