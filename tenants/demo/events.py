@@ -21,7 +21,7 @@ from tenants.community.models import Activity, Identity
 from tenants.community.validate import activity
 from tenants.core.context import require_agency_id
 from tenants.events.events import series_id
-from tenants.events.models import Event, Registration
+from tenants.events.models import Event, Registration, RegistrationLog
 from tenants.events.registrations import channel_of, source_id
 
 SERIES = "Monthly meet-up"
@@ -85,17 +85,19 @@ def _attendance(session: Session, event: Event, people: list[dict], member_of: d
                 cut: datetime, nps, rng: random.Random) -> None:
     day = (event.starts_at - start).total_seconds() / 86400
     held = event.ends_at <= cut
+    now_day = (cut - start).total_seconds() / 86400
     rows, acts = [], []
     for p in people:
         member = member_of.get(p["n"])
-        if member is None or not p["joined"] < day - 1 or p["until"] <= day:
+        if member is None or not p["joined"] < day - 1 or p["until"] < min(day, now_day):    # still around
             continue
         tier = p["tier"]
         registered = rng.random() < REGISTER[tier]
         walk_in = not registered and held and rng.random() < WALK_IN[tier]
         if not registered and not walk_in:
             continue
-        signed_up = event.starts_at - timedelta(days=rng.uniform(0.5, min(14.0, day - p["joined"])))
+        ahead = 14.0 if held else 30.0          # an upcoming event fills over the month before it
+        signed_up = event.starts_at - timedelta(days=rng.uniform(0.5, min(ahead, day - p["joined"])))
         if signed_up > cut:
             continue
         cancelled = registered and rng.random() < CANCEL
@@ -120,8 +122,22 @@ def _attendance(session: Session, event: Event, people: list[dict], member_of: d
                                      {"nps": row["survey_score"], "event": event.public_id}))
         rows.append(row)
     if rows:
-        session.execute(insert(Registration), rows)
+        ids = session.scalars(insert(Registration).returning(Registration.id), rows).all()
+        session.execute(insert(RegistrationLog), [log for reg_id, row in zip(ids, rows, strict=True)
+                                                  for log in _log(reg_id, row)])
     store_known(session, event.org_id, acts, rescore=False)
+
+
+def _log(reg_id: int, row: dict) -> list[dict]:
+    """The registration log of a demo registration: signed up (or walked in), cancelled, checked in."""
+    base = {"agency_id": row["agency_id"], "org_id": row["org_id"], "event_id": row["event_id"],
+            "registration_id": reg_id, "user_id": None, "note": ""}
+    found = [{**base, "action": "walk_in" if row["walk_in"] else "registered", "at": row["registered_at"]}]
+    if row["cancelled_at"]:
+        found.append({**base, "action": "cancelled", "at": row["cancelled_at"]})
+    if row["checked_in_at"] and not row["walk_in"]:
+        found.append({**base, "action": "checked_in", "at": row["checked_in_at"]})
+    return found
 
 
 def _act(event: Event, member: int, p: dict, kind: str, at: datetime, what: str, meta: dict | None = None):

@@ -1,6 +1,7 @@
 """An event's head counts, in one statement for any number of events: registered (not cancelled, walk-ins
-excluded), waitlisted, cancelled, attended (walk-ins included), walk-ins, no-shows (registered, not attended),
-the no-show rate, survey responses and NPS. The API's event object, the list and the report read these."""
+excluded), waitlisted, cancelled, attended (walk-ins included), walk-ins, no-shows (registered, not attended,
+once the event has begun: before it nobody is a no-show yet), the no-show rate (none before the event), survey
+responses and NPS. The API's event object, the list and the report read these."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -21,10 +22,11 @@ class Counts:
     survey_responses: int = 0
     promoters: int = 0
     detractors: int = 0
+    begun: bool = False
 
     @property
     def no_show_rate(self) -> float | None:
-        return self.no_shows / self.registered if self.registered else None
+        return self.no_shows / self.registered if self.registered and self.begun else None
 
     @property
     def response_rate(self) -> float | None:
@@ -38,23 +40,26 @@ class Counts:
         return round(100.0 * (self.promoters - self.detractors) / self.survey_responses)
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "no_show_rate": self.no_show_rate, "response_rate": self.response_rate,
-                "nps": self.nps}
+        figures = {k: v for k, v in asdict(self).items() if k != "begun"}
+        return {**figures, "no_show_rate": self.no_show_rate, "response_rate": self.response_rate, "nps": self.nps}
 
 
 _COUNTS = """
-    SELECT event_id,
-           count(*) FILTER (WHERE status = 'registered' AND NOT walk_in),
-           count(*) FILTER (WHERE status = 'waitlisted'),
-           count(*) FILTER (WHERE status = 'cancelled'),
-           count(*) FILTER (WHERE checked_in_at IS NOT NULL),
-           count(*) FILTER (WHERE walk_in AND checked_in_at IS NOT NULL),
-           count(*) FILTER (WHERE status = 'registered' AND NOT walk_in AND checked_in_at IS NULL),
-           count(*) FILTER (WHERE survey_sent_at IS NOT NULL),
-           count(*) FILTER (WHERE survey_score IS NOT NULL),
-           count(*) FILTER (WHERE survey_score >= 9),
-           count(*) FILTER (WHERE survey_score <= 6)
-    FROM registration WHERE event_id = ANY(CAST(:ids AS bigint[])) GROUP BY event_id"""
+    SELECT r.event_id,
+           count(*) FILTER (WHERE r.status = 'registered' AND NOT r.walk_in),
+           count(*) FILTER (WHERE r.status = 'waitlisted'),
+           count(*) FILTER (WHERE r.status = 'cancelled'),
+           count(*) FILTER (WHERE r.checked_in_at IS NOT NULL),
+           count(*) FILTER (WHERE r.walk_in AND r.checked_in_at IS NOT NULL),
+           count(*) FILTER (WHERE r.status = 'registered' AND NOT r.walk_in AND r.checked_in_at IS NULL
+                            AND e.starts_at <= now()),
+           count(*) FILTER (WHERE r.survey_sent_at IS NOT NULL),
+           count(*) FILTER (WHERE r.survey_score IS NOT NULL),
+           count(*) FILTER (WHERE r.survey_score >= 9),
+           count(*) FILTER (WHERE r.survey_score <= 6),
+           bool_and(e.starts_at <= now())
+    FROM registration r JOIN event e ON e.id = r.event_id
+    WHERE r.event_id = ANY(CAST(:ids AS bigint[])) GROUP BY r.event_id"""
 
 
 def of_events(session: Session, event_ids: list[int]) -> dict[int, Counts]:

@@ -242,16 +242,17 @@ def audit_change(session: Session, event: Event, member: Member, change: str, ac
                  change=change)
 
 
-def log_rows(session: Session, event: Event, limit: int = 50) -> list[tuple[RegistrationLog, str, str | None]]:
-    """The event's log, newest first, with the member's name and the name of the user who acted (None: the
-    public form, the API or a job)."""
-    stmt = (select(RegistrationLog, Member.display_name, User.name)
+def log_rows(session: Session, event: Event,
+             limit: int = 50) -> list[tuple[RegistrationLog, str, str | None, str]]:
+    """The event's log, newest first, with the member's name, the name of the user who acted (None: the public
+    pages, the API or a job) and the registration's source."""
+    stmt = (select(RegistrationLog, Member.display_name, User.name, Registration.source)
             .join(Registration, Registration.id == RegistrationLog.registration_id)
             .join(Member, Member.id == Registration.member_id)
             .outerjoin(User, User.id == RegistrationLog.user_id)
             .where(RegistrationLog.event_id == event.id)
             .order_by(RegistrationLog.at.desc(), RegistrationLog.id.desc()).limit(limit))
-    return [(entry, member, user) for entry, member, user in session.execute(stmt).all()]
+    return [tuple(row) for row in session.execute(stmt).all()]
 
 
 def register_cancelled(session: Session, event: Event, member_id: int, source: str, actor: Actor | None = None, *,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from tenants.core.config import ROOT
@@ -50,3 +50,9 @@ def wide_tables(page) -> list[str]:
     """The tables wider than the card that holds them (they would scroll sideways inside it), by class."""
     return page.evaluate("""() => [...document.querySelectorAll('.card table')]
         .filter(t => t.getBoundingClientRect().width > t.closest('.card').clientWidth + 1).map(t => t.className)""")
+
+
+def settled(page) -> None:
+    """Wait until htmx has no request in flight and has processed what it swapped in (a person is never faster)."""
+    page.wait_for_timeout(60)
+    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping, .htmx-added")).to_have_count(0)

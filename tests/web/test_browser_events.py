@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tenants.core.base import utcnow
 from tests.support import factories
-from tests.support.browser import console_errors, shot
+from tests.support.browser import console_errors, settled, shot
 from tests.support.events import people
 from tests.support.http import PASSWORD
 
@@ -90,6 +90,7 @@ def test_an_event_is_created_filled_and_found_in_the_list_and_calendar(live_serv
     expect(page.locator("[data-testid=registration-row][data-status=registered]")).to_have_count(2)
     expect(page.locator("[data-testid=count-waitlisted]")).to_have_text("0")
     expect(page.locator("[data-testid=registration-log]")).to_contain_text("Dan")
+    settled(page)           # the swapped-in filter is live before it is used
     page.select_option("[data-testid=status-filter]", "waitlisted")
     expect(page.locator("[data-testid=registration-row]")).to_have_count(0)
     page.select_option("[data-testid=status-filter]", "")

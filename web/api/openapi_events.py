@@ -31,8 +31,9 @@ EVENT = {
         "waitlisted": COUNT, "cancelled": COUNT,
         "attended": {**COUNT, "description": "Checked in, walk-ins included"},
         "walk_ins": {**COUNT, "description": "Checked in without a registration"},
-        "no_shows": {**COUNT, "description": "Registered, not checked in"},
-        "no_show_rate": {**RATE, "description": "no_shows / registered; null without registrations"},
+        "no_shows": {**COUNT, "description": "Registered, not checked in, once the event has begun (0 before it)"},
+        "no_show_rate": {**RATE, "description":
+                         "no_shows / registered; null before the event or without registrations"},
         "survey_sent": COUNT, "survey_responses": COUNT,
         "response_rate": {**RATE, "description": "survey_responses / survey_sent"},
         "promoters": COUNT, "detractors": COUNT,

@@ -91,3 +91,14 @@ def event_moment(event: Event, moment: datetime | None) -> str:
         return ""
     at = local(event, moment)
     return f"{format_skeleton('MMMd', at, locale=get_locale())} {format_time(at, 'short', locale=get_locale())}"
+
+
+@bp.app_template_global("event_clock")
+def event_clock(event: Event, moment: datetime | None) -> str:
+    """A check-in's moment: the time alone on the event's own day (in its zone), else the date and time."""
+    if moment is None:
+        return ""
+    at = local(event, moment)
+    if at.date() != local(event, event.starts_at).date():
+        return event_moment(event, moment)
+    return format_time(at, "short", locale=get_locale())

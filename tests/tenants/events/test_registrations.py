@@ -166,6 +166,10 @@ def test_the_counts_of_a_hand_made_event(world):
             reg = s.scalar(select(Registration).where(Registration.member_id == ids[n]))
             reg.survey_sent_at, reg.survey_score = reg.checked_in_at, score
         s.flush()
+        c = counts.of_event(s, e.id)                              # tomorrow's: nobody is a no-show yet
+        assert (c.registered, c.attended, c.no_shows, c.no_show_rate) == (3, 2, 0, None)
+        e.starts_at, e.ends_at = e.starts_at - timedelta(days=2), e.ends_at - timedelta(days=2)
+        s.flush()
         c = counts.of_event(s, e.id)
         assert (c.registered, c.waitlisted, c.cancelled, c.attended, c.walk_ins, c.no_shows) == (3, 0, 1, 2, 1, 2)
         assert c.no_show_rate == pytest.approx(2 / 3) and c.survey_responses == 2 and c.nps == 0

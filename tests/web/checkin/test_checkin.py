@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from tenants.community.models import Activity, Identity, Member
+from tenants.core.base import utcnow
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session
 from tenants.core.models import AuditLog
@@ -37,7 +39,9 @@ def door(client) -> Door:
     a = factories.agency("Acme", "o@acme.test")
     o = factories.org(a, "Coffee")
     ids = people(a, o)
-    pid = event(a, o, title="Espresso night")
+    start = (utcnow() - timedelta(hours=1)).replace(tzinfo=None, microsecond=0)       # the door is open
+    pid = event(a, o, title="Espresso night", timezone="UTC", starts_at=start.isoformat(),
+                ends_at=(start + timedelta(hours=3)).isoformat())
     tickets = {}
     with tenant_scope(a.id, o.id), job_session() as s:
         e = events.by_public_id(s, o.id, pid)

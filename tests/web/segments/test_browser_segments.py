@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import console_errors, shot, wide_tables
+from tests.support.browser import console_errors, settled, shot, wide_tables
 from tests.support.http import PASSWORD
 
 from .conftest import make
@@ -32,16 +32,10 @@ def _open(browser, base, lang, width=1280):
     return page, errors
 
 
-def _settled(page):
-    """Wait until htmx has no request in flight and has processed what it swapped in (a person is never faster)."""
-    page.wait_for_timeout(60)
-    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping, .htmx-added")).to_have_count(0)
-
-
 def _pick(page, selector, value):
-    _settled(page)
+    settled(page)
     page.select_option(selector, value)
-    _settled(page)
+    settled(page)
 
 
 def _count(page):
@@ -54,7 +48,7 @@ def test_build_a_two_group_rule_watch_the_count_save_and_open(live_server, brows
     page.click("[data-testid=new-segment]")
     page.fill("[data-testid=segment-name]", "Warm" if lang == "en" else "Тёплые")
     expect(_count(page)).to_have_text(re.compile(r"^5 "))          # no condition yet: everyone (people)
-    _settled(page)
+    settled(page)
     page.click("[data-testid=add-condition]")
     page.locator("select[name='rules.all[0].field']").wait_for()
     expect(page.locator("#preview .preview-problems")).to_have_text(TEXT[lang]["no_field"])   # says what is missing
@@ -67,7 +61,7 @@ def test_build_a_two_group_rule_watch_the_count_save_and_open(live_server, brows
     expect(page.locator("select[name='rules.any[0].value'][multiple]")).to_be_visible()
     _pick(page, "select[name='rules.any[0].value']", ["loyal", "advocate"])
     expect(_count(page)).to_have_text(re.compile(r"^2 "))
-    _settled(page)
+    settled(page)
     page.click("[data-testid=add-group] >> nth=0")
     field = page.locator("select[name='rules.any[1].all[0].field']")
     expect(field).to_be_visible()
