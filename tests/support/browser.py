@@ -56,3 +56,11 @@ def settled(page) -> None:
     """Wait until htmx has no request in flight and has processed what it swapped in (a person is never faster)."""
     page.wait_for_timeout(60)
     expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping, .htmx-added")).to_have_count(0)
+
+
+def choose_language(page, lang: str) -> None:
+    """Switch the signed-in user's language from the sidebar (behind the Menu button on a phone)."""
+    menu = page.locator("[data-testid=menu-button]")
+    if menu.is_visible():
+        menu.click()
+    page.click(f".sidebar button[value={lang}]")

@@ -9,7 +9,7 @@ from tenants.core.db import job_session
 from tenants.leaders import candidates
 from tests.support import factories
 from tests.support import leaders as graph
-from tests.support.browser import console_errors, shot, wide_tables
+from tests.support.browser import choose_language, console_errors, shot, wide_tables
 from tests.support.http import PASSWORD
 
 TEXTS = {
@@ -79,7 +79,7 @@ def test_the_leader_pages_fit_a_phone(live_server, browser, lang):  # noqa: F811
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     if lang == "ru":
-        page.click(".sidebar button[value=ru]")
+        choose_language(page, "ru")
     for name, path in (("leaders", "/"), ("leader", f"/{star_id}")):
         page.goto(live_server + "/acme/coffee/leaders" + path)
         expect(page.locator("[data-testid=leader-status]" if name == "leader" else "[data-testid=leader-row]")

@@ -10,7 +10,7 @@ import threading
 from playwright.sync_api import expect
 
 from tenants.core.config import ROOT
-from tests.support.browser import console_errors, shot
+from tests.support.browser import choose_language, console_errors, shot
 
 
 def _login(page, base, email="owner@demo.communa.test"):
@@ -46,13 +46,13 @@ def test_dashboard_charts_in_both_languages_then_reweight_and_recompute(live_ser
     loyal = page.locator("[data-testid=kpi-loyal] .kpi-value").inner_text()
 
     # Russian: the same page, translated, charts drawn.
-    page.click(".sidebar button[value=ru]")
+    choose_language(page, "ru")
     page.goto(live_server + "/demo/nordic-coffee/?days=30")
     expect(page.locator("[data-testid=kpi-active] .kpi-label")).to_have_text("Активные участники")
     page.wait_for_function("() => !!Chart.getChart(document.querySelector('[data-testid=chart-active]'))")
     assert _chart_drawn(page, "chart-active")
     shot(page, "31-dashboard-ru")
-    page.click(".sidebar button[value=en]")
+    choose_language(page, "en")
 
     # Reviews weigh 40 instead of 5: preview says members move up, nobody moves down.
     page.goto(live_server + "/demo/nordic-coffee/scoring/")
@@ -155,12 +155,12 @@ def test_dashboard_numbers_link_to_their_members(live_server, browser):  # noqa:
     before = page.locator("[data-testid=movement-summary]").inner_text()
     select.select_option(index=3)
     expect(page.locator("[data-testid=movement-summary]")).not_to_have_text(before)
-    page.click(".sidebar button[value=ru]")
+    choose_language(page, "ru")
     page.goto(dashboard)
     expect(page.locator("[data-testid=kpi-churned] .kpi-label")).to_have_text("Ушли")
     expect(page.locator("[data-movement-month] option").first).to_have_text(re.compile("[а-я]"))
     page.wait_for_function("() => !!Chart.getChart(document.querySelector('[data-testid=chart-cohorts]'))")
     assert _chart_drawn(page, "chart-cohorts") and _chart_drawn(page, "chart-movement")
     shot(page, "36-dashboard-cohorts-ru")
-    page.click(".sidebar button[value=en]")
+    choose_language(page, "en")
     assert errors == [], errors

@@ -1,4 +1,5 @@
-// Communa's only script of its own (CSP forbids inline scripts). Progressive enhancement only.
+// Communa's app-wide script (CSP forbids inline scripts; pages with charts or scanners load their own). Progressive
+// enhancement only.
 (function () {
   "use strict";
 
@@ -20,6 +21,23 @@
 
   document.addEventListener("DOMContentLoaded", function () { syncRoleForms(document); });
   document.addEventListener("htmx:load", function (evt) { syncRoleForms(evt.target); });
+
+  // The phone menu: the top bar's button shows and hides the sidebar; Escape closes it.
+  function setMenu(open) {
+    var shell = document.querySelector(".app-shell");
+    var button = document.querySelector("[data-menu-toggle]");
+    if (!shell || !button) return;
+    shell.classList.toggle("nav-open", open);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest("[data-menu-toggle]")) {
+      setMenu(!document.querySelector(".app-shell.nav-open"));
+    }
+  });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key === "Escape") setMenu(false);
+  });
 
   // Close open switchers when clicking elsewhere.
   document.addEventListener("click", function (evt) {

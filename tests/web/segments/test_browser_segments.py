@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import console_errors, settled, shot, wide_tables
+from tests.support.browser import choose_language, console_errors, settled, shot, wide_tables
 from tests.support.http import PASSWORD
 
 from .conftest import make
@@ -27,7 +27,7 @@ def _open(browser, base, lang, width=1280):
     page.click("button[type=submit]")
     page.goto(base + "/acme/coffee/segments/")
     if lang == "ru":
-        page.click(".sidebar button[value=ru]")
+        choose_language(page, "ru")
         expect(page.locator("h1")).to_have_text("Сегменты")
     return page, errors
 
