@@ -202,5 +202,6 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.filters["d"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["num"] = lambda value: format_decimal(value or 0)
+    app.jinja_env.filters["num1"] = lambda value: format_decimal(value or 0, "#,##0.0")    # one decimal: scores
     app.jinja_env.filters["fromiso"] = lambda value: datetime.fromisoformat(value) if value else None
     app.jinja_env.filters["label_pairs"] = label_pairs

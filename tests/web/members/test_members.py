@@ -269,3 +269,21 @@ def test_sort_by_score_ranks_by_current_score_and_pages_without_gaps(org):
     current = [b * now for _n, b in seen]
     assert current == sorted(current, reverse=True)
     assert names[0] == "R25" and names[-1] == "R01"
+
+
+def test_the_list_shows_each_members_stage_score_and_loyalty(client, org):
+    a, o = org
+    load(a, o, [act("telegram", "ann", 1), act("telegram", "ann", 2), act("telegram", "bob", 3)])
+    with system_scope() as s:
+        s.execute(Member.__table__.update().where(Member.display_name == "ann")
+                  .values(stage="loyal", score=1234.56, loyalty_index=71.6))
+        s.execute(Member.__table__.update().where(Member.display_name == "bob")
+                  .values(stage=None, score=None, loyalty_index=None))
+    rows = {name: row for row in client.get("/acme/coffee/members/").text.split("<tr>")
+            for name in ("ann", "bob") if f">{name}<" in row}
+    assert '<span class="badge stage-loyal">Loyal</span>' in rows["ann"]
+    assert '<td class="num col-score">1,234.6</td>' in rows["ann"]
+    assert '<td class="num col-loyalty">72</td>' in rows["ann"]
+    assert '<td class="num col-score">—</td>' in rows["bob"] and '<td class="num col-loyalty">—</td>' in rows["bob"]
+    post(client, "/lang", {"lang": "ru", "next": "/acme/"})
+    assert "1\xa0234,6" in client.get("/acme/coffee/members/").text      # the user's locale formats the score
