@@ -156,3 +156,29 @@ def test_healthz_reports_database_and_redis(client):
     r = client.get("/healthz")
     assert r.status_code == 200
     assert r.json == {"database": "ok", "redis": "ok", "status": "ok", "down": []}
+
+
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+          "Version/17.5 Mobile/15E148 Safari/604.1")
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+def test_sessions_are_named_by_browser_and_system(app, client):
+    factories.agency("Acme", "o@acme.test")
+    phone = app.test_client()
+    phone.environ_base["HTTP_USER_AGENT"] = IPHONE
+    login(phone, "o@acme.test")
+    odd = app.test_client()
+    odd.environ_base["HTTP_USER_AGENT"] = "InternalMonitor/0.1 (+https://example.test/a-very-long-agent-string)"
+    login(odd, "o@acme.test")
+    blank = app.test_client()
+    blank.environ_base["HTTP_USER_AGENT"] = "   "
+    login(blank, "o@acme.test")
+    client.environ_base["HTTP_USER_AGENT"] = FIREFOX
+    login(client, "o@acme.test")
+    page = client.get("/account/").text
+    assert ">Mobile Safari 17 on iOS 17.5, iPhone<" in page and ">Firefox 133 on Windows 10<" in page
+    assert ">InternalMonitor/0.1<" in page                  # unknown to the rules: its product, not cut mid-word
+    assert ">Unknown browser<" in page
+    post(client, "/lang", {"lang": "ru", "next": "/account/"})
+    assert ">Firefox 133, Windows 10<" in client.get("/account/").text

@@ -14,6 +14,7 @@ from tenants.core.db import db
 from ..auth.session import SignedInUser, sign_in
 from ..extensions import LOCALES
 from . import bp
+from .devices import device_name
 from .forms import PasswordForm, ProfileForm
 
 
@@ -31,7 +32,8 @@ def settings():
 def _render(profile, password_form, status=200):
     sessions = users.active_sessions(db, current_user.user)
     return render_template("account/settings.html", profile=profile, password_form=password_form,
-                           sessions=sessions, agencies=team.agencies_of(current_user.id)), status
+                           sessions=sessions, agencies=team.agencies_of(current_user.id),
+                           device_name=device_name), status
 
 
 @bp.route("/profile", methods=["POST"])
