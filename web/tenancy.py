@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, g, request, session
 from flask_login import current_user, login_required
 
 from tenants import scoring
@@ -30,6 +30,23 @@ def _memberships() -> list:
         if "memberships" not in g:     # signed in during this request (no loader ran): read them now
             g.memberships = team.memberships_of(current_user.id) if authenticated else []
     return g.memberships
+
+
+def home_agency_slug() -> str | None:
+    """The agency a signed-in user works in when the URL names none: the one last visited, else their first."""
+    slugs = [a.slug for a, _m in _memberships()]
+    if not slugs:
+        return None
+    wanted = session.get("agency")
+    return wanted if wanted in slugs else slugs[0]
+
+
+def enter_home_agency() -> bool:
+    """Enter `home_agency_slug()` for a page outside any agency's URL (the account page keeps the sidebar)."""
+    slug = home_agency_slug()
+    if slug is not None:
+        _enter_agency(slug)
+    return slug is not None
 
 
 def user_agencies() -> list:

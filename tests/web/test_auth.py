@@ -180,5 +180,6 @@ def test_sessions_are_named_by_browser_and_system(app, client):
     assert ">Mobile Safari 17 on iOS 17.5, iPhone<" in page and ">Firefox 133 on Windows 10<" in page
     assert ">InternalMonitor/0.1<" in page                  # unknown to the rules: its product, not cut mid-word
     assert ">Unknown browser<" in page
+    assert '<aside class="sidebar" id="sidebar">' in page and "/acme/" in page   # the app's layout, in the agency
     post(client, "/lang", {"lang": "ru", "next": "/account/"})
     assert ">Firefox 133, Windows 10<" in client.get("/account/").text

@@ -13,6 +13,7 @@ from tenants.core.db import db
 
 from ..auth.session import SignedInUser, sign_in
 from ..extensions import LOCALES
+from ..tenancy import enter_home_agency
 from . import bp
 from .devices import device_name
 from .forms import PasswordForm, ProfileForm
@@ -30,6 +31,7 @@ def settings():
 
 
 def _render(profile, password_form, status=200):
+    enter_home_agency()             # the page keeps the app's sidebar, in the agency the user works in
     sessions = users.active_sessions(db, current_user.user)
     return render_template("account/settings.html", profile=profile, password_form=password_form,
                            sessions=sessions, agencies=team.agencies_of(current_user.id),

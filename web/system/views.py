@@ -6,11 +6,11 @@ from flask_login import current_user
 from redis import Redis
 
 from tenants.accounts import users
-from tenants.agency import team
 from tenants.core.db import db, ping
 
 from ..auth.session import safe_next
 from ..extensions import LOCALES, csrf, limiter
+from ..tenancy import home_agency_slug
 from . import bp
 
 
@@ -18,11 +18,9 @@ from . import bp
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    agencies = team.agencies_of(current_user.id)
-    if not agencies:
+    slug = home_agency_slug()
+    if slug is None:
         return redirect(url_for("account.settings"))
-    wanted = session.get("agency")
-    slug = next((a.slug for a, _ in agencies if a.slug == wanted), agencies[0][0].slug)
     return redirect(url_for("agency.home", agency_slug=slug))
 
 
