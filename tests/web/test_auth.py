@@ -183,3 +183,16 @@ def test_sessions_are_named_by_browser_and_system(app, client):
     assert '<aside class="sidebar" id="sidebar">' in page and "/acme/" in page   # the app's layout, in the agency
     post(client, "/lang", {"lang": "ru", "next": "/account/"})
     assert ">Firefox 133, Windows 10<" in client.get("/account/").text
+
+
+def test_the_account_page_of_someone_in_no_agency_has_the_plain_layout(client):
+    a = factories.agency("Acme", "o@acme.test")
+    factories.person(a, "gone@acme.test", "admin")
+    with system_scope() as s:
+        from tenants.accounts.models import AgencyRole, User
+        s.execute(AgencyRole.__table__.delete().where(AgencyRole.user_id == s.scalar(
+            select(User.id).where(User.email == "gone@acme.test"))))
+    login(client, "gone@acme.test")
+    assert client.get("/").headers["Location"] == "/account/"
+    page = client.get("/account/")
+    assert page.status_code == 200 and 'class="plain-shell"' in page.text and 'id="sidebar"' not in page.text
