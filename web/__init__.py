@@ -5,7 +5,7 @@ import logging
 from datetime import UTC, datetime
 
 from flask import Flask, g, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -66,6 +66,12 @@ CSP = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+
+
+def _percent_pattern(decimals: int) -> str:
+    """The locale's own percent pattern ("#,##0\u00a0%" in Russian) with `decimals` places."""
+    pattern = get_locale().percent_formats[None].pattern
+    return pattern.replace("0", "0." + "0" * decimals, 1) if decimals else pattern
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -202,6 +208,10 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.filters["d"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["num"] = lambda value: format_decimal(value or 0)
-    app.jinja_env.filters["num1"] = lambda value: format_decimal(value or 0, "#,##0.0")    # one decimal: scores
+    # Numbers in the user's locale ("3 012", "12,1 %" in Russian): whole, one decimal, and fractions as percent.
+    app.jinja_env.filters["num0"] = lambda value: format_decimal(value or 0, "#,##0")
+    app.jinja_env.filters["num1"] = lambda value: format_decimal(value or 0, "#,##0.0")
+    app.jinja_env.filters["pct0"] = lambda value: format_percent(value or 0)
+    app.jinja_env.filters["pct1"] = lambda value: format_percent(value or 0, _percent_pattern(1))
     app.jinja_env.filters["fromiso"] = lambda value: datetime.fromisoformat(value) if value else None
     app.jinja_env.filters["label_pairs"] = label_pairs

@@ -41,3 +41,12 @@ def test_switching_language_is_remembered_for_the_user(app, client):
     login(fresh, "o@acme.test")
     page = fresh.get("/acme/", headers={"Accept-Language": "en"})
     assert "Организации клиентов" in page.text      # ...but the user's choice wins
+
+
+def test_numbers_and_percentages_follow_the_users_locale(app):
+    from flask import render_template_string
+    template = "{{ 3012|num0 }} | {{ 1234.56|num1 }} | {{ 0.121|pct1 }} | {{ 0.32|pct0 }}"
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        assert render_template_string(template) == "3\xa0012 | 1\xa0234,6 | 12,1\xa0% | 32\xa0%"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert render_template_string(template) == "3,012 | 1,234.6 | 12.1% | 32%"
