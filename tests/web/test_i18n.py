@@ -45,8 +45,10 @@ def test_switching_language_is_remembered_for_the_user(app, client):
 
 def test_numbers_and_percentages_follow_the_users_locale(app):
     from flask import render_template_string
-    template = "{{ 3012|num0 }} | {{ 1234.56|num1 }} | {{ 0.121|pct1 }} | {{ 0.32|pct0 }}"
+    template = ("{{ 3012|num0 }} | {{ 1234.56|num1 }} | {{ 0.121|pct1 }} | {{ 0.32|pct0 }} | {{ -0.11|signed_pct1 }}"
+                " | {{ 0.067|signed_pct1 }} | {{ 1.5|signed1 }}")
     with app.test_request_context(headers={"Accept-Language": "ru"}):
-        assert render_template_string(template) == "3\xa0012 | 1\xa0234,6 | 12,1\xa0% | 32\xa0%"
+        assert render_template_string(template) == \
+            "3\xa0012 | 1\xa0234,6 | 12,1\xa0% | 32\xa0% | -11,0\xa0% | +6,7\xa0% | +1,5"
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        assert render_template_string(template) == "3,012 | 1,234.6 | 12.1% | 32%"
+        assert render_template_string(template) == "3,012 | 1,234.6 | 12.1% | 32% | -11.0% | +6.7% | +1.5"
