@@ -213,7 +213,7 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.filters["num1"] = lambda value: format_decimal(value or 0, "#,##0.0")
     app.jinja_env.filters["pct0"] = lambda value: format_percent(value or 0)
     app.jinja_env.filters["pct1"] = lambda value: format_percent(value or 0, _percent_pattern(1))
-    # Changes, always signed: "+1.5" points, "−11.0 %" of the previous period.
+    # Changes, always signed: "+1.5" points, "-11.0 %" of the previous period.
     app.jinja_env.filters["signed1"] = lambda value: format_decimal(value or 0, "+#,##0.0;-#,##0.0")
     app.jinja_env.filters["signed_pct1"] = lambda value: format_percent(
         value or 0, "+{0};-{0}".format(_percent_pattern(1)))
