@@ -130,11 +130,18 @@ def ticket(session: Session, event: Event, registration: Registration, member: M
                      "with your ticket.") % {"title": event.title}, *_details(event, lang, with_link=False)],
             (_("Your registration"), url))
     else:
-        letter = Letter(_("Your ticket: %(title)s") % {"title": event.title}, [
-            hello, _("You are registered for %(title)s.") % {"title": event.title}, *_details(event, lang),
-            _("Show this QR code at the entrance. Cannot come? Cancel on the ticket page so that someone else can "
-              "take your place.")], (_("Open your ticket"), url), registration.ticket)
+        letter = _ticket_letter(_, event, lang, registration, url, _("Your ticket: %(title)s"),
+                                [hello, _("You are registered for %(title)s.") % {"title": event.title}])
     return _send(session, event, member, letter, url, event.ends_at + TICKET_LINK_FOR)
+
+
+def _ticket_letter(_, event: Event, lang: str, registration: Registration, url: str, subject: str,
+                   opening: list[str]) -> Letter:
+    """A letter that carries the ticket: the opening lines, the event's details, the QR code and its link."""
+    return Letter(subject % {"title": event.title}, [
+        *opening, *_details(event, lang),
+        _("Show this QR code at the entrance. Cannot come? Cancel on the ticket page so that someone else can "
+          "take your place.")], (_("Open your ticket"), url), registration.ticket)
 
 
 def promoted(session: Session, event: Event, registration: Registration) -> OutboxMail | None:
@@ -146,12 +153,9 @@ def promoted(session: Session, event: Event, registration: Registration) -> Outb
     lang = language(registration)
     _ = _translations(lang).gettext
     url = link(TICKET_PATH, registration.ticket)
-    letter = Letter(_("A place opened up: %(title)s") % {"title": event.title}, [
+    letter = _ticket_letter(_, event, lang, registration, url, _("A place opened up: %(title)s"), [
         _("Hello %(name)s,") % {"name": member.display_name or member.email},
-        _("Good news: a place opened up at %(title)s and it is yours now.") % {"title": event.title},
-        *_details(event, lang),
-        _("Show this QR code at the entrance. Cannot come? Cancel on the ticket page so that someone else can "
-          "take your place.")], (_("Open your ticket"), url), registration.ticket)
+        _("Good news: a place opened up at %(title)s and it is yours now.") % {"title": event.title}])
     return _send(session, event, member, letter, url, event.ends_at + TICKET_LINK_FOR)
 
 

@@ -64,3 +64,12 @@ def choose_language(page, lang: str) -> None:
     if menu.is_visible():
         menu.click()
     page.click(f".sidebar button[value={lang}]")
+
+
+def sign_in(page, base: str, email: str = "m@acme.test") -> None:
+    """Log in through the login form (the tests' shared password)."""
+    from tests.support.http import PASSWORD
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")

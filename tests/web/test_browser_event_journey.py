@@ -12,8 +12,7 @@ from playwright.sync_api import expect
 from tenants.core.base import utcnow
 from tests.support import factories
 from tests.support import public_events as pe
-from tests.support.browser import console_errors, shot
-from tests.support.http import PASSWORD
+from tests.support.browser import console_errors, shot, sign_in
 
 TEXTS = {
     "en": {"locale": "en-GB", "title": "Night of espresso", "register": "Register", "checked": "Checked in",
@@ -21,13 +20,6 @@ TEXTS = {
     "ru": {"locale": "ru-RU", "title": "Вечер эспрессо", "register": "Зарегистрироваться",
            "checked": "Отмечен(а)", "came": "Пришли"},
 }
-
-
-def _sign_in(page, base: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", "m@acme.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def _fits(page) -> None:
@@ -45,7 +37,7 @@ def test_create_register_check_in_and_report(live_server, browser, lang):  # noq
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale=t["locale"])
     page = desk.new_page()
     errors = console_errors(page)
-    _sign_in(page, live_server)
+    sign_in(page, live_server)
     page.goto(live_server + "/acme/coffee/events/new")
     page.fill("[data-testid=event-title]", t["title"])
     page.fill("[data-testid=event-starts]", start.strftime("%Y-%m-%dT%H:%M"))
@@ -78,7 +70,7 @@ def test_create_register_check_in_and_report(live_server, browser, lang):  # noq
 
     door = phone.new_page()
     errors += console_errors(door)
-    _sign_in(door, live_server)
+    sign_in(door, live_server)
     door.goto(event_url)
     door.click("[data-testid=checkin-link]")
     expect(door.locator("[data-testid=count-arrived]")).to_have_text("0")

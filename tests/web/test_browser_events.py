@@ -11,9 +11,8 @@ from playwright.sync_api import expect
 
 from tenants.core.base import utcnow
 from tests.support import factories
-from tests.support.browser import console_errors, settled, shot
+from tests.support.browser import console_errors, settled, shot, sign_in
 from tests.support.events import people
-from tests.support.http import PASSWORD
 
 TEXTS = {
     "en": {"locale": "en-GB", "events": "Events", "title": "Design meet-up", "at": "7:00 PM",
@@ -21,13 +20,6 @@ TEXTS = {
     "ru": {"locale": "ru-RU", "events": "Мероприятия", "title": "Встреча дизайнеров", "at": "19:00",
            "promoted": "получает место из листа ожидания"},
 }
-
-
-def _sign_in(page, base: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", "m@acme.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def _register(page, name: str) -> None:
@@ -58,7 +50,7 @@ def test_an_event_is_created_filled_and_found_in_the_list_and_calendar(live_serv
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale=t["locale"])
     page = ctx.new_page()
     errors = console_errors(page)
-    _sign_in(page, live_server)
+    sign_in(page, live_server)
     page.goto(live_server + "/acme/coffee/")
     page.click("[data-testid=nav-events]")
     expect(page.locator("h1")).to_have_text(t["events"])
@@ -108,7 +100,7 @@ def test_an_event_is_created_filled_and_found_in_the_list_and_calendar(live_serv
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale=t["locale"], is_mobile=True)
     small = phone.new_page()
-    _sign_in(small, live_server)
+    sign_in(small, live_server)
     for name, url in (("list", "/acme/coffee/events/"), ("calendar", f"/acme/coffee/events/calendar?month="
                                                                        f"{day.strftime('%Y-%m')}"),
                       ("page", event_url.replace(live_server, "")), ("form", "/acme/coffee/events/new")):

@@ -7,19 +7,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support import factories
-from tests.support.browser import console_errors
-from tests.support.http import PASSWORD
+from tests.support.browser import console_errors, sign_in
 
 WIDEST = """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)
     .map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40)).slice(-5)"""
 MENU = {"en": ("en-GB", "Menu", "Segments"), "ru": ("ru-RU", "Меню", "Сегменты")}
-
-
-def _sign_in(page, base: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", "m@acme.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -31,7 +23,7 @@ def test_the_sidebar_is_a_menu_on_a_phone(live_server, browser, lang):  # noqa: 
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale=locale, is_mobile=True, has_touch=True)
     page = ctx.new_page()
     errors = console_errors(page)
-    _sign_in(page, live_server)
+    sign_in(page, live_server)
     page.goto(live_server + f"/acme/{o.slug}/")
     button = page.locator("[data-testid=menu-button]")
     expect(button).to_have_text(menu)
@@ -53,7 +45,7 @@ def test_the_sidebar_is_a_menu_on_a_phone(live_server, browser, lang):  # noqa: 
     wide = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
     desk = wide.new_page()
     errors += console_errors(desk)
-    _sign_in(desk, live_server)
+    sign_in(desk, live_server)
     desk.goto(live_server + f"/acme/{o.slug}/")
     expect(desk.locator("#sidebar [data-testid=nav-segments]")).to_be_visible()
     expect(desk.locator(".topbar")).to_be_hidden()

@@ -16,9 +16,8 @@ from tenants.core.db import job_session
 from tenants.events import events
 from tenants.events import registrations as regs
 from tests.support import factories
-from tests.support.browser import CHROMIUM_ARGS, console_errors, shot
+from tests.support.browser import CHROMIUM_ARGS, console_errors, shot, sign_in
 from tests.support.events import ACTOR, event, people
-from tests.support.http import PASSWORD
 
 TEXTS = {
     "en": {"locale": "en-GB", "checked": "Checked in", "undone": "Check-in undone", "scan": "Scan QR code",
@@ -44,13 +43,6 @@ def _door() -> tuple[str, dict]:
     return f"/acme/coffee/events/{pid}/checkin/", tickets
 
 
-def _sign_in(page, base: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", "m@acme.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-
-
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_a_typed_ticket_is_counted_and_undone_on_a_phone(live_server, browser, lang):
     t = TEXTS[lang]
@@ -59,7 +51,7 @@ def test_a_typed_ticket_is_counted_and_undone_on_a_phone(live_server, browser, l
                               has_touch=True)
     page = ctx.new_page()
     errors = console_errors(page)
-    _sign_in(page, live_server)
+    sign_in(page, live_server)
     page.goto(live_server + path)
     expect(page.locator("[data-testid=count-arrived]")).to_have_text("0")
     expect(page.locator("[data-testid=count-registered]")).to_have_text("3")
@@ -93,7 +85,7 @@ def test_a_typed_ticket_is_counted_and_undone_on_a_phone(live_server, browser, l
     wide = browser.new_context(viewport={"width": 1280, "height": 900}, locale=t["locale"])
     page = wide.new_page()
     errors += console_errors(page)
-    _sign_in(page, live_server)
+    sign_in(page, live_server)
     page.goto(live_server + path)
     page.fill("[data-testid=ticket-input]", "not-a-real-ticket")
     page.click("[data-testid=ticket-submit]")
@@ -136,7 +128,7 @@ def test_the_phone_camera_reads_a_ticket_qr_code(live_server, tmp_path):
             f"--use-file-for-fake-video-capture={video}"])
         page = camera.new_context(viewport={"width": 390, "height": 844}, locale="en-GB").new_page()
         errors = console_errors(page)
-        _sign_in(page, live_server)
+        sign_in(page, live_server)
         page.goto(live_server + path)
         page.click("[data-testid=scan-start]")
         expect(page.locator("[data-testid=scanner-video]")).to_be_visible()
