@@ -71,16 +71,19 @@ def cached_kpis(session: Session, org_id: int, p: Period) -> dict | None:
 
 
 
-def kpis(session: Session, org_id: int, p: Period, days: dict[int, dict] | None = None) -> dict:
+def kpis(session: Session, org_id: int, p: Period, days: dict[int, dict] | None = None,
+         members: list[int] | None = None) -> dict:
     """The period's KPIs and the previous period's. Active: did anything in the period; new: first seen in it;
     returning: active after a previous period without activity (and seen before it); churned: active in the
     previous period, not in this one; stickiness: mean DAU / MAU; NPS from survey answers. `days` are org_day
-    values by day number (read from org_day when not given)."""
+    values by day number (read from org_day when not given). With `members` (ids), only those members count and
+    stickiness, a whole-community figure, is None."""
     prev = p.previous()
+    among = "" if members is None else " AND m.id = ANY(CAST(:ids AS bigint[]))"
     before_prev = prev.previous()
     params = {"org": org_id, "lo0": day_of(before_prev.start), "lo1": day_of(prev.start), "lo2": day_of(p.start),
               "hi": day_of(p.end), "s1": midnight(prev.start), "s2": midnight(p.start),
-              "e2": midnight(p.end) + timedelta(days=1)}
+              "e2": midnight(p.end) + timedelta(days=1), "ids": members}
     row = session.execute(text(f"""
         SELECT sum(x.a2), sum(x.a1),
                sum(CASE WHEN x.a2 = 1 AND x.a1 = 0 AND m.first_seen_at < :s2 THEN 1 ELSE 0 END),
@@ -96,23 +99,25 @@ def kpis(session: Session, org_id: int, p: Period, days: dict[int, dict] | None 
                      sum(CASE WHEN d.day >= :lo1 AND d.day < :lo2 THEN d.n ELSE 0 END) AS n1
               FROM member_day d WHERE d.org_id = :org AND d.day >= :lo0 AND d.day <= :hi
               GROUP BY d.member_id) x
-        JOIN member m ON m.id = x.member_id WHERE {ELIGIBLE}"""), params).one()
+        JOIN member m ON m.id = x.member_id WHERE {ELIGIBLE}{among}"""), params).one()
     new_now, new_before = session.execute(text(f"""
         SELECT sum(CASE WHEN m.first_seen_at >= :s2 THEN 1 ELSE 0 END),
                sum(CASE WHEN m.first_seen_at < :s2 THEN 1 ELSE 0 END)
-        FROM member m WHERE {ELIGIBLE} AND m.first_seen_at >= :s1 AND m.first_seen_at < :e2"""),
+        FROM member m WHERE {ELIGIBLE}{among} AND m.first_seen_at >= :s1 AND m.first_seen_at < :e2"""),
         params).one()
-    if days is None:
+    if members is not None:
+        days = {}
+    elif days is None:
         days = {d: day_data(v) for d, v in session.execute(text(
             "SELECT day, data FROM org_day WHERE org_id = :org AND day >= :lo1 AND day <= :hi"), params)}
     figures = [int(v or 0) for v in row]
     return {
         "now": {"active": figures[0], "returning": figures[2], "churned": figures[4], "activities": figures[6],
                 "new": new_now or 0, "stickiness": stickiness(days, params["lo2"], params["hi"]),
-                "nps": nps(session, org_id, midnight(p.start), midnight(p.end) + timedelta(days=1))},
+                "nps": nps(session, org_id, midnight(p.start), midnight(p.end) + timedelta(days=1), members)},
         "before": {"active": figures[1], "returning": figures[3], "churned": figures[5], "activities": figures[7],
                    "new": new_before or 0, "stickiness": stickiness(days, params["lo1"], params["lo2"] - 1),
-                   "nps": nps(session, org_id, midnight(prev.start), midnight(p.start))},
+                   "nps": nps(session, org_id, midnight(prev.start), midnight(p.start), members)},
     }
 
 

@@ -16,16 +16,18 @@ from tenants.scoring.sql import ELIGIBLE
 NPS_MIN_ANSWERS = 10
 
 
-def nps(session: Session, org_id: int, start: datetime, end: datetime) -> dict:
+def nps(session: Session, org_id: int, start: datetime, end: datetime, members: list[int] | None = None) -> dict:
     """Net Promoter Score of the survey answers in [start, end): each member's latest answer counts once;
-    9-10 promoters, 0-6 detractors. score is None when nobody answered."""
-    row = session.execute(text(nps_sql()), {"org": org_id, "a": start, "b": end}).one()
+    9-10 promoters, 0-6 detractors. score is None when nobody answered. With `members` (ids), theirs only."""
+    sql_text = nps_sql(among=members is not None)
+    row = session.execute(text(sql_text), {"org": org_id, "a": start, "b": end, "ids": members}).one()
     return nps_figures(row[0] or 0, row[1] or 0, row[2] or 0)
 
 
-def nps_sql(per: str | None = None) -> str:
+def nps_sql(per: str | None = None, among: bool = False) -> str:
     """Promoters, detractors and answers in [:a, :b), each member's latest answer counted once — or once per
-    value of `per` (an expression of the activity `a`), then grouped by it (its value first in each row)."""
+    value of `per` (an expression of the activity `a`), then grouped by it (its value first in each row). With
+    `among`, only the members whose ids are bound as :ids."""
     key, part, group = (f"{per} AS per, ", f", {per}", "per, ") if per else ("", "", "")
     return f"""
         SELECT {group}sum(CASE WHEN v >= 9 THEN 1 ELSE 0 END), sum(CASE WHEN v <= 6 THEN 1 ELSE 0 END), count(*)
@@ -33,7 +35,8 @@ def nps_sql(per: str | None = None) -> str:
                      row_number() OVER (PARTITION BY a.member_id{part} ORDER BY a.occurred_at DESC, a.id DESC) AS rn
               FROM activity a JOIN member m ON m.id = a.member_id
               WHERE a.org_id = :org AND a.type = 'survey_answer' AND a.occurred_at >= :a AND a.occurred_at < :b
-                AND {sql.nps('a.meta')} BETWEEN 0 AND 10 AND {ELIGIBLE}) x
+                AND {sql.nps('a.meta')} BETWEEN 0 AND 10 AND {ELIGIBLE}
+                {"AND m.id = ANY(CAST(:ids AS bigint[]))" if among else ""}) x
         WHERE rn = 1 {"GROUP BY per" if per else ""}"""
 
 
