@@ -43,6 +43,9 @@ ACTIONS = {
     "event_created": _l("Event created"), "event_changed": _l("Event changed"), "event_deleted": _l("Event deleted"),
     "event_registration_changed": _l("Event registration changed"),
     "event_checkin_undone": _l("Event check-in undone"),
+    "goal_created": _l("Goal created"), "goal_changed": _l("Goal changed"),
+    "goal_targets_changed": _l("Goal targets changed"), "goal_closed": _l("Goal closed"),
+    "goal_reopened": _l("Goal reopened"), "goal_deleted": _l("Goal deleted"),
 }
 JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
         CSV_IMPORT: _l("CSV import"), TELEGRAM_IMPORT: _l("Telegram import"),

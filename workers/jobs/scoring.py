@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from tenants import scoring
+from tenants import goals, scoring
 from tenants.agency import jobs
 from tenants.core.db import job_session
 from tenants.metrics import rollups
@@ -53,8 +53,10 @@ def score_full(ctx: JobContext) -> dict:
 
 @job(jobs.SCORE_DAILY)
 def score_daily(ctx: JobContext) -> dict:
-    """Nightly: stages follow decaying scores, at-risk flags, influence, then the day's metrics."""
+    """Nightly: stages follow decaying scores, at-risk flags, influence, then the day's metrics, then each open
+    goal's point of the day (read from the figures just stored)."""
     with job_session() as s:
         r = scoring.daily(s, ctx.org_id)
         rollups.rollup(s, ctx.org_id)
+        goals.record_points(s, ctx.org_id)
     return _reported(ctx, r)
