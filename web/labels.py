@@ -255,3 +255,85 @@ def form_field_label(code: str) -> str:
 
 def event_field_label(code: str) -> str:
     return str(EVENT_FIELDS.get(code, code))
+
+
+# --- KPIs and goals ----------------------------------------------------------------------------------------------
+
+KPI_NAMES = {"members": _l("Members"), "active_7d": _l("Active members, 7 days"),
+             "active_30d": _l("Active members, 30 days"), "active": _l("Active in the period"),
+             "new": _l("New members"), "returning": _l("Returning members"), "churned": _l("Members who left"),
+             "stickiness": _l("Daily habit (stickiness)"), "loyal_advocates": _l("Loyal members and advocates"),
+             "at_risk_share": _l("Share at risk"), "nps": _l("NPS"), "attendance_rate": _l("Event attendance rate"),
+             "repeat_attendance": _l("Repeat attendance"), "active_leaders": _l("Active opinion leaders"),
+             "segment_size": _l("Segment size")}
+KPI_HINTS = {
+    "members": _l("Everyone in the community, without staff and bots."),
+    "active_7d": _l("People who did anything in the last 7 days."),
+    "active_30d": _l("People who did anything in the last 30 days."),
+    "active": _l("People who did anything during the period."),
+    "new": _l("People who appeared for the first time during the period."),
+    "returning": _l("People who came back after a whole period of silence."),
+    "churned": _l("People active in the previous period who went quiet in this one."),
+    "stickiness": _l("How many of the month's active people show up on a typical day."),
+    "loyal_advocates": _l("People at the loyal or advocate stage: the core of the community."),
+    "at_risk_share": _l("Share of people whose activity dropped sharply against their own habit."),
+    "nps": _l("Would people recommend you: promoters minus detractors, from −100 to 100."),
+    "attendance_rate": _l("Of those who signed up for events, the share who came."),
+    "repeat_attendance": _l("Of those who came to an event, the share who came to two or more."),
+    "active_leaders": _l("Opinion leaders the organisation works with now."),
+    "segment_size": _l("How many people are in the chosen segment."),
+}
+GOAL_CATEGORIES = {"awareness": _l("Awareness"), "observation": _l("Observation"), "ideas": _l("Ideas"),
+                   "interaction": _l("Interaction"), "influence": _l("Influence"),
+                   "word_of_mouth": _l("Word of mouth"), "warming": _l("Warming up before the first purchase"),
+                   "loyalty": _l("Loyalty of existing customers")}
+GOAL_STATUSES = {"on_track": _l("On track"), "at_risk": _l("At risk"), "behind": _l("Behind"),
+                 "not_started": _l("Not started"), "no_data": _l("No data yet"), "achieved": _l("Achieved"),
+                 "missed": _l("Missed")}
+GOAL_OUTCOMES = {"achieved": _l("Achieved"), "missed": _l("Missed"), "stopped": _l("Stopped early")}
+GOAL_TEMPLATES = {
+    "grow_members": (_l("Grow the community"), _l(
+        "Grow the number of people in the community from the baseline to the target by the due date, through "
+        "the channels where new people first hear about us.")),
+    "more_newcomers": (_l("More newcomers each month"), _l(
+        "Bring more people who appear for the first time in 30 days, measured every day over the trailing 30 days.")),
+    "more_watchers": (_l("More people following along"), _l(
+        "Raise the number of people who did anything in the last 30 days: reading, reacting, replying.")),
+    "weekly_regulars": (_l("More weekly regulars"), _l(
+        "Raise the number of people active in any 7 days, so the community feels alive every week.")),
+    "more_contributors": (_l("More people sharing ideas"), _l(
+        "Raise the number of people who take part in a 30-day period, through open questions and calls for ideas.")),
+    "better_nps": (_l("Raise NPS"), _l(
+        "Raise the Net Promoter Score of the survey answers over the trailing 30 days to the target by the due "
+        "date, acting on what detractors say.")),
+    "stickier": (_l("Make visiting a daily habit"), _l(
+        "Raise the share of the month's active people who show up on a typical day.")),
+    "event_turnout": (_l("Fuller events"), _l(
+        "Raise the share of registrants who come to events, with reminders and a waitlist that moves.")),
+    "active_leaders": (_l("Work with more opinion leaders"), _l(
+        "Reach the target number of opinion leaders in the active status by the due date.")),
+    "more_advocates": (_l("More loyal members and advocates"), _l(
+        "Raise the number of people at the loyal or advocate stage by the due date.")),
+    "word_of_mouth_advocates": (_l("Advocates who spread the word"), _l(
+        "Grow the loyal members and advocates who recommend us, measured at each day's end.")),
+    "word_of_mouth_nps": (_l("People who would recommend us"), _l(
+        "Raise NPS over the trailing 30 days: more promoters, fewer detractors.")),
+    "warm_segment": (_l("Warm up a segment before the first purchase"), _l(
+        "Grow the chosen segment of warmed-up prospects to the target by the due date.")),
+    "warm_returning": (_l("Bring quiet people back"), _l(
+        "Raise the number of people who come back after a whole month of silence.")),
+    "keep_loyal": (_l("Keep the loyal ones from drifting away"), _l(
+        "Bring the share of people at risk down to the target by the due date, reaching out to them in time.")),
+    "less_churn": (_l("Fewer people leaving"), _l(
+        "Bring down the number of people active in one 30-day period and silent in the next.")),
+    "repeat_visits": (_l("Make people come back to events"), _l(
+        "Raise the share of attendees who come to two or more events.")),
+}
+
+
+def kpi_name(code: str) -> str:
+    return str(KPI_NAMES.get(code, code))
+
+
+def kpi_hint(code: str) -> str:
+    return str(KPI_HINTS.get(code, ""))

@@ -17,7 +17,9 @@ from tenants.core.base import utcnow
 from tenants.core.config import get_settings
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
+from tenants.demo import goals
 from tenants.demo.activity import seed_org
+from tenants.demo.goals import seed_goals
 from tenants.metrics import rollups
 from tenants.segments import starters
 
@@ -89,3 +91,7 @@ def fill_communities(agency_id: int, members: int = 3000, now: datetime | None =
         with tenant_scope(agency_id, org_id), job_session() as s:
             scoring.full(s, org_id, as_of=now)
             rollups.rollup(s, org_id, as_of=now)
+        with tenant_scope(agency_id, org_id), job_session() as s:
+            owner = s.scalar(select(AgencyRole.user_id).where(AgencyRole.role == "owner").order_by(AgencyRole.id))
+            seed_goals(s, org_id, now.date(), goals.owner_of(s, owner) if owner else None,
+                       Actor(owner, "owner@demo.communa.test"))

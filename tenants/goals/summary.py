@@ -81,3 +81,9 @@ def for_report(session: Session, org_id: int, period_end: date) -> list[dict]:
                     "progress": now.progress, "expected": now.expected,
                     "status": g.outcome if closed else now.status})
     return out
+
+
+def board_one(session: Session, goal: Goal, today: date | None = None) -> GoalView:
+    """One goal with its points and its evaluation today."""
+    found = points.of_goal(session, goal.id)
+    return GoalView(goal, evaluated(goal, found, today or utcnow().date()), found)

@@ -37,7 +37,9 @@ def world(client):
                                     Actor(email="t")).public_id
         s.commit()
     from tests.support.events import event
-    return {"segment_id": segment_id, "event_id": event(a, o), "agency_slug": a.slug, "org_slug": o.slug,
+    from tests.support.goals import goal
+    return {"segment_id": segment_id, "event_id": event(a, o), "goal_id": goal(a, o), "agency_slug": a.slug,
+            "org_slug": o.slug,
             "member_id": member_id,
             "user_id": user.public_id,
             "token": "not-a-token", "job_id": "no-such-job", "upload_id": "no-such-upload",
@@ -110,7 +112,7 @@ def test_each_odd_value_in_every_parameter_of_the_reading_pages(client, world):
     headers = auth(world["key"])
     paths = (base + "/", base + "/members/", base + "/segments/new", f"{base}/segments/{world['segment_id']}",
              f"{base}/members/{world['member_id']}", f"/{world['agency_slug']}/audit/",
-             "/api/v1/members")
+             f"{base}/goals/new", f"{base}/goals/kpi", "/api/v1/members")
     for value in fuzz.ODD:
         for path in paths:
             _check(client.get(f"{path}?{fuzz.query([(name, value) for name in fuzz.NAMES])}", headers=headers), path)

@@ -34,7 +34,7 @@ ODD = ["\x00", "a\x00b", "9999-12-31", "0001-01-01", "10000-01-01", "2026-02-30"
 NAMES = ["q", "tag", "channel", "cursor", "seen_from", "seen_to", "active_from", "active_to", "quiet_from",
          "quiet_to", "month", "from_stage", "to_stage", "nps", "activity_type", "activity_channel", "start", "end",
          "days", "offset", "before", "type", "kind", "sort", "stage", "limit", "external_id", "email", "action",
-         "was", "next", "lang", "page", "id", "rules", "from"]
+         "was", "next", "lang", "page", "id", "rules", "from", "kpi", "template", "segment"]
 
 values = st.one_of(
     st.sampled_from(ODD),

@@ -19,6 +19,7 @@ from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tenants.core.ids import new_token, token_hash
 from tenants.events.models import Registration
+from tenants.goals.models import Goal
 from tenants.leaders.models import Leader, LeaderDismissal, LeaderSettings, Touchpoint
 from tests.support import factories
 from tests.support.http import csrf_of, login
@@ -85,11 +86,15 @@ def world():
             registration, _created = regs.register(s, meetup, survivor.id, "manual", Actor(email="t"))
             regs.check_in(s, meetup, survivor.id, Actor(email="t"))
             s.flush()
+            from tenants.goals import service as goals
+            goal = goals.create(s, a1.id, {"title": "Crawl goal", "kpi": "members", "category": "awareness",
+                                           "targets": [{"value": "100", "due": "2028-01-01"}]}, Actor(email="t"))
+            s.flush()
         ids = {"invitation_id": inv.public_id, "job_id": run.public_id, "org_job_id": org_run.public_id,
                "key_id": key.public_id, "member_id": ann.public_id, "merge_id": record.public_id,
                "upload_id": up.public_id, "import_job_id": import_run.public_id, "segment_id": segment.public_id,
                "leader_id": leader.public_id, "event_id": meetup.public_id,
-               "registration_id": registration.public_id}
+               "registration_id": registration.public_id, "goal_id": goal.public_id}
     return {"a": a, "a1": a1, "a2": a2, "manager": manager, **ids}
 
 
@@ -108,6 +113,7 @@ def _urls(app, world, org_slug: str | None = None, job_key: str = "job_id"):
         "leader_id": world["leader_id"],
         "event_id": world["event_id"],
         "registration_id": world["registration_id"],
+        "goal_id": world["goal_id"],
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -143,7 +149,8 @@ def _snapshot():
                 sorted((r.status, r.kind, r.internal, tuple(r.topics)) for r in s.scalars(select(Leader))),
                 sorted((t.kind, t.note) for t in s.scalars(select(Touchpoint))),
                 len(s.scalars(select(LeaderDismissal)).all()), len(s.scalars(select(LeaderSettings)).all()),
-                sorted((r.public_id, r.status, r.checked_in_at is None) for r in s.scalars(select(Registration))))
+                sorted((r.public_id, r.status, r.checked_in_at is None) for r in s.scalars(select(Registration))),
+                sorted((g.title, g.closed_at is None, str(g.targets)) for g in s.scalars(select(Goal))))
 
 
 def _assert_all_404(client, urls, who: str):
