@@ -177,3 +177,18 @@ def test_status_counts_and_the_report_read_the_latest_points(world):
         assert [(r["baseline"], r["target"], r["current"], r["status"]) for r in report] == [
             (1, 3, 3, "on_track"), (1, 100, 3, "behind")]
         assert report[0]["progress"] == 1.0
+
+
+def test_a_goal_whose_segment_is_deleted_says_so_and_records_no_more_points(world):
+    a, o = world
+    with tenant_scope(a.id, o.id), job_session() as s:
+        seg = segments.create(s, o.id, {"name": "Regulars", "kind": "static"}, ACTOR)
+        s.flush()
+        g = service.create(s, o.id, _data(kpi="members", segment=seg.public_id,
+                                          targets=[{"value": "5", "due": "2027-12-01"}]), ACTOR)
+        s.commit()
+        segments.delete_segment(s, seg, ACTOR)
+        s.commit()
+        s.refresh(g)
+        assert g.segment_id is None and g.scope_lost and g.segment_name == "Regulars"
+        assert goals.record_points(s, o.id, TODAY + DAY) == 0
