@@ -1,7 +1,7 @@
 """Translated labels for stored codes (roles, audit actions, job kinds)."""
 from __future__ import annotations
 
-from flask_babel import format_datetime, format_decimal, gettext, lazy_pgettext, ngettext
+from flask_babel import format_datetime, format_decimal, format_percent, gettext, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from tenants.agency.jobs import (
@@ -199,7 +199,7 @@ def candidate_reasons(c) -> list[str]:
     if c.answered_by:
         parts.append(ngettext("answered by %(num)s member in 90 days", "answered by %(num)s members in 90 days",
                               c.answered_by))
-    parts.append(gettext("top %(pct)s%% influence", pct=c.top_percent))
+    parts.append(gettext("top %(pct)s influence", pct=format_percent(c.top_percent / 100)))
     if c.reached:
         parts.append(ngettext("reached %(num)s member", "reached %(num)s members", c.reached))
     if c.posts:
@@ -252,3 +252,41 @@ def form_field_label(code: str) -> str:
 
 def event_field_label(code: str) -> str:
     return str(EVENT_FIELDS.get(code, code))
+
+
+# The KPI registry's figures (tenants.kpis.CODES) as people read them: a name and a one-line explanation in
+# plain words, shown on the page beside the figure (not only as a tooltip).
+KPI_NAMES = {
+    "members": _l("Members"), "active_7d": _l("Active this week"), "active_30d": _l("Active this month"),
+    "active": _l("Active members"), "new": _l("New members"), "returning": _l("Returning"),
+    "activities": _l("Activities"), "churned": _l("Churned"), "stickiness": _l("Daily engagement"),
+    "loyal_advocates": _l("Loyal and advocates"), "at_risk_share": _l("At risk"), "nps": _l("NPS"),
+    "attendance_rate": _l("Attendance rate"), "repeat_attendance": _l("Repeat attendance"),
+    "active_leaders": _l("Active opinion leaders"), "segment_size": _l("Segment size"),
+}
+KPI_HINTS = {
+    "members": _l("People in the community; your own team and bots are not counted."),
+    "active_7d": _l("People who posted, replied, reacted or came to something in the last 7 days."),
+    "active_30d": _l("People who posted, replied, reacted or came to something in the last 30 days."),
+    "active": _l("People who did anything at all in the period."),
+    "new": _l("People who showed up for the first time in the period."),
+    "returning": _l("People who came back after a whole period of silence."),
+    "activities": _l("Everything people did: messages, replies, reactions, visits, answers."),
+    "churned": _l("People active in the period before who went silent in this one."),
+    "stickiness": _l("On an average day, the share of the month's active people who showed up."),
+    "loyal_advocates": _l("People who take part steadily, and those who also bring others in."),
+    "at_risk_share": _l("Share of people who have gone much quieter than is usual for them."),
+    "nps": _l("How likely people are to recommend you: promoters minus detractors, from −100 to +100."),
+    "attendance_rate": _l("Of the people who registered for events, the share who came."),
+    "repeat_attendance": _l("Of the people who came to an event, the share who came to two or more."),
+    "active_leaders": _l("Opinion leaders you are working with right now."),
+    "segment_size": _l("People in the chosen segment."),
+}
+
+
+def kpi_name(code: str) -> str:
+    return str(KPI_NAMES.get(code, code))
+
+
+def kpi_hint(code: str) -> str:
+    return str(KPI_HINTS.get(code, ""))

@@ -42,6 +42,7 @@ KPIS: dict[str, Kpi] = {k.code: k for k in (
     Kpi("new", "count", "period", GOOD_UP, "Members first seen in the period."),
     Kpi("returning", "count", "period", GOOD_UP,
         "Members active in the period after a whole previous period without activity."),
+    Kpi("activities", "count", "period", GOOD_UP, "Actions members took in the period (messages, replies...)."),
     Kpi("churned", "count", "period", GOOD_DOWN,
         "Members active in the previous period and not in this one."),
     Kpi("stickiness", "percent", "period", GOOD_UP,
