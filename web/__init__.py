@@ -14,6 +14,7 @@ from tenants.agency import access
 from tenants.core.config import ROOT, ConfigError, Settings, configure
 from tenants.core.context import clear_tenant
 from tenants.core.db import db, init_engine
+from tenants.kpis.format import percent_pattern, value_text
 
 from . import cli, errors, labels, params
 from .account import bp as account_bp
@@ -23,6 +24,7 @@ from .audit import bp as audit_bp
 from .auth import bp as auth_bp
 from .auth.session import load_signed_in
 from .checkin import bp as checkin_bp
+from .digest import bp as digest_bp
 from .events import bp as events_bp
 from .extensions import LOCALES, babel, cache, csrf, htmx_ext, limiter, login_manager, talisman
 from .htmx import VARY
@@ -53,7 +55,7 @@ from .tenancy import user_agencies
 
 BLUEPRINTS = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
               integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp, leaders_bp, events_bp, checkin_bp,
-              public_events_bp)
+              public_events_bp, digest_bp)
 
 CSP = {
     "default-src": "'self'",
@@ -70,9 +72,7 @@ CSP = {
 
 
 def _percent_pattern(decimals: int) -> str:
-    """The locale's own percent pattern ("#,##0\u00a0%" in Russian) with `decimals` places."""
-    pattern = get_locale().percent_formats[None].pattern
-    return pattern.replace("0", "0." + "0" * decimals, 1) if decimals else pattern
+    return percent_pattern(get_locale(), decimals)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -153,15 +153,8 @@ def _limiter_storage(settings: Settings) -> str:
 
 
 def kpi_value(value, code: str) -> str:
-    """A KPI's value in the user's locale by the registry's unit: "3 012", "12,1 %", NPS "+25"; "—" for no data."""
-    if value is None:
-        return "—"
-    unit = kpis.KPIS[code].unit if code in kpis.KPIS else "count"
-    if unit == "percent":
-        return format_percent(value / 100, _percent_pattern(1))
-    if unit == "score":
-        return format_decimal(value, "+#,##0;-#,##0") if value else "0"
-    return format_decimal(value, "#,##0")
+    """A KPI's value in the user's locale by the registry's unit (tenants.kpis.format)."""
+    return value_text(code, value, get_locale())
 
 
 def select_locale() -> str:
