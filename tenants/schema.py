@@ -4,6 +4,7 @@ from tenants.agency import models as agency_models
 from tenants.community import models as community_models
 from tenants.core import models as core_models
 from tenants.core.base import Base
+from tenants.digest import models as digest_models
 from tenants.events import models as events_models
 from tenants.goals import models as goals_models
 from tenants.leaders import models as leaders_models
@@ -12,5 +13,5 @@ from tenants.scoring import models as scoring_models
 from tenants.segments import models as segments_models
 
 MODULES = (core_models, accounts_models, agency_models, community_models, scoring_models, metrics_models,
-           segments_models, leaders_models, events_models, goals_models)
+           segments_models, leaders_models, events_models, digest_models, goals_models)
 metadata = Base.metadata

@@ -9,10 +9,12 @@ from flask_babel import format_date, format_datetime, format_decimal, format_per
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tenants import kpis
 from tenants.agency import access
 from tenants.core.config import ROOT, ConfigError, Settings, configure
 from tenants.core.context import clear_tenant
 from tenants.core.db import db, init_engine
+from tenants.kpis.format import percent_pattern, value_text
 
 from . import cli, errors, labels, params
 from .account import bp as account_bp
@@ -22,6 +24,7 @@ from .audit import bp as audit_bp
 from .auth import bp as auth_bp
 from .auth.session import load_signed_in
 from .checkin import bp as checkin_bp
+from .digest import bp as digest_bp
 from .events import bp as events_bp
 from .extensions import LOCALES, babel, cache, csrf, htmx_ext, limiter, login_manager, talisman
 from .goals import bp as goals_bp
@@ -53,7 +56,7 @@ from .tenancy import user_agencies
 
 BLUEPRINTS = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
               integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp, leaders_bp, events_bp, checkin_bp,
-              public_events_bp, goals_bp)
+              public_events_bp, digest_bp, goals_bp)
 
 CSP = {
     "default-src": "'self'",
@@ -70,9 +73,7 @@ CSP = {
 
 
 def _percent_pattern(decimals: int) -> str:
-    """The locale's own percent pattern ("#,##0\u00a0%" in Russian) with `decimals` places."""
-    pattern = get_locale().percent_formats[None].pattern
-    return pattern.replace("0", "0." + "0" * decimals, 1) if decimals else pattern
+    return percent_pattern(get_locale(), decimals)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -152,6 +153,11 @@ def _limiter_storage(settings: Settings) -> str:
     return settings.redis_url if settings.redis_url else "memory://"
 
 
+def kpi_value(value, code: str) -> str:
+    """A KPI's value in the user's locale by the registry's unit (tenants.kpis.format)."""
+    return value_text(code, value, get_locale())
+
+
 def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
@@ -205,7 +211,8 @@ def _register_hooks(app: Flask) -> None:
                                  registration_status_label=labels.registration_status_label,
                                  registration_source_label=labels.registration_source_label,
                                  registration_log_label=labels.registration_log_label,
-                                 form_field_label=labels.form_field_label)
+                                 form_field_label=labels.form_field_label,
+                                 kpi_name=labels.kpi_name, kpi_hint=labels.kpi_hint, kpi_meta=kpis.KPIS)
     app.jinja_env.filters["d"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["num"] = lambda value: format_decimal(value or 0)
@@ -220,3 +227,4 @@ def _register_hooks(app: Flask) -> None:
         value or 0, "+{0};-{0}".format(_percent_pattern(1)))
     app.jinja_env.filters["fromiso"] = lambda value: datetime.fromisoformat(value) if value else None
     app.jinja_env.filters["label_pairs"] = label_pairs
+    app.jinja_env.filters["kpi"] = kpi_value

@@ -1,13 +1,14 @@
 """Translated labels for stored codes (roles, audit actions, job kinds)."""
 from __future__ import annotations
 
-from flask_babel import format_datetime, format_decimal, gettext, lazy_pgettext, ngettext
+from flask_babel import format_datetime, format_decimal, format_percent, gettext, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from tenants.agency.jobs import (
     AGENCY_CLEANUP,
     AUDIT_EXPORT,
     CSV_IMPORT,
+    DIGEST_SEND,
     EVENT_SURVEY,
     LEADER_CANDIDATES,
     LOST,
@@ -19,6 +20,7 @@ from tenants.agency.jobs import (
     UNAVAILABLE,
 )
 from tenants.agency.models import JobRun
+from tenants.kpis import KPIS
 
 ROLES = {"owner": _l("Owner"), "admin": _l("Admin"), "manager": _l("Community manager"), "client": _l("Client")}
 ACTIONS = {
@@ -42,7 +44,7 @@ ACTIONS = {
     "leader_candidate_restored": _l("Leader candidate restored"), "leader_settings_saved": _l("Leader settings saved"),
     "event_created": _l("Event created"), "event_changed": _l("Event changed"), "event_deleted": _l("Event deleted"),
     "event_registration_changed": _l("Event registration changed"),
-    "event_checkin_undone": _l("Event check-in undone"),
+    "event_checkin_undone": _l("Event check-in undone"), "digest_changed": _l("Email digest settings changed"),
     "goal_created": _l("Goal created"), "goal_changed": _l("Goal changed"),
     "goal_targets_changed": _l("Goal targets changed"), "goal_closed": _l("Goal closed"),
     "goal_reopened": _l("Goal reopened"), "goal_deleted": _l("Goal deleted"),
@@ -51,7 +53,8 @@ JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
         CSV_IMPORT: _l("CSV import"), TELEGRAM_IMPORT: _l("Telegram import"),
         SCORE_FULL: _l("Full recompute of scores and metrics"), SCORE_INCREMENTAL: _l("Score update"),
         SCORE_DAILY: _l("Daily scoring pass"), SEGMENT_SNAPSHOT: _l("Daily segment snapshot"),
-        LEADER_CANDIDATES: _l("Leader candidates"), EVENT_SURVEY: _l("Event follow-up: surveys and host activity")}
+        LEADER_CANDIDATES: _l("Leader candidates"), EVENT_SURVEY: _l("Event follow-up: surveys and host activity"),
+        DIGEST_SEND: _l("Email digest")}
 # A failed job whose error the reader could not act on (a bug, a lost database connection, a killed worker):
 # the technical detail stays in the logs and JobRun.error.
 JOB_FAILED = _l("This job failed because of a problem on our side. Try again; if it fails again, contact "
@@ -202,7 +205,7 @@ def candidate_reasons(c) -> list[str]:
     if c.answered_by:
         parts.append(ngettext("answered by %(num)s member in 90 days", "answered by %(num)s members in 90 days",
                               c.answered_by))
-    parts.append(gettext("top %(pct)s%% influence", pct=c.top_percent))
+    parts.append(gettext("top %(pct)s influence", pct=format_percent(c.top_percent / 100)))
     if c.reached:
         parts.append(ngettext("reached %(num)s member", "reached %(num)s members", c.reached))
     if c.posts:
@@ -259,30 +262,6 @@ def event_field_label(code: str) -> str:
 
 # --- KPIs and goals ----------------------------------------------------------------------------------------------
 
-KPI_NAMES = {"members": _l("Members"), "active_7d": _l("Active members, 7 days"),
-             "active_30d": _l("Active members, 30 days"), "active": _l("Active in the period"),
-             "new": _l("New members"), "returning": _l("Returning members"), "churned": _l("Members who left"),
-             "stickiness": _l("Daily habit (stickiness)"), "loyal_advocates": _l("Loyal members and advocates"),
-             "at_risk_share": _l("Share at risk"), "nps": _l("NPS"), "attendance_rate": _l("Event attendance rate"),
-             "repeat_attendance": _l("Repeat attendance"), "active_leaders": _l("Active opinion leaders"),
-             "segment_size": _l("Segment size")}
-KPI_HINTS = {
-    "members": _l("Everyone in the community, without staff and bots."),
-    "active_7d": _l("People who did anything in the last 7 days."),
-    "active_30d": _l("People who did anything in the last 30 days."),
-    "active": _l("People who did anything during the period."),
-    "new": _l("People who appeared for the first time during the period."),
-    "returning": _l("People who came back after a whole period of silence."),
-    "churned": _l("People active in the previous period who went quiet in this one."),
-    "stickiness": _l("How many of the month's active people show up on a typical day."),
-    "loyal_advocates": _l("People at the loyal or advocate stage: the core of the community."),
-    "at_risk_share": _l("Share of people whose activity dropped sharply against their own habit."),
-    "nps": _l("Would people recommend you: promoters minus detractors, from −100 to 100."),
-    "attendance_rate": _l("Of those who signed up for events, the share who came."),
-    "repeat_attendance": _l("Of those who came to an event, the share who came to two or more."),
-    "active_leaders": _l("Opinion leaders the organisation works with now."),
-    "segment_size": _l("How many people are in the chosen segment."),
-}
 GOAL_CATEGORIES = {"awareness": _l("Awareness"), "observation": _l("Observation"), "ideas": _l("Ideas"),
                    "interaction": _l("Interaction"), "influence": _l("Influence"),
                    "word_of_mouth": _l("Word of mouth"), "warming": _l("Warming up before the first purchase"),
@@ -332,8 +311,10 @@ GOAL_TEMPLATES = {
 
 
 def kpi_name(code: str) -> str:
-    return str(KPI_NAMES.get(code, code))
+    """A KPI's name in the user's language (tenants.kpis holds the msgid)."""
+    return gettext(KPIS[code].name) if code in KPIS else code
 
 
 def kpi_hint(code: str) -> str:
-    return str(KPI_HINTS.get(code, ""))
+    """A KPI's one-line explanation in plain words, shown beside the figure."""
+    return gettext(KPIS[code].hint) if code in KPIS else ""

@@ -23,6 +23,7 @@ from tenants.core.base import utcnow
 from tenants.core.config import get_settings
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
+from tenants.digest import service as digest
 from tenants.events import survey
 
 from . import enqueue, redis_connection
@@ -92,6 +93,19 @@ def _event_follow_ups() -> int:
     return len(pairs)
 
 
+def weekly_digests(now: datetime | None = None) -> int:
+    """On Mondays, a digest run for each organisation whose weekly digest is on and not paused."""
+    if (now or utcnow()).weekday() != 0:
+        return 0
+    with system_scope() as s:
+        pairs = digest.weekly_orgs(s)
+    for agency_id, org_id in pairs:
+        with tenant_scope(agency_id, org_id), job_session() as session:
+            jobs.record(session, jobs.DIGEST_SEND, org_id, {"kind": "weekly"})
+            jobs.commit(session)
+    return len(pairs)
+
+
 def _segments(session, org_id: int) -> None:
     jobs.request(session, jobs.SEGMENT_SNAPSHOT, org_id, ACTIVE)
     jobs.commit(session)
@@ -105,6 +119,7 @@ SCHEDULES = (
     Schedule(jobs.AGENCY_CLEANUP, 2, _per_agency(jobs.AGENCY_CLEANUP)),
     Schedule("purge_accounts", 2, _purge_accounts),
     Schedule(jobs.EVENT_SURVEY, 0, _event_follow_ups, hourly=True),   # surveys two hours after an event ends
+    Schedule("weekly_digest", 7, weekly_digests),           # Monday morning, after the daily pass
 )
 
 

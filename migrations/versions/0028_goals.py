@@ -1,7 +1,7 @@
 """goals
 
 Revision ID: 0028
-Revises: 0027
+Revises: 0031
 
 Goals of an organisation (a KPI of the registry, an optional segment, a baseline, targets with due dates, an
 owner, a SMART description, a category, the outcome and note once closed) and their daily points
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from tenants.core import rls
 
 revision = "0028"
-down_revision = "0027"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

@@ -119,7 +119,7 @@ def _level(ctx: Context, key: str) -> int | None:
 
 def value(ctx: Context, code: str) -> float | None:
     """The KPI `code` for the context (see the registry for each definition)."""
-    if code in ("active", "new", "returning", "churned", "stickiness"):
+    if code in ("active", "new", "returning", "churned", "activities", "stickiness"):
         return ctx.period_kpis[code]
     if code == "nps":
         return ctx.period_kpis["nps"]["score"]

@@ -8,7 +8,7 @@ Kinds:
   none was stored, never a zero.
 
 Units: "count", "percent" (0-100, one decimal) or "score" (NPS, -100..100). Staff and bots never count.
-The translated name and one-line explanation of each code are in web/labels.py (KPI_NAMES, KPI_HINTS).
+Each KPI's name and one-line explanation are msgids, translated where they are shown (pages, mails, PDFs).
 """
 from __future__ import annotations
 
@@ -24,42 +24,74 @@ from tenants.metrics.dashboard import Period
 GOOD_UP, GOOD_DOWN = 1, -1
 
 
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction; the web layer and the mail translate it where it is shown."""
+    return msgid
+
+
 @dataclass(frozen=True)
 class Kpi:
     code: str
     unit: str               # count | percent | score
     kind: str               # period | level
     direction: int          # GOOD_UP: higher is better; GOOD_DOWN: lower is better
-    definition: str
+    name: str               # gettext msgids: the name, and a one-line explanation in plain words
+    hint: str
+    definition: str         # the precise definition, for the API and the docs
     scopable: bool = True   # can be computed over a segment's members
 
 
 KPIS: dict[str, Kpi] = {k.code: k for k in (
-    Kpi("members", "count", "level", GOOD_UP, "People in the community (staff and bots left out) at the end."),
-    Kpi("active_7d", "count", "level", GOOD_UP, "Members who did anything in the 7 days up to the end."),
-    Kpi("active_30d", "count", "level", GOOD_UP, "Members who did anything in the 30 days up to the end."),
-    Kpi("active", "count", "period", GOOD_UP, "Members who did anything in the period."),
-    Kpi("new", "count", "period", GOOD_UP, "Members first seen in the period."),
-    Kpi("returning", "count", "period", GOOD_UP,
+    Kpi("members", "count", "level", GOOD_UP, N_("Members"),
+        N_("People in the community; your own team and bots are not counted."),
+        "People in the community (staff and bots left out) at the end."),
+    Kpi("active_7d", "count", "level", GOOD_UP, N_("Active this week"),
+        N_("People who posted, replied, reacted or came to something in the last 7 days."),
+        "Members who did anything in the 7 days up to the end."),
+    Kpi("active_30d", "count", "level", GOOD_UP, N_("Active this month"),
+        N_("People who posted, replied, reacted or came to something in the last 30 days."),
+        "Members who did anything in the 30 days up to the end."),
+    Kpi("active", "count", "period", GOOD_UP, N_("Active members"),
+        N_("People who did anything at all in the period."),
+        "Members who did anything in the period."),
+    Kpi("new", "count", "period", GOOD_UP, N_("New members"),
+        N_("People who showed up for the first time in the period."),
+        "Members first seen in the period."),
+    Kpi("returning", "count", "period", GOOD_UP, N_("Returning"),
+        N_("People who came back after a whole period of silence."),
         "Members active in the period after a whole previous period without activity."),
-    Kpi("churned", "count", "period", GOOD_DOWN,
+    Kpi("activities", "count", "period", GOOD_UP, N_("Activities"),
+        N_("Everything people did: messages, replies, reactions, visits, answers."),
+        "Actions members took in the period (messages, replies...)."),
+    Kpi("churned", "count", "period", GOOD_DOWN, N_("Churned"),
+        N_("People active in the period before who went silent in this one."),
         "Members active in the previous period and not in this one."),
-    Kpi("stickiness", "percent", "period", GOOD_UP,
+    Kpi("stickiness", "percent", "period", GOOD_UP, N_("Daily engagement"),
+        N_("On an average day, the share of the month's active people who showed up."),
         "Daily active members as a share of the 30-day active members, averaged over the period's days.",
         scopable=False),
-    Kpi("loyal_advocates", "count", "level", GOOD_UP, "Members at the loyal or advocate stage at the end."),
-    Kpi("at_risk_share", "percent", "level", GOOD_DOWN,
+    Kpi("loyal_advocates", "count", "level", GOOD_UP, N_("Loyal and advocates"),
+        N_("People who take part steadily, and those who also bring others in."),
+        "Members at the loyal or advocate stage at the end."),
+    Kpi("at_risk_share", "percent", "level", GOOD_DOWN, N_("At risk"),
+        N_("Share of people who have gone much quieter than is usual for them."),
         "Share of members whose activity dropped sharply against their own habit, at the end."),
-    Kpi("nps", "score", "period", GOOD_UP,
+    Kpi("nps", "score", "period", GOOD_UP, N_("NPS"),
+        N_("How likely people are to recommend you: promoters minus detractors, from −100 to +100."),
         "Net Promoter Score of the period's survey answers (promoters minus detractors, in points)."),
-    Kpi("attendance_rate", "percent", "period", GOOD_UP,
+    Kpi("attendance_rate", "percent", "period", GOOD_UP, N_("Attendance rate"),
+        N_("Of the people who registered for events, the share who came."),
         "Registrants who came, over the events held in the period.", scopable=False),
-    Kpi("repeat_attendance", "percent", "period", GOOD_UP,
+    Kpi("repeat_attendance", "percent", "period", GOOD_UP, N_("Repeat attendance"),
+        N_("Of the people who came to an event, the share who came to two or more."),
         "Of the members who attended an event held in the period, those who attended two or more.",
         scopable=False),
-    Kpi("active_leaders", "count", "level", GOOD_UP, "Opinion leaders in the active status at the end.",
-        scopable=False),
-    Kpi("segment_size", "count", "level", GOOD_UP, "Members in the segment at the end (needs a segment)."),
+    Kpi("active_leaders", "count", "level", GOOD_UP, N_("Active opinion leaders"),
+        N_("Opinion leaders you are working with right now."),
+        "Opinion leaders in the active status at the end.", scopable=False),
+    Kpi("segment_size", "count", "level", GOOD_UP, N_("Segment size"),
+        N_("People in the chosen segment."),
+        "Members in the segment at the end (needs a segment)."),
 )}
 CODES: tuple[str, ...] = tuple(KPIS)
 TRAILING_DAYS = 30          # a period KPI measured on one day covers the 30 days ending it

@@ -43,7 +43,7 @@ def test_dashboard_charts_in_both_languages_then_reweight_and_recompute(live_ser
     expect(page.locator("[data-testid=top-members] tr")).not_to_have_count(0)
     expect(page.locator("[data-testid=score-status]")).to_contain_text("Scores computed")
     shot(page, "30-dashboard")
-    loyal = page.locator("[data-testid=kpi-loyal] .kpi-value").inner_text()
+    loyal = page.locator("[data-testid=kpi-loyal-advocates] .kpi-value").inner_text()
 
     # Russian: the same page, translated, charts drawn.
     choose_language(page, "ru")
@@ -72,8 +72,8 @@ def test_dashboard_charts_in_both_languages_then_reweight_and_recompute(live_ser
     worker.start()
     expect(page.locator("[data-testid=score-status]")).to_contain_text("Scores computed", timeout=60000)
     worker.join()
-    expect(page.locator("[data-testid=kpi-loyal] .kpi-value")).not_to_have_text(loyal)
-    after = int(page.locator("[data-testid=kpi-loyal] .kpi-value").inner_text().replace(",", ""))
+    expect(page.locator("[data-testid=kpi-loyal-advocates] .kpi-value")).not_to_have_text(loyal)
+    after = int(page.locator("[data-testid=kpi-loyal-advocates] .kpi-value").inner_text().replace(",", ""))
     assert after > int(loyal.replace(",", ""))
     for chart in ("chart-active", "chart-stages", "chart-types", "chart-channels"):   # redrawn after the swap
         page.wait_for_function("id => !!Chart.getChart(document.querySelector(`[data-testid=${id}]`))", arg=chart)

@@ -18,6 +18,7 @@ from tenants.core.base import utcnow
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session, system_scope
 from tenants.core.ids import new_token, token_hash
+from tenants.digest.models import DigestDelivery, DigestSettings
 from tenants.events.models import Registration
 from tenants.goals.models import Goal
 from tenants.leaders.models import Leader, LeaderDismissal, LeaderSettings, Touchpoint
@@ -150,6 +151,8 @@ def _snapshot():
                 sorted((t.kind, t.note) for t in s.scalars(select(Touchpoint))),
                 len(s.scalars(select(LeaderDismissal)).all()), len(s.scalars(select(LeaderSettings)).all()),
                 sorted((r.public_id, r.status, r.checked_in_at is None) for r in s.scalars(select(Registration))),
+                sorted((d.weekly, d.paused, tuple(d.extra)) for d in s.scalars(select(DigestSettings))),
+                len(s.scalars(select(DigestDelivery)).all()),
                 sorted((g.title, g.closed_at is None, str(g.targets)) for g in s.scalars(select(Goal))))
 
 

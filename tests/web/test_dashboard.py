@@ -210,3 +210,28 @@ def test_who_works_on_the_organisation_lists_its_people_and_no_one_elses(app, cl
     login(client, "cl@acme.test")
     page = client.get("/acme/coffee/").text
     assert "Who works on this organisation" not in page and "o@acme.test" not in page
+
+
+def test_every_tile_shows_the_registry_figure_and_its_plain_explanation(client, world):
+    """The dashboard's tiles are the KPI registry's figures for the period, each with its one-line explanation
+    on the page (a client reads it too); the internal wording is gone."""
+    from tenants import kpis
+    from tenants.metrics.dashboard import Period
+    a, coffee, _ = world
+    factories.person(a, "c@acme.test", "client", [coffee.id])
+    login(client, "c@acme.test")
+    page = client.get(f"/{a.slug}/{coffee.slug}/?days=30").get_data(as_text=True)
+    end = datetime.now(UTC).date()
+    with tenant_scope(a.id, coffee.id), job_session() as s:
+        want = kpis.compute(s, coffee.id, Period(end - timedelta(days=29), end))
+    tiles = dict(re.findall(r'data-kpi="(\w+)">.*?class="kpi-value">(?:<a [^>]*>)?([^<]+)<', page, re.S))
+    assert set(tiles) >= {"members", "active", "new", "returning", "churned", "activities", "stickiness", "nps",
+                          "loyal_advocates", "at_risk_share"}
+    for code in ("members", "active", "new", "returning", "churned", "activities", "loyal_advocates"):
+        assert tiles[code] == f"{want[code]:,}", code
+    assert tiles["nps"] == f"{want['nps']:+d}"
+    hints = re.findall(r'<p class="kpi-hint">([^<]+)</p>', page)
+    assert len(hints) == len(tiles) and all(hints)
+    assert "your own team and bots are not counted" in html.unescape(page)
+    for jargon in ("DAU / MAU", "Stickiness", "staff and bots left out"):
+        assert jargon not in page

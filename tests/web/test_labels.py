@@ -10,7 +10,6 @@ from tenants.community.models import ACTIVITY_TYPES, CHANNELS
 from tenants.core import audit
 from tenants.goals.catalogue import TEMPLATES
 from tenants.goals.models import CATEGORIES, OUTCOMES, STATUSES
-from tenants.kpis import CODES as KPI_CODES
 from tenants.scoring import STAGES
 from web import labels
 
@@ -18,10 +17,10 @@ from web import labels
 @pytest.mark.parametrize(("codes", "labelled"), [
     (ROLES, labels.ROLES), (audit.ACTIONS, labels.ACTIONS), (jobs.KINDS, labels.JOBS), (STAGES, labels.STAGES),
     (CHANNELS, labels.CHANNELS), (ACTIVITY_TYPES, labels.ACTIVITY), (jobs.FAILURE_CODES, labels.JOB_FAILURES),
-    (KPI_CODES, labels.KPI_NAMES), (KPI_CODES, labels.KPI_HINTS), (CATEGORIES, labels.GOAL_CATEGORIES),
+    (CATEGORIES, labels.GOAL_CATEGORIES),
     (STATUSES, labels.GOAL_STATUSES), (OUTCOMES, labels.GOAL_OUTCOMES), (TEMPLATES, labels.GOAL_TEMPLATES),
-], ids=["roles", "audit actions", "job kinds", "stages", "channels", "activity types", "job failures", "kpi names",
-        "kpi hints", "goal categories", "goal statuses", "goal outcomes", "goal templates"])
+], ids=["roles", "audit actions", "job kinds", "stages", "channels", "activity types", "job failures",
+        "goal categories", "goal statuses", "goal outcomes", "goal templates"])
 def test_every_domain_code_has_a_label_and_no_label_is_stale(codes, labelled):
     assert set(codes) == set(labelled)
 

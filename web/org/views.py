@@ -8,7 +8,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
-from tenants import scoring
+from tenants import kpis, scoring
 from tenants.agency import access, jobs, orgs
 from tenants.agency.orgs import OrgError
 from tenants.core.base import utcnow
@@ -68,7 +68,9 @@ def _panel_context(p, days: int | None) -> dict:
     return {
         "period": p, "prev": p.previous(), "days": days, "chart": chart, "change": dashboard.change,
         "kpis": dashboard.cached_kpis(db, g.org.id, p) or dashboard.kpis(db, g.org.id, p),
-        "summary": rollups.summary(db, g.org.id), "month_names": _month_names(chart["monthly"]),
+        "summary": rollups.summary(db, g.org.id),
+        "figures": kpis.compute(db, g.org.id, p, ("members", "loyal_advocates", "at_risk_share")),
+        "month_names": _month_names(chart["monthly"]),
         "stage_names": {s: stage_label(s) for s in scoring.STAGES}, "stages": scoring.STAGES,
         "top": dashboard.top(db, g.org.id, "score"), "at_risk": dashboard.top(db, g.org.id, "at_risk"),
         "influential": dashboard.influential(db, g.org.id),

@@ -13,6 +13,10 @@
                  "#ec4899", "#84cc16", "#f97316", "#0f766e", "#a855f7", "#eab308", "#334155"];
 
   function iso(d) { return d.toISOString().slice(0, 10); }
+  // A day ("2026-11-06") as the page's language writes it on an axis: "6 Nov", "6 нояб.".
+  function dayLabel(s) {
+    return new Date(s + "T00:00:00Z").toLocaleDateString(LANG, { day: "numeric", month: "short", timeZone: "UTC" });
+  }
   function addDays(s, n) { var d = new Date(s + "T00:00:00Z"); d.setUTCDate(d.getUTCDate() + n); return iso(d); }
   function monthCode(m) { var y = Math.floor(m / 12), n = m % 12 + 1; return y + "-" + (n < 10 ? "0" : "") + n; }
   function monthFirst(m) { return monthCode(m) + "-01"; }
@@ -165,7 +169,10 @@
         { label: d.text.wau, data: d.wau, borderColor: "#0ea5e9", pointRadius: 0, tension: 0.25 },
         { label: d.text.mau, data: d.mau, borderColor: "#15803d", pointRadius: 0, tension: 0.25 }] },
       options: Object.assign({}, common, { interaction: { mode: "nearest", intersect: false },
-        scales: { x: { ticks: { maxTicksLimit: 8 } }, y: { beginAtZero: true } } },
+        scales: { x: { ticks: { maxTicksLimit: 8, callback: function (v) { return dayLabel(d.labels[v]); } } },
+                  y: { beginAtZero: true } },
+        plugins: Object.assign({}, common.plugins, { tooltip: { callbacks: {
+          title: function (items) { return dayLabel(d.labels[items[0].dataIndex]); } } } }) },
         clickable(function (chart, e) {
           var day = d.labels[e.index];
           return link(d, { active_from: addDays(day, 1 - windows[e.datasetIndex]), active_to: day }); })) });

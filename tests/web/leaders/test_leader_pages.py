@@ -50,7 +50,7 @@ def test_the_list_shows_leaders_and_candidates_with_their_reasons_in_english_and
     assert ("answered by 41 members in 90 days, top 1% influence, reached 3 members, 12 posts, active" in page)
     ru = _text(client.get(BASE, headers={"Accept-Language": "ru"}))      # the manager saved no language
     assert "Лидеры мнений" in ru and "Активный лидер" in ru
-    assert "ответил 41 участник за 90 дней, топ 1% по влиянию, охватил 3 участников, 12 постов, активный" in ru
+    assert "ответил 41 участник за 90 дней, топ 1 % по влиянию, охватил 3 участников, 12 постов, активный" in ru
     assert w.kept
 
 
