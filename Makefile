@@ -93,7 +93,7 @@ services:
 # Debian's Chromium for the browser tests (Playwright's own download cannot work here), and wrk, the load
 # generator of bench/scoring.py (its smoke test runs in the suite).
 browser:
-	@test -x /usr/bin/chromium -a -x /usr/bin/wrk || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core wrk; }
+	@test -x /usr/bin/chromium -a -x /usr/bin/wrk -a -x /usr/bin/pdftotext || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core wrk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils; }
 
 lint:
 	$(BIN)/ruff check .

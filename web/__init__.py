@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime, format_decimal, format_per
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tenants import kpis
 from tenants.agency import access
 from tenants.core.config import ROOT, ConfigError, Settings, configure
 from tenants.core.context import clear_tenant
@@ -44,6 +45,8 @@ from .leaders import bp as leaders_bp
 from .members import bp as members_bp
 from .org import bp as org_bp
 from .public_events import bp as public_events_bp
+from .reports import bp as reports_bp
+from .reports import share_bp as report_share_bp
 from .scoring import bp as scoring_bp
 from .segments import bp as segments_bp
 from .system import bp as system_bp
@@ -52,7 +55,7 @@ from .tenancy import user_agencies
 
 BLUEPRINTS = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
               integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp, leaders_bp, events_bp, checkin_bp,
-              public_events_bp)
+              public_events_bp, reports_bp, report_share_bp)
 
 CSP = {
     "default-src": "'self'",
@@ -151,6 +154,18 @@ def _limiter_storage(settings: Settings) -> str:
     return settings.redis_url if settings.redis_url else "memory://"
 
 
+def kpi_value(value, code: str) -> str:
+    """A KPI's value in the user's locale by the registry's unit: "3 012", "12,1 %", NPS "+25"; "—" for no data."""
+    if value is None:
+        return "—"
+    unit = kpis.KPIS[code].unit if code in kpis.KPIS else "count"
+    if unit == "percent":
+        return format_percent(value / 100, _percent_pattern(1))
+    if unit == "score":
+        return format_decimal(value, "+#,##0;-#,##0") if value else "0"
+    return format_decimal(value, "#,##0")
+
+
 def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
@@ -204,7 +219,8 @@ def _register_hooks(app: Flask) -> None:
                                  registration_status_label=labels.registration_status_label,
                                  registration_source_label=labels.registration_source_label,
                                  registration_log_label=labels.registration_log_label,
-                                 form_field_label=labels.form_field_label)
+                                 form_field_label=labels.form_field_label,
+                                 kpi_name=labels.kpi_name, kpi_hint=labels.kpi_hint, kpi_meta=kpis.KPIS)
     app.jinja_env.filters["d"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["num"] = lambda value: format_decimal(value or 0)
@@ -219,3 +235,4 @@ def _register_hooks(app: Flask) -> None:
         value or 0, "+{0};-{0}".format(_percent_pattern(1)))
     app.jinja_env.filters["fromiso"] = lambda value: datetime.fromisoformat(value) if value else None
     app.jinja_env.filters["label_pairs"] = label_pairs
+    app.jinja_env.filters["kpi"] = kpi_value

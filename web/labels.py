@@ -11,6 +11,7 @@ from tenants.agency.jobs import (
     EVENT_SURVEY,
     LEADER_CANDIDATES,
     LOST,
+    REPORT_GENERATE,
     SCORE_DAILY,
     SCORE_FULL,
     SCORE_INCREMENTAL,
@@ -43,12 +44,17 @@ ACTIONS = {
     "event_created": _l("Event created"), "event_changed": _l("Event changed"), "event_deleted": _l("Event deleted"),
     "event_registration_changed": _l("Event registration changed"),
     "event_checkin_undone": _l("Event check-in undone"),
+    "report_generated": _l("Report generated"), "report_notes_saved": _l("Report notes saved"),
+    "report_approved": _l("Report approved"), "report_published": _l("Report published"),
+    "report_segments_saved": _l("Report segments chosen"), "share_link_created": _l("Report share link created"),
+    "share_link_revoked": _l("Report share link revoked"),
 }
 JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
         CSV_IMPORT: _l("CSV import"), TELEGRAM_IMPORT: _l("Telegram import"),
         SCORE_FULL: _l("Full recompute of scores and metrics"), SCORE_INCREMENTAL: _l("Score update"),
         SCORE_DAILY: _l("Daily scoring pass"), SEGMENT_SNAPSHOT: _l("Daily segment snapshot"),
-        LEADER_CANDIDATES: _l("Leader candidates"), EVENT_SURVEY: _l("Event follow-up: surveys and host activity")}
+        LEADER_CANDIDATES: _l("Leader candidates"), EVENT_SURVEY: _l("Event follow-up: surveys and host activity"),
+        REPORT_GENERATE: _l("Report generation")}
 # A failed job whose error the reader could not act on (a bug, a lost database connection, a killed worker):
 # the technical detail stays in the logs and JobRun.error.
 JOB_FAILED = _l("This job failed because of a problem on our side. Try again; if it fails again, contact "
@@ -252,3 +258,41 @@ def form_field_label(code: str) -> str:
 
 def event_field_label(code: str) -> str:
     return str(EVENT_FIELDS.get(code, code))
+
+
+# The KPI registry's figures (tenants.kpis.CODES) as people read them: a name and a one-line explanation in
+# plain words, shown on the page beside the figure (not only as a tooltip).
+KPI_NAMES = {
+    "members": _l("Members"), "active_7d": _l("Active this week"), "active_30d": _l("Active this month"),
+    "active": _l("Active members"), "new": _l("New members"), "returning": _l("Returning"),
+    "activities": _l("Activities"), "churned": _l("Churned"), "stickiness": _l("Daily engagement"),
+    "loyal_advocates": _l("Loyal and advocates"), "at_risk_share": _l("At risk"), "nps": _l("NPS"),
+    "attendance_rate": _l("Attendance rate"), "repeat_attendance": _l("Repeat attendance"),
+    "active_leaders": _l("Active opinion leaders"), "segment_size": _l("Segment size"),
+}
+KPI_HINTS = {
+    "members": _l("People in the community; your own team and bots are not counted."),
+    "active_7d": _l("People who posted, replied, reacted or came to something in the last 7 days."),
+    "active_30d": _l("People who posted, replied, reacted or came to something in the last 30 days."),
+    "active": _l("People who did anything at all in the period."),
+    "new": _l("People who showed up for the first time in the period."),
+    "returning": _l("People who came back after a whole period of silence."),
+    "activities": _l("Everything people did: messages, replies, reactions, visits, answers."),
+    "churned": _l("People active in the period before who went silent in this one."),
+    "stickiness": _l("On an average day, the share of the month's active people who showed up."),
+    "loyal_advocates": _l("People who take part steadily, and those who also bring others in."),
+    "at_risk_share": _l("Share of people who have gone much quieter than is usual for them."),
+    "nps": _l("How likely people are to recommend you: promoters minus detractors, from −100 to +100."),
+    "attendance_rate": _l("Of the people who registered for events, the share who came."),
+    "repeat_attendance": _l("Of the people who came to an event, the share who came to two or more."),
+    "active_leaders": _l("Opinion leaders you are working with right now."),
+    "segment_size": _l("People in the chosen segment."),
+}
+
+
+def kpi_name(code: str) -> str:
+    return str(KPI_NAMES.get(code, code))
+
+
+def kpi_hint(code: str) -> str:
+    return str(KPI_HINTS.get(code, ""))

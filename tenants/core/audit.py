@@ -24,6 +24,8 @@ ACTIONS = (
     "leader_added", "leader_updated", "leader_status_changed", "touchpoint_added", "leader_candidate_dismissed",
     "leader_candidate_restored", "leader_settings_saved",
     "event_created", "event_changed", "event_deleted", "event_registration_changed", "event_checkin_undone",
+    "report_generated", "report_notes_saved", "report_approved", "report_published", "report_segments_saved",
+    "share_link_created", "share_link_revoked",
 )
 
 
