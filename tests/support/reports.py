@@ -86,7 +86,7 @@ def get(a, o, report_id: str):
         return r
 
 
-def sql(a, o, statement: str, **params):
+def sql(a, o, statement: str, /, **params):
     with tenant_scope(a.id, o.id), job_session() as s:
         result = s.execute(text(statement), params)
         rows = result.all() if result.returns_rows else []
