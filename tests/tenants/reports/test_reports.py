@@ -54,7 +54,8 @@ def test_figures_are_the_kpi_registrys_for_the_period_and_the_month_before(world
     with tenant_scope(world.a.id, world.o.id), job_session() as s:
         assert r.figures == kpis.compute(s, world.o.id, R.MAY, sections.ORG_CODES, today=NOW.date())
         assert r.sections["previous"] == kpis.compute(s, world.o.id, april, sections.ORG_CODES, today=NOW.date())
-    assert r.figures["members"] == 5 and r.figures["new"] == 1 and r.sections["previous_period"]["start"] == "2026-04-01"
+    assert r.figures["members"] == 5 and r.figures["new"] == 1
+    assert r.sections["previous_period"]["start"] == "2026-04-01"
     assert r.monthly and r.language == "en" and r.status == "draft"
 
 
@@ -92,7 +93,8 @@ def test_an_organisation_without_data_says_no_data_in_every_section(world):
 
 def test_periods_are_checked():
     today = NOW.date()
-    assert service.month_period("2026-05", today) == Period(today.replace(month=5, day=1), today.replace(day=31, month=5))
+    assert service.month_period("2026-05", today) == Period(today.replace(month=5, day=1),
+                                                             today.replace(month=5, day=31))
     for bad in ("2026-13", "26-05", "", "2026-07"):
         with pytest.raises(ReportError):
             service.month_period(bad, today)
