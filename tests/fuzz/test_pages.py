@@ -36,12 +36,13 @@ def world(client):
                                               "rules": {"all": [{"field": "stage", "op": "eq", "value": "loyal"}]}},
                                     Actor(email="t")).public_id
         s.commit()
+    report_id = fuzz.published_report(a, o)
     from tests.support.events import event
     return {"segment_id": segment_id, "event_id": event(a, o), "agency_slug": a.slug, "org_slug": o.slug,
             "member_id": member_id,
             "user_id": user.public_id,
             "token": "not-a-token", "job_id": "no-such-job", "upload_id": "no-such-upload",
-            "leader_id": "no-such-leader", "key": make_key(a, o)}
+            "leader_id": "no-such-leader", "key": make_key(a, o), "report_id": report_id, "link_id": "no-such-link"}
 
 
 def _paths(app, world) -> list[tuple[str, str, dict]]:
