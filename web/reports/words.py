@@ -2,7 +2,9 @@
 branding the report templates take."""
 from __future__ import annotations
 
-from flask_babel import format_decimal, gettext
+from datetime import date
+
+from flask_babel import format_date, format_decimal, gettext
 
 # What the report templates brand with; white-label settings replace these values.
 DEFAULT_BRAND = {"logo_url": "", "colour": "#4f46e5", "footer": "Communa", "sender_name": "Communa"}
@@ -10,6 +12,12 @@ DEFAULT_BRAND = {"logo_url": "", "colour": "#4f46e5", "footer": "Communa", "send
 
 def brand() -> dict:
     return dict(DEFAULT_BRAND)
+
+
+def month_name(label: str) -> str:
+    """'2026-05' → "May 2026" in the current language."""
+    year, month = (int(part) for part in label.split("-"))
+    return format_date(date(year, month, 1), "LLLL y")
 
 
 def _group(params: dict) -> str:
