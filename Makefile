@@ -90,8 +90,9 @@ services:
 	  echo "starting Redis"; redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; \
 	  for i in $$(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; fi
 
-# Debian's Chromium for the browser tests (Playwright's own download cannot work here), and wrk, the load
-# generator of bench/scoring.py (its smoke test runs in the suite).
+# Debian's Chromium for the browser tests (Playwright's own download cannot work here), wrk, the load
+# generator of bench/scoring.py (its smoke test runs in the suite), Pango for WeasyPrint (report PDFs) and
+# poppler's pdftotext (the tests read the PDFs' text).
 browser:
 	@test -x /usr/bin/chromium -a -x /usr/bin/wrk -a -x /usr/bin/pdftotext || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core wrk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils; }
 

@@ -132,3 +132,17 @@ def test_the_summary_names_the_event_most_risers_attended(world):
     rid = R.report(world.a, world.o)
     events_section = R.get(world.a, world.o, rid).sections["events"]
     assert events_section["held"] == 1 and events_section["rows"][0]["walk_ins"] == 3     # came without registering
+
+
+def test_the_chosen_segments_are_in_the_report_with_their_size(world):
+    with tenant_scope(world.a.id, world.o.id), job_session() as s:
+        from tenants.segments import service as segments
+        chosen = [x for x in segments.of_org(s, world.o.id)][:2]
+        service.set_segments(s, world.o.id, [x.public_id for x in chosen], R.ACTOR)
+        with pytest.raises(ReportError):
+            service.set_segments(s, world.o.id, ["not-ours"], R.ACTOR)
+        names = {x.name for x in chosen}
+        s.commit()
+    rid = R.report(world.a, world.o)
+    got = R.get(world.a, world.o, rid).sections["segments"]
+    assert {x["name"] for x in got} == names and all("size" in x and "previous" in x for x in got)
