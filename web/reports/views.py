@@ -10,7 +10,7 @@ from tenants.core.db import db
 from tenants.core.errors import DomainError
 from tenants.core.sql import storable
 from tenants.reports import links, service
-from tenants.reports.models import Report
+from tenants.reports.models import NOTE_FIELDS, Report
 from tenants.segments import service as segments
 from workers.reports import start_generation
 
@@ -85,7 +85,7 @@ def choose_segments():
 
 def _show_context(r: Report, **extra) -> dict:
     context = {**render.context(r, g.org, show_names=True), "can_edit": not _client(), "error": None,
-               "new_link": None}
+               "new_link": None, "typed": r.notes}
     if not _client():
         context["links"] = [(link, links.state(link)) for link in links.of_report(db, r)]
     return {**context, **extra}
@@ -123,7 +123,16 @@ def _slug() -> dict:
 @bp.route("/<report_id>/notes", methods=["POST"])
 @org_view(write=True)
 def notes(report_id: str):
-    return _step(report_id, lambda s, r, a: service.save_notes(s, r, request.form, a))
+    r = _report(report_id)
+    try:
+        service.save_notes(db, r, request.form, actor())
+    except DomainError as exc:
+        db.rollback()
+        typed = {name: request.form.get(name, "") for name in NOTE_FIELDS}       # nothing typed is lost
+        return page("reports/show.html", "content", 422,
+                    **_show_context(r, error=_(exc.template, **exc.params), typed=typed))
+    db.commit()
+    return htmx_redirect(url_for("reports.show", report_id=r.public_id, **_slug()))
 
 
 @bp.route("/<report_id>/approve", methods=["POST"])
@@ -148,7 +157,7 @@ def create_link(report_id: str):
                                     label=(request.form.get("label") or "").strip())
     except DomainError as exc:
         db.rollback()
-        return fragment("reports/show.html", "share", 409, **_show_context(r, error=_(exc.template, **exc.params)))
+        return fragment("reports/show.html", "share", 422, **_show_context(r, error=_(exc.template, **exc.params)))
     db.commit()
     url = mail_base_url().rstrip("/") + url_for("report_share.view", token=token)
     return fragment("reports/show.html", "share", **_show_context(r, new_link=url))

@@ -51,7 +51,7 @@ def test_workflow_notes_approve_publish_through_the_page(client, world):
     assert post(client, f"{BASE}/{rid}/publish").status_code == 409          # not approved yet
     assert post(client, f"{BASE}/{rid}/approve").status_code == 302
     r = post(client, f"{BASE}/{rid}/notes", {"work_done": "changed"})
-    assert r.status_code == 409 and R.get(world.a, world.o, rid).notes["work_done"] == "Ran the May meet-up"
+    assert r.status_code == 422 and R.get(world.a, world.o, rid).notes["work_done"] == "Ran the May meet-up"
     assert post(client, f"{BASE}/{rid}/publish").status_code == 302
     got = R.get(world.a, world.o, rid)
     assert got.status == "published" and got.published_at and got.approved_at
@@ -128,8 +128,14 @@ def test_bad_input_is_a_clear_4xx(client, world):
                  {"kind": "custom", "start": "2026-05-10", "end": "2026-05-01"}, {"kind": "custom", "start": "x"}):
         r = post(client, f"{BASE}/generate", data, htmx=True)
         assert r.status_code == 422 and 'data-testid="generate-error"' in r.get_data(as_text=True), data
-    assert post(client, f"{BASE}/{rid}/links", {}).status_code == 409        # a draft cannot be shared
+    refused = post(client, f"{BASE}/{rid}/links", {}, htmx=True)                # a draft cannot be shared
+    assert refused.status_code == 422 and "Only a published report can be shared." in refused.get_data(as_text=True)
+    long = post(client, f"{BASE}/{rid}/notes", {"work_done": "y" * 6000, "next_steps": "kept"})
+    html = long.get_data(as_text=True)
+    assert long.status_code == 422 and "y" * 6000 in html and "kept" in html
+    assert R.get(world.a, world.o, rid).notes["work_done"] == ""
     R.sql(world.a, world.o, "UPDATE report SET status = 'published'")
-    assert post(client, f"{BASE}/{rid}/links", {"expires_days": "-3"}).status_code == 409
-    assert post(client, f"{BASE}/{rid}/notes", {"work_done": "x" * 6000}).status_code == 404 or True
+    for days in ("-3", "0", "366", "x", "1e3"):
+        assert post(client, f"{BASE}/{rid}/links", {"expires_days": days}, htmx=True).status_code == 422, days
+    assert R.sql(world.a, world.o, "SELECT count(*) FROM share_link")[0][0] == 0
     assert post(client, f"{BASE}/segments", {"segment": "nope"}, htmx=True).status_code == 422
