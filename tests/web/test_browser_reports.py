@@ -1,6 +1,7 @@
 """Reports in real Chromium, in English and in Russian: a client signs in, finds the latest published report from
 the organisation's page, reads it and downloads its PDF; a manager's report page and the share page; on a 390 px
-phone no page is wider than the screen."""
+phone no page is wider than the screen. A manager generates a report and watches its progress until it links the new
+version (a real RQ worker)."""
 from __future__ import annotations
 
 import subprocess
@@ -10,9 +11,10 @@ from playwright.sync_api import expect
 
 from tests.support import reports as R
 from tests.support.browser import choose_language, console_errors, shot, sign_in
+from tests.support.workers import work_burst
 
-TEXTS = {"en": {"locale": "en-GB", "title": "Loyalty report", "reports": "Reports"},
-         "ru": {"locale": "ru-RU", "title": "Отчёт о лояльности", "reports": "Отчёты"}}
+TEXTS = {"en": {"locale": "en-GB", "title": "Loyalty report", "reports": "Reports", "v3": "Version 3"},
+         "ru": {"locale": "ru-RU", "title": "Отчёт о лояльности", "reports": "Отчёты", "v3": "Версия 3"}}
 WIDEST = """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)
     .map(e => e.tagName + '.' + e.className).slice(0, 5)"""
 
@@ -63,7 +65,7 @@ def test_a_client_opens_the_latest_published_report_and_downloads_the_pdf(live_s
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_the_managers_pages_and_the_share_page_fit_a_phone(live_server, browser, lang):  # noqa: F811
+def test_the_managers_pages_and_the_share_page_fit_a_phone(live_server, browser, lang, worker_env):  # noqa: F811
     t = TEXTS[lang]
     w = R.world()
     draft = R.report(w.a, w.o)
@@ -87,6 +89,15 @@ def test_the_managers_pages_and_the_share_page_fit_a_phone(live_server, browser,
     page.click("[data-testid=create-link]")
     expect(page.locator("[data-testid=new-link]")).to_contain_text("/r/")
     expect(page.locator("[data-testid=link-row]")).to_have_count(2)
+    page.goto(live_server + "/acme/coffee/reports/")
+    page.fill("[data-testid=generate-month]", "2026-05")
+    page.click("[data-testid=generate]")
+    expect(page.locator("[data-testid=job-progress]")).to_be_visible()
+    assert work_burst(worker_env).returncode == 0
+    expect(page.locator("[data-testid=job-done]")).to_be_visible(timeout=10000)      # the fragment stopped polling
+    page.click("[data-testid=open-new-report]")
+    expect(page.locator("[data-testid=report-title]")).to_be_visible()
+    expect(page.locator("header.rep-head p.muted")).to_contain_text(t["v3"])          # the third version of May
     page.goto(live_server + "/acme/coffee/reports/")
     shot(page, f"reports-list-{lang}-1280")
     page.set_viewport_size({"width": 390, "height": 844})
