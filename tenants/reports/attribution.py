@@ -60,14 +60,15 @@ def leader_group(session: Session, org_id: int, p: Period) -> dict:
 
 
 def segment_groups(session: Session, chosen: list[Segment], p: Period) -> list[dict]:
-    return [{"kind": "segment", "name": s.name,
+    return [{"kind": "segment", "name": s.name, "starter": s.starter,
              "members": set(segments.member_ids(session, segments.statement(session, s, p.end)))} for s in chosen]
 
 
 def attribute(risen: set[int], groups: list[dict]) -> dict:
     """How many of the risers each group holds, the largest first (ties: in the order given); groups with none
-    of them are left out."""
-    counted = [{"kind": g["kind"], "name": g["name"], "n": len(risen & g["members"])} for g in groups]
+    of them are left out. A starter segment keeps its starter code (the web layer words its name)."""
+    counted = [{"kind": g["kind"], "name": g["name"], "n": len(risen & g["members"]),
+                **({"starter": g["starter"]} if g.get("starter") else {})} for g in groups]
     ranked = sorted((g for g in counted if g["n"]), key=lambda g: -g["n"])
     return {"risers": len(risen), "groups": ranked}
 

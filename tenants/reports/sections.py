@@ -176,7 +176,7 @@ def segment_figures(session: Session, org_id: int, p: Period, previous: Period,
     """Each chosen segment's size at the period's end and at the previous period's (None where not stored)."""
     if not chosen:
         return None
-    return [{"id": s.public_id, "name": s.name, "colour": s.colour,
+    return [{"id": s.public_id, "name": s.name, "starter": s.starter, "colour": s.colour,
              "size": kpis.compute(session, org_id, p, ("segment_size",), segment=s)["segment_size"],
              "previous": kpis.compute(session, org_id, previous, ("segment_size",), segment=s)["segment_size"]}
             for s in chosen]

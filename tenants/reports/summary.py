@@ -23,6 +23,8 @@ def loyalty(now: dict, before: dict, attribution: dict) -> dict | None:
     top = (attribution.get("groups") or [None])[0]
     if delta > 0 and top and attribution.get("risers"):
         params.update(group=top["kind"], name=top["name"], k=top["n"], of=attribution["risers"])
+        if top.get("starter"):
+            params["starter"] = top["starter"]
         return {"code": "loyal_up_mostly" if top["n"] >= MOSTLY * attribution["risers"] else "loyal_up_partly",
                 "params": params}
     return {"code": "loyal_up" if delta > 0 else "loyal_down", "params": params}

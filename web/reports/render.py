@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from tenants.reports.models import Report
 
 from . import charts
-from .words import Names, brand, month_name, sentence
+from .words import Names, brand, month_name, segment_name, sentence
 
 PRINT_CSS = Path(__file__).resolve().parents[1] / "static" / "report-print.css"
 
@@ -19,7 +19,7 @@ def context(report: Report, org, show_names: bool) -> dict:
     s = report.sections or {}
     return {"report": report, "org": org, "s": s, "figures": report.figures or {}, "previous": s.get("previous") or {},
             "names": Names(show_names), "brand": brand(), "charts": charts, "sentence": sentence,
-            "month_name": month_name}
+            "month_name": month_name, "segment_name": segment_name}
 
 
 def pdf(report: Report, org, show_names: bool) -> bytes:

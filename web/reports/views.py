@@ -17,6 +17,7 @@ from workers.reports import start_generation
 from ..htmx import fragment, page
 from ..htmx import redirect as htmx_redirect
 from ..links import mail_base_url
+from ..segments.words import starter_text
 from ..tenancy import actor, org_view
 from . import bp, render
 
@@ -36,7 +37,8 @@ def _index_context(**extra) -> dict:
     context = {"groups": service.listing(db, g.org.id, published_only=_client()), "error": None, "run": None,
                "can_edit": not _client(), "default_month": service.last_month().start.strftime("%Y-%m")}
     if not _client():
-        context.update(segments=segments.of_org(db, g.org.id), chosen=service.chosen_public_ids(db, g.org.id))
+        context.update(segments=segments.of_org(db, g.org.id), chosen=service.chosen_public_ids(db, g.org.id),
+                       segment_name=lambda seg: starter_text(seg)[0])
     return {**context, **extra}
 
 

@@ -3,6 +3,7 @@ branding the report templates take."""
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 from flask_babel import format_date, format_decimal, gettext
 
@@ -20,12 +21,18 @@ def month_name(label: str) -> str:
     return format_date(date(year, month, 1), "LLLL y")
 
 
+def segment_name(item: dict) -> str:
+    """A frozen segment's name; a starter segment's in the current language while its text is the original."""
+    from ..segments.words import starter_text
+    return starter_text(SimpleNamespace(name=item.get("name", ""), description="", starter=item.get("starter")))[0]
+
+
 def _group(params: dict) -> str:
-    kind, name = params.get("group"), params.get("name", "")
+    kind = params.get("group")
     if kind == "event":
-        return gettext("members who attended %(name)s", name=name)
+        return gettext("members who attended %(name)s", name=params.get("name", ""))
     if kind == "segment":
-        return gettext("members of the segment %(name)s", name=name)
+        return gettext("members of the segment %(name)s", name=segment_name(params))
     return gettext("members the opinion leaders reached")
 
 
