@@ -90,10 +90,11 @@ services:
 	  echo "starting Redis"; redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; \
 	  for i in $$(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; fi
 
-# Debian's Chromium for the browser tests (Playwright's own download cannot work here), and wrk, the load
-# generator of bench/scoring.py (its smoke test runs in the suite).
+# Debian's Chromium for the browser tests (Playwright's own download cannot work here), wrk, the load
+# generator of bench/scoring.py (its smoke test runs in the suite), Pango for WeasyPrint (report PDFs) and
+# poppler's pdftotext (the tests read the PDFs' text).
 browser:
-	@test -x /usr/bin/chromium -a -x /usr/bin/wrk || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core wrk; }
+	@test -x /usr/bin/chromium -a -x /usr/bin/wrk -a -x /usr/bin/pdftotext || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core wrk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils; }
 
 lint:
 	$(BIN)/ruff check .
@@ -101,7 +102,7 @@ lint:
 
 # Re-extract messages after changing user-facing strings, then translate the new ones in the .po.
 messages:
-	$(BIN)/pybabel extract -F babel.cfg -w 120 -k _l -k AccountError -k TeamError -k OrgError -k CommunityError -k MergeError -k ApiKeyError -k FileError -k ItemError -k ScoringError -k LeaderError -k EventError:2 -k lazy_pgettext:1c,2 -k Problem:2 -k N_ -k DigestError -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -w 120 -k _l -k AccountError -k TeamError -k OrgError -k CommunityError -k MergeError -k ApiKeyError -k FileError -k ItemError -k ScoringError -k LeaderError -k EventError:2 -k lazy_pgettext:1c,2 -k Problem:2 -k N_ -k DigestError -k GoalError -k ReportError -o translations/messages.pot .
 	$(BIN)/pybabel update -w 120 -i translations/messages.pot -d translations -N
 
 clean:

@@ -9,9 +9,10 @@ from tenants.events import models as events_models
 from tenants.goals import models as goals_models
 from tenants.leaders import models as leaders_models
 from tenants.metrics import models as metrics_models
+from tenants.reports import models as reports_models
 from tenants.scoring import models as scoring_models
 from tenants.segments import models as segments_models
 
 MODULES = (core_models, accounts_models, agency_models, community_models, scoring_models, metrics_models,
-           segments_models, leaders_models, events_models, digest_models, goals_models)
+           segments_models, leaders_models, events_models, digest_models, goals_models, reports_models)
 metadata = Base.metadata

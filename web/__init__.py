@@ -48,6 +48,8 @@ from .leaders import bp as leaders_bp
 from .members import bp as members_bp
 from .org import bp as org_bp
 from .public_events import bp as public_events_bp
+from .reports import bp as reports_bp
+from .reports import share_bp as report_share_bp
 from .scoring import bp as scoring_bp
 from .segments import bp as segments_bp
 from .system import bp as system_bp
@@ -56,7 +58,7 @@ from .tenancy import user_agencies
 
 BLUEPRINTS = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
               integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp, leaders_bp, events_bp, checkin_bp,
-              public_events_bp, digest_bp, goals_bp)
+              public_events_bp, digest_bp, goals_bp, reports_bp, report_share_bp)
 
 CSP = {
     "default-src": "'self'",

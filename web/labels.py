@@ -12,6 +12,7 @@ from tenants.agency.jobs import (
     EVENT_SURVEY,
     LEADER_CANDIDATES,
     LOST,
+    REPORT_GENERATE,
     SCORE_DAILY,
     SCORE_FULL,
     SCORE_INCREMENTAL,
@@ -48,13 +49,17 @@ ACTIONS = {
     "goal_created": _l("Goal created"), "goal_changed": _l("Goal changed"),
     "goal_targets_changed": _l("Goal targets changed"), "goal_closed": _l("Goal closed"),
     "goal_reopened": _l("Goal reopened"), "goal_deleted": _l("Goal deleted"),
+    "report_generated": _l("Report generated"), "report_notes_saved": _l("Report notes saved"),
+    "report_approved": _l("Report approved"), "report_published": _l("Report published"),
+    "report_segments_saved": _l("Report segments chosen"), "share_link_created": _l("Report share link created"),
+    "share_link_revoked": _l("Report share link revoked"),
 }
 JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
         CSV_IMPORT: _l("CSV import"), TELEGRAM_IMPORT: _l("Telegram import"),
         SCORE_FULL: _l("Full recompute of scores and metrics"), SCORE_INCREMENTAL: _l("Score update"),
         SCORE_DAILY: _l("Daily scoring pass"), SEGMENT_SNAPSHOT: _l("Daily segment snapshot"),
         LEADER_CANDIDATES: _l("Leader candidates"), EVENT_SURVEY: _l("Event follow-up: surveys and host activity"),
-        DIGEST_SEND: _l("Email digest")}
+        DIGEST_SEND: _l("Email digest"), REPORT_GENERATE: _l("Report generation")}
 # A failed job whose error the reader could not act on (a bug, a lost database connection, a killed worker):
 # the technical detail stays in the logs and JobRun.error.
 JOB_FAILED = _l("This job failed because of a problem on our side. Try again; if it fails again, contact "

@@ -19,7 +19,7 @@ def load() -> None:
     """Import the modules that register jobs. COMMUNA_JOB_MODULES adds more (tests use it)."""
     if JOBS and not os.environ.get("COMMUNA_JOB_MODULES"):
         return
-    for area in ("agency", "imports", "scoring", "segments", "leaders", "events", "digest"):
+    for area in ("agency", "imports", "scoring", "segments", "leaders", "events", "digest", "reports"):
         importlib.import_module(f"workers.jobs.{area}")
     for name in filter(None, (os.environ.get("COMMUNA_JOB_MODULES") or "").split(",")):
         importlib.import_module(name.strip())

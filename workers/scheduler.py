@@ -28,6 +28,7 @@ from tenants.events import survey
 
 from . import enqueue, redis_connection
 from .leaders import request_candidates
+from .reports import monthly as monthly_report
 from .scoring import ACTIVE, request_daily, request_full, request_incremental
 
 log = logging.getLogger("communa.scheduler")
@@ -39,6 +40,7 @@ class Schedule:
     hour: int  # UTC hour of day after which the daily run is due
     action: Callable[[], int]
     hourly: bool = False    # due every hour (from `hour` on), claimed per hour instead of per day
+    monthly: bool = False   # due from the 1st of the month (from `hour` on), claimed per month
 
 
 def _per_agency(kind: str) -> Callable[[], int]:
@@ -120,6 +122,7 @@ SCHEDULES = (
     Schedule("purge_accounts", 2, _purge_accounts),
     Schedule(jobs.EVENT_SURVEY, 0, _event_follow_ups, hourly=True),   # surveys two hours after an event ends
     Schedule("weekly_digest", 7, weekly_digests),           # Monday morning, after the daily pass
+    Schedule(jobs.REPORT_GENERATE, 7, _per_org(monthly_report), monthly=True),  # last month's report, a draft
 )
 
 
@@ -180,7 +183,8 @@ def tick(now: datetime | None = None, schedules: tuple[Schedule, ...] = SCHEDULE
     for sched in schedules:
         if now.hour < sched.hour:
             continue
-        period = now.strftime("%Y-%m-%dT%H") if sched.hourly else now.date().isoformat()
+        period = now.strftime("%Y-%m-%dT%H") if sched.hourly else now.strftime("%Y-%m") if sched.monthly \
+            else now.date().isoformat()
         key = f"communa:schedule:{sched.name}:{period}"
         if not conn.set(key, now.isoformat(), nx=True, ex=3 * 86400):
             continue

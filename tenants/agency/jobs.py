@@ -36,10 +36,11 @@ SEGMENT_SNAPSHOT = "segment_snapshot"
 LEADER_CANDIDATES = "leader_candidates"
 EVENT_SURVEY = "event_survey"
 DIGEST_SEND = "digest_send"
+REPORT_GENERATE = "report_generate"
 IMPORT_KINDS = (CSV_IMPORT, TELEGRAM_IMPORT)
 SCORING_KINDS = (SCORE_INCREMENTAL, SCORE_FULL, SCORE_DAILY)
 KINDS = (AUDIT_EXPORT, AGENCY_CLEANUP, CSV_IMPORT, TELEGRAM_IMPORT, SCORE_INCREMENTAL, SCORE_FULL, SCORE_DAILY,
-         SEGMENT_SNAPSHOT, LEADER_CANDIDATES, EVENT_SURVEY, DIGEST_SEND)
+         SEGMENT_SNAPSHOT, LEADER_CANDIDATES, EVENT_SURVEY, DIGEST_SEND, REPORT_GENERATE)
 # Work whose input waits in the database (score_pending) and which the scheduler asks for again while it waits:
 # when no worker can be reached, asking for it records nothing and the caller carries on.
 DEFERRABLE = (SCORE_INCREMENTAL,)

@@ -26,6 +26,8 @@ ACTIONS = (
     "event_created", "event_changed", "event_deleted", "event_registration_changed", "event_checkin_undone",
     "digest_changed",
     "goal_created", "goal_changed", "goal_targets_changed", "goal_closed", "goal_reopened", "goal_deleted",
+    "report_generated", "report_notes_saved", "report_approved", "report_published", "report_segments_saved",
+    "share_link_created", "share_link_revoked",
 )
 
 

@@ -11,6 +11,7 @@ RESERVED_AGENCY_SLUGS = frozenset({
     "login", "logout", "signup", "static", "healthz", "api", "account", "invite", "password",
     "lang", "admin", "app", "www", "help", "docs", "billing", "webhooks", "new", "settings",
     "e", "t", "s",      # the public event pages: registration, ticket, survey
+    "r",                # a report's share page
 })
 RESERVED_ORG_SLUGS = frozenset({
     "people", "audit", "orgs", "jobs", "settings", "new", "invitations", "billing", "api", "static",

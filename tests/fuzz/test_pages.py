@@ -36,6 +36,7 @@ def world(client):
                                               "rules": {"all": [{"field": "stage", "op": "eq", "value": "loyal"}]}},
                                     Actor(email="t")).public_id
         s.commit()
+    report_id = fuzz.published_report(a, o)
     from tests.support.events import event
     from tests.support.goals import goal
     return {"segment_id": segment_id, "event_id": event(a, o), "goal_id": goal(a, o), "agency_slug": a.slug,
@@ -43,7 +44,7 @@ def world(client):
             "member_id": member_id,
             "user_id": user.public_id,
             "token": "not-a-token", "job_id": "no-such-job", "upload_id": "no-such-upload",
-            "leader_id": "no-such-leader", "key": make_key(a, o)}
+            "leader_id": "no-such-leader", "key": make_key(a, o), "report_id": report_id, "link_id": "no-such-link"}
 
 
 def _paths(app, world) -> list[tuple[str, str, dict]]:

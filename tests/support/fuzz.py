@@ -75,3 +75,19 @@ def organisation():
     with tenant_scope(a.id, o.id), job_session() as s:
         member_id = s.scalar(select(Member.public_id).where(Member.display_name == "Ann"))
     return a, o, member_id
+
+
+def published_report(a, o) -> str:
+    """A published report of the organisation for the last 30 days; its public id."""
+    from tenants.agency import orgs
+    from tenants.core.audit import Actor
+    from tenants.metrics.dashboard import Period
+    from tenants.reports import service
+    today = datetime.now(UTC).date()
+    with tenant_scope(a.id, o.id), job_session() as s:
+        r = service.generate(s, orgs.by_slug(s, o.slug), Period(today - timedelta(days=29), today), False,
+                             Actor(email="t"))
+        service.approve(s, r, Actor(email="t"))
+        service.publish(s, r, Actor(email="t"))
+        s.commit()
+        return r.public_id

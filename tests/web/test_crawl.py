@@ -90,12 +90,22 @@ def world():
             from tenants.goals import service as goals
             goal = goals.create(s, a1.id, {"title": "Crawl goal", "kpi": "members", "category": "awareness",
                                            "targets": [{"value": "100", "due": "2028-01-01"}]}, Actor(email="t"))
+            from tenants.metrics.dashboard import Period
+            from tenants.reports import links as report_links
+            from tenants.reports import service as reports
+            report = reports.generate(s, s.get(type(a1), a1.id), Period(start.date().replace(day=1), start.date()),
+                                      False, Actor(email="t"))
+            reports.approve(s, report, Actor(email="t"))
+            reports.publish(s, report, Actor(email="t"))
+            share_link, _token = report_links.create(s, report, Actor(email="t"))
+            report_run = jobs.create(s, "report_generate", a1.id, {}, None)
             s.flush()
         ids = {"invitation_id": inv.public_id, "job_id": run.public_id, "org_job_id": org_run.public_id,
                "key_id": key.public_id, "member_id": ann.public_id, "merge_id": record.public_id,
                "upload_id": up.public_id, "import_job_id": import_run.public_id, "segment_id": segment.public_id,
                "leader_id": leader.public_id, "event_id": meetup.public_id,
-               "registration_id": registration.public_id, "goal_id": goal.public_id}
+               "registration_id": registration.public_id, "goal_id": goal.public_id, "report_id": report.public_id,
+               "link_id": share_link.public_id, "report_job_id": report_run.public_id}
     return {"a": a, "a1": a1, "a2": a2, "manager": manager, **ids}
 
 
@@ -115,6 +125,8 @@ def _urls(app, world, org_slug: str | None = None, job_key: str = "job_id"):
         "event_id": world["event_id"],
         "registration_id": world["registration_id"],
         "goal_id": world["goal_id"],
+        "report_id": world["report_id"],
+        "link_id": world["link_id"],
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -125,6 +137,8 @@ def _urls(app, world, org_slug: str | None = None, job_key: str = "job_id"):
         args = {k: values[k] for k in rule.arguments}
         if rule.endpoint.startswith("imports.") and "job_id" in args:
             args["job_id"] = world["import_job_id"]       # import pages show import jobs only
+        if rule.endpoint.startswith("reports.") and "job_id" in args:
+            args["job_id"] = world["report_job_id"]       # the report list's progress shows generation runs only
         path = rule.build(args, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((rule.endpoint, method, path))

@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import events, leaders, segments, views  # noqa: E402, F401 -- authentication, limits, errors and routes, on bp
+from . import events, leaders, reports, segments, views  # noqa: E402, F401 -- authentication, limits, errors and routes, on bp

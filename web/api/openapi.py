@@ -8,7 +8,7 @@ from tenants.leaders.models import LEADER_KINDS, LEADER_STATUSES
 from tenants.scoring import STAGES
 
 from ..params import MAX_LENGTH, PathValue
-from . import openapi_events, openapi_segments
+from . import openapi_events, openapi_reports, openapi_segments
 
 MAX_LIMIT = 500          # members per page
 PATH_VALUE = f"^{PathValue.regex}$"
@@ -238,6 +238,7 @@ def spec(server: str) -> dict:
                     **common}}},
             **openapi_segments.paths(common, _json, _err, _query, PATH_VALUE, MAX_LIMIT),
             **openapi_events.paths(common, _json, _err, _query, PATH_VALUE, MAX_LIMIT),
+            **openapi_reports.paths(common, _json, _err, _query, PATH_VALUE, MAX_LIMIT),
             "/api/v1/leaders": {
                 "get": {
                     "operationId": "listLeaders",
@@ -296,6 +297,7 @@ def spec(server: str) -> dict:
                 "Summary": SUMMARY,
                 "Segment": openapi_segments.SEGMENT,
                 "Event": openapi_events.EVENT,
+                "Report": openapi_reports.REPORT,
                 "Leader": LEADER,
                 "LeaderIn": LEADER_IN,
                 "LeaderPatch": LEADER_PATCH,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask.cli import FlaskGroup
 
-from . import agency, imports, scoring, system
+from . import agency, imports, reports, scoring, system
 
 
 def _create_app():
@@ -25,5 +25,6 @@ def main() -> None:
 
 def register(app) -> None:
     for command in (system.db_group, system.seed_demo, system.worker, system.scheduler, agency.create_agency,
-                    agency.create_org, agency.api_key_group, imports.import_group, scoring.metrics_group):
+                    agency.create_org, agency.api_key_group, imports.import_group, scoring.metrics_group,
+                    reports.report_group):
         app.cli.add_command(command)

@@ -16,6 +16,7 @@ from tenants.core.db import db
 from tenants.events import summary as event_summary
 from tenants.metrics import dashboard, rollups
 from tenants.metrics.rollups import month_start
+from tenants.reports import service as reports
 from workers.scoring import request_full
 
 from ..extensions import cached, keep
@@ -44,7 +45,8 @@ def overview():
         return respond(panels)
     return page("org/overview.html", "content", period=p, days=days, range_error=custom is False, panels=panels,
                 summary=_status(state), run=run,
-                people=access.people_with_access(db, g.org.id) if not g.membership.is_client else [])
+                people=access.people_with_access(db, g.org.id) if not g.membership.is_client else [],
+                latest_report=reports.latest_published(db, g.org.id) if g.membership.is_client else None)
 
 
 def _panels(p, days: int | None, state) -> Markup:
