@@ -24,7 +24,7 @@ from tests.support import factories
 from tests.support.http import csrf_of, login
 
 # Agency-level routes that any member of the agency may open (they show only the member's own scope).
-MEMBER_ROUTES = {"agency.home", "agency.nav"}
+MEMBER_ROUTES = {"agency.home", "agency.nav", "agency.portfolio_csv"}
 
 
 @pytest.fixture
