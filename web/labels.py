@@ -43,6 +43,7 @@ ACTIONS = {
     "event_created": _l("Event created"), "event_changed": _l("Event changed"), "event_deleted": _l("Event deleted"),
     "event_registration_changed": _l("Event registration changed"),
     "event_checkin_undone": _l("Event check-in undone"),
+    "branding_saved": _l("White label saved"), "branding_logo_changed": _l("Logo changed"),
 }
 JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
         CSV_IMPORT: _l("CSV import"), TELEGRAM_IMPORT: _l("Telegram import"),

@@ -24,6 +24,7 @@ ACTIONS = (
     "leader_added", "leader_updated", "leader_status_changed", "touchpoint_added", "leader_candidate_dismissed",
     "leader_candidate_restored", "leader_settings_saved",
     "event_created", "event_changed", "event_deleted", "event_registration_changed", "event_checkin_undone",
+    "branding_saved", "branding_logo_changed",
 )
 
 

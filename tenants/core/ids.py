@@ -11,9 +11,11 @@ RESERVED_AGENCY_SLUGS = frozenset({
     "login", "logout", "signup", "static", "healthz", "api", "account", "invite", "password",
     "lang", "admin", "app", "www", "help", "docs", "billing", "webhooks", "new", "settings",
     "e", "t", "s",      # the public event pages: registration, ticket, survey
+    "brand",            # a logo by its token
 })
 RESERVED_ORG_SLUGS = frozenset({
     "people", "audit", "orgs", "jobs", "settings", "new", "invitations", "billing", "api", "static",
+    "branding",
 })
 
 
