@@ -86,3 +86,29 @@ def test_owners_portfolio_on_desktop_and_phone(live_server, browser, lang):  # n
         shot(page, f"portfolio-{lang}-{width}")
         ctx.close()
     assert errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_white_label_pages_fit_a_phone_and_refuse_a_bad_colour(live_server, browser, lang):  # noqa: F811
+    _a, orgs = _world()
+    for width, height in ((1280, 900), (390, 844)):
+        ctx = browser.new_context(viewport={"width": width, "height": height},
+                                  locale="ru-RU" if lang == "ru" else "en-GB", is_mobile=width < 500)
+        page = ctx.new_page()
+        errors = console_errors(page)
+        sign_in(page, live_server, "o@acme.test")
+        if lang == "ru" and width == 1280:
+            choose_language(page, "ru")
+        page.goto(live_server + "/acme/branding")
+        expect(page.locator("[data-testid=brand-logo]")).to_be_visible()
+        page.fill("[data-testid=brand-colour]", "teal")
+        page.locator("[data-testid=brand-colour]").press("Enter")
+        expect(page.locator("[data-testid=brand-error]")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        shot(page, f"branding-{lang}-{width}")
+        page.goto(live_server + f"/acme/{orgs[0].slug}/settings")
+        expect(page.locator("[data-testid=org-branding]")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        shot(page, f"org-branding-{lang}-{width}")
+        ctx.close()
+        assert [e for e in errors if "422" not in e] == []      # the refused colour answers 422, as it should
