@@ -102,7 +102,7 @@ lint:
 
 # Re-extract messages after changing user-facing strings, then translate the new ones in the .po.
 messages:
-	$(BIN)/pybabel extract -F babel.cfg -w 120 -k _l -k AccountError -k TeamError -k OrgError -k CommunityError -k MergeError -k ApiKeyError -k FileError -k ItemError -k ScoringError -k LeaderError -k EventError:2 -k lazy_pgettext:1c,2 -k Problem:2 -k N_ -k DigestError -k GoalError -k ReportError -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -w 120 -k _l -k AccountError -k TeamError -k OrgError -k CommunityError -k MergeError -k ApiKeyError -k FileError -k ItemError -k ScoringError -k LeaderError -k EventError:2 -k lazy_pgettext:1c,2 -k Problem:2 -k N_ -k DigestError -k GoalError -k ReportError -k BrandError -o translations/messages.pot .
 	$(BIN)/pybabel update -w 120 -i translations/messages.pot -d translations -N
 
 clean:

@@ -32,3 +32,15 @@ def test_load_check_runs_and_its_invariants_hold(worker_env):
     for line in ("ingest (POST /api/v1/activities)", "dashboard (GET, organisations in turn)",
                  "stored = accepted, counters = activity, full recompute = incremental scores, no 5xx: checked"):
         assert line in done.stdout, done.stdout
+
+
+def test_portfolio_benchmark_runs_small(worker_env):
+    """bench/portfolio.py with a few organisations and days: both timings are printed."""
+    env = {k: v for k, v in worker_env.items()
+           if k not in ("DATABASE_URL", "MIGRATIONS_DATABASE_URL", "SYSTEM_DATABASE_URL")}
+    done = subprocess.run([sys.executable, "bench/portfolio.py", "--orgs", "4", "--days", "40", "--runs", "2"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    for line in ("portfolio rows: 4 organisations", "portfolio (tenants.portfolio.rows, app role) p50/p95",
+                 "floor (hand-written SQL, psql) p50/p95"):
+        assert line in done.stdout, done.stdout

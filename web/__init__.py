@@ -23,6 +23,7 @@ from .api import bp as api_bp
 from .audit import bp as audit_bp
 from .auth import bp as auth_bp
 from .auth.session import load_signed_in
+from .branding import bp as branding_bp
 from .checkin import bp as checkin_bp
 from .digest import bp as digest_bp
 from .events import bp as events_bp
@@ -58,7 +59,8 @@ from .tenancy import user_agencies
 
 BLUEPRINTS = (api_bp, system_bp, auth_bp, account_bp, team_bp, audit_bp, jobs_bp, agency_bp, org_bp,
               integrations_bp, members_bp, imports_bp, scoring_bp, segments_bp, leaders_bp, events_bp, checkin_bp,
-              public_events_bp, digest_bp, goals_bp, reports_bp, report_share_bp)
+              public_events_bp, digest_bp, goals_bp, reports_bp, report_share_bp,
+              branding_bp)
 
 CSP = {
     "default-src": "'self'",

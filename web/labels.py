@@ -53,6 +53,7 @@ ACTIONS = {
     "report_approved": _l("Report approved"), "report_published": _l("Report published"),
     "report_segments_saved": _l("Report segments chosen"), "share_link_created": _l("Report share link created"),
     "share_link_revoked": _l("Report share link revoked"),
+    "branding_saved": _l("White label saved"), "branding_logo_changed": _l("Logo changed"),
 }
 JOBS = {AUDIT_EXPORT: _l("Audit log export"), AGENCY_CLEANUP: _l("Clean-up"),
         CSV_IMPORT: _l("CSV import"), TELEGRAM_IMPORT: _l("Telegram import"),

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -128,3 +129,22 @@ class ApiKey(TenantOwned, OrgOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class WhiteLabel(TenantOwned, Base):
+    """White label: the agency's own (org_id NULL) or one organisation's override of it, where an empty field
+    falls back to the agency's, then to Communa's (tenants.agency.branding). The logo's bytes are kept here and
+    served only by `logo_token`, a secret that changes with every upload."""
+    __tablename__ = "brand"
+    __table_args__ = (Index("uq_brand_agency", "agency_id", unique=True, postgresql_where=text("org_id IS NULL")),
+                      Index("uq_brand_org", "org_id", unique=True, postgresql_where=text("org_id IS NOT NULL")))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    org_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("organisation.id", ondelete="CASCADE"))
+    colour: Mapped[str | None] = mapped_column(String(7))           # #rrggbb
+    sender_name: Mapped[str | None] = mapped_column(String(120))
+    footer: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str | None] = mapped_column(String(2))         # the reports' language: en | ru
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(String(16))       # image/png | image/jpeg
+    logo_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

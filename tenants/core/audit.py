@@ -28,6 +28,7 @@ ACTIONS = (
     "goal_created", "goal_changed", "goal_targets_changed", "goal_closed", "goal_reopened", "goal_deleted",
     "report_generated", "report_notes_saved", "report_approved", "report_published", "report_segments_saved",
     "share_link_created", "share_link_revoked",
+    "branding_saved", "branding_logo_changed",
 )
 
 

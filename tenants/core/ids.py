@@ -12,9 +12,11 @@ RESERVED_AGENCY_SLUGS = frozenset({
     "lang", "admin", "app", "www", "help", "docs", "billing", "webhooks", "new", "settings",
     "e", "t", "s",      # the public event pages: registration, ticket, survey
     "r",                # a report's share page
+    "brand",            # a logo by its token
 })
 RESERVED_ORG_SLUGS = frozenset({
     "people", "audit", "orgs", "jobs", "settings", "new", "invitations", "billing", "api", "static",
+    "branding",
 })
 
 

@@ -8,7 +8,10 @@ rest: once delivered, or once the link has expired (`purge`, daily), the row kee
 
 A mail may carry an HTML alternative and the images it shows inline ({content id: base64 PNG}, referenced as
 `cid:<id>`): delivered as multipart/alternative, the HTML part multipart/related with its images. A mail with a
-secret link drops both with the link (the HTML repeats it; an image such as a ticket's QR code encodes it)."""
+secret link drops both with the link (the HTML repeats it; an image such as a ticket's QR code encodes it).
+
+A mail sent for an agency (a report, a digest) may carry the agency's sender name (its white label): the mail
+goes from the configured address under that name."""
 from __future__ import annotations
 
 import base64
@@ -17,6 +20,7 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
 
 from sqlalchemy import delete, event, update
 from sqlalchemy.orm import Session
@@ -31,17 +35,21 @@ LINK_REMOVED = "[link removed]"
 
 
 def send(session: Session, to: str, subject: str, body: str, link: str | None = None,
-         link_until: datetime | None = None, html: str | None = None, images: dict[str, str] | None = None
-         ) -> OutboxMail:
+         link_until: datetime | None = None, html: str | None = None, images: dict[str, str] | None = None,
+         sender_name: str | None = None) -> OutboxMail:
     """Record the mail; it is delivered after the caller commits. `link` is a secret link in `body` (usable
     until `link_until`): the row drops it once the mail is delivered or the link has expired. `html` is an
-    alternative of `body`; `images` the PNGs it shows inline, by content id, base64-encoded."""
-    mail = OutboxMail(to_address=to, subject=subject, body=body, html=html, images=images or None)
+    alternative of `body`; `images` the PNGs it shows inline, by content id, base64-encoded; `sender_name` the
+    name the mail is sent under (else the configured sender's)."""
+    sender_name = " ".join((sender_name or "").split())[:120] or None      # one line: never a header injection
+    mail = OutboxMail(to_address=to, subject=subject, body=body, html=html, images=images or None,
+                      sender_name=sender_name)
     if link:
         mail.safe_body, mail.secret_until = body.replace(link, LINK_REMOVED), link_until or utcnow()
     session.add(mail)
     session.flush()
-    session.info.setdefault(PENDING, []).append(Pending(mail.id, to, subject, body, mail.safe_body, html, images))
+    session.info.setdefault(PENDING, []).append(Pending(mail.id, to, subject, body, mail.safe_body, html, images,
+                                                      sender_name))
     return mail
 
 
@@ -55,6 +63,7 @@ class Pending:
     safe_body: str | None
     html: str | None = None
     images: dict[str, str] | None = None
+    sender_name: str | None = None
 
 
 @event.listens_for(Session, "after_commit")
@@ -71,7 +80,7 @@ def _deliver_committed(session: Session) -> None:
     with Session(bind=session.get_bind()) as s, s.begin():
         for m in pending:
             try:
-                _deliver(compose(m.to, m.subject, m.body, m.html, m.images))
+                _deliver(compose(m.to, m.subject, m.body, m.html, m.images, m.sender_name))
                 values = {"status": "sent", "sent_at": utcnow()}
                 if m.safe_body is not None:
                     values.update(body=m.safe_body, safe_body=None, secret_until=None, html=None, images=None)
@@ -98,11 +107,15 @@ def _drop_rolled_back(session: Session) -> None:
 
 
 def compose(to: str, subject: str, body: str, html: str | None = None,
-            images: dict[str, str] | None = None) -> EmailMessage:
+            images: dict[str, str] | None = None, sender_name: str | None = None) -> EmailMessage:
     """The message as sent: plain text; with `html`, multipart/alternative whose HTML part is
-    multipart/related with the inline images (Content-ID <id>, which the HTML names as cid:id)."""
+    multipart/related with the inline images (Content-ID <id>, which the HTML names as cid:id). With
+    `sender_name`, From is the configured address under that name."""
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = get_settings().mail_from, to, subject
+    sender = get_settings().mail_from
+    if sender_name:
+        sender = formataddr((sender_name, parseaddr(sender)[1]))
+    msg["From"], msg["To"], msg["Subject"] = sender, to, subject
     msg.set_content(body)
     if html:
         msg.add_alternative(html, subtype="html")

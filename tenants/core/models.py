@@ -28,6 +28,8 @@ class OutboxMail(Base):
     # QR code.
     html: Mapped[str | None] = mapped_column(Text)
     images: Mapped[dict | None] = mapped_column(JSONB)
+    # The name the mail is sent under (an agency's white label), else the configured sender's.
+    sender_name: Mapped[str | None] = mapped_column(String(120))
 
 
 class AuditLog(TenantOwned, Base):

@@ -109,7 +109,8 @@ def segment_size(ctx: Context) -> int | None:
                               {"s": ctx.segment.id, "d": day_of(ctx.period.end)})
 
 
-def _share(part: int | None, whole: int | None) -> float | None:
+def share(part: int | None, whole: int | None) -> float | None:
+    """`part` as a percentage of `whole`, one decimal (None without a whole)."""
     return round(100.0 * part / whole, 1) if whole and part is not None else None
 
 
@@ -126,13 +127,13 @@ def value(ctx: Context, code: str) -> float | None:
     if code in ("members", "loyal_advocates"):
         return _level(ctx, code)
     if code == "at_risk_share":
-        return _share(_level(ctx, "at_risk"), _level(ctx, "members"))
+        return share(_level(ctx, "at_risk"), _level(ctx, "members"))
     if code in ("active_7d", "active_30d"):
         return active_in(ctx, 7 if code == "active_7d" else 30)
     if code == "attendance_rate":
-        return _share(ctx.events.came, ctx.events.registered)
+        return share(ctx.events.came, ctx.events.registered)
     if code == "repeat_attendance":
-        return _share(ctx.events.repeat, ctx.events.attendees)
+        return share(ctx.events.repeat, ctx.events.attendees)
     if code == "active_leaders":
         return active_leaders(ctx)
     if code == "segment_size":

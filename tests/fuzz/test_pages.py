@@ -35,6 +35,14 @@ def world(client):
         segment_id = service.create(s, o.id, {"name": "Fuzz", "kind": "dynamic",
                                               "rules": {"all": [{"field": "stage", "op": "eq", "value": "loyal"}]}},
                                     Actor(email="t")).public_id
+        import io
+
+        from PIL import Image
+
+        from tenants.agency import branding
+        logo = io.BytesIO()
+        Image.new("RGB", (2, 2)).save(logo, "PNG")
+        branding.set_logo(s, None, logo.getvalue(), Actor(email="t"))      # the agency's logo route serves it
         s.commit()
     report_id = fuzz.published_report(a, o)
     from tests.support.events import event

@@ -26,7 +26,7 @@ from tests.support import factories
 from tests.support.http import csrf_of, login
 
 # Agency-level routes that any member of the agency may open (they show only the member's own scope).
-MEMBER_ROUTES = {"agency.home", "agency.nav"}
+MEMBER_ROUTES = {"agency.home", "agency.nav", "agency.portfolio_csv", "branding.agency_logo", "branding.theme"}
 
 
 @pytest.fixture
@@ -42,6 +42,15 @@ def world():
         inv = Invitation(email="new@x.test", role="manager", org_ids=[a1.id], token_hash=token_hash(new_token()),
                          expires_at=utcnow().replace(year=utcnow().year + 1))
         s.add(inv)
+        import io
+
+        from PIL import Image
+
+        from tenants.agency import branding
+        from tenants.core.audit import Actor as LogoActor
+        logo = io.BytesIO()
+        Image.new("RGB", (2, 2)).save(logo, "PNG")
+        branding.set_logo(s, None, logo.getvalue(), LogoActor(email="t"))      # the agency's logo route serves it
         run = jobs.create(s, "audit_export", None, {}, None)
         org_run = jobs.create(s, "audit_export", a1.id, {}, None)
         s.flush()

@@ -17,7 +17,7 @@ def test_russian_catalogue_covers_every_string_in_the_code(tmp_path):
                     "-k", "AccountError", "-k", "TeamError", "-k", "OrgError", "-k", "CommunityError", "-k",
                     "MergeError", "-k", "ApiKeyError", "-k", "FileError", "-k", "ItemError", "-k", "ScoringError",
                     "-k", "LeaderError", "-k", "EventError:2", "-k", "lazy_pgettext:1c,2", "-k", "Problem:2",
-                    "-k", "N_", "-k", "DigestError", "-k", "GoalError", "-k", "ReportError",
+                    "-k", "N_", "-k", "DigestError", "-k", "GoalError", "-k", "ReportError", "-k", "BrandError",
                     "-o", str(pot), "."],
                    cwd=ROOT, check=True, capture_output=True)
     wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot.open("rb")) if m.id}
