@@ -216,7 +216,8 @@ def _register_hooks(app: Flask) -> None:
                                  registration_source_label=labels.registration_source_label,
                                  registration_log_label=labels.registration_log_label,
                                  form_field_label=labels.form_field_label,
-                                 kpi_name=labels.kpi_name, kpi_hint=labels.kpi_hint, kpi_meta=kpis.KPIS)
+                                 kpi_name=labels.kpi_name, kpi_hint=labels.kpi_hint, kpi_meta=kpis.KPIS,
+                                 goal_status_label=labels.goal_status_label)
     app.jinja_env.filters["d"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["num"] = lambda value: format_decimal(value or 0)

@@ -324,3 +324,8 @@ def kpi_name(code: str) -> str:
 def kpi_hint(code: str) -> str:
     """A KPI's one-line explanation in plain words, shown beside the figure."""
     return gettext(KPIS[code].hint) if code in KPIS else ""
+
+
+def goal_status_label(code: str | None) -> str:
+    """A goal's status or, once closed, its outcome."""
+    return str(GOAL_STATUSES.get(code or "") or GOAL_OUTCOMES.get(code or "") or code or "")

@@ -23,3 +23,12 @@ def start_generation(session: Session, org_id: int, p: Period, monthly: bool, ac
 def monthly(session: Session, org_id: int) -> None:
     """Last month's report for the organisation (the scheduler's fan-out calls it in the org's tenant)."""
     start_generation(session, org_id, service.last_month(), True)
+
+
+def publish(session: Session, report, actor: Actor) -> None:
+    """Publish the report; a monthly report also asks for its monthly digest, recorded in the same transaction,
+    so it goes out once the publication is stored (the caller commits)."""
+    service.publish(session, report, actor)
+    if report.monthly:
+        jobs.record(session, jobs.DIGEST_SEND, report.org_id, {"kind": "monthly", "report_id": report.id},
+                    actor.user_id)

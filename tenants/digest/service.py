@@ -10,7 +10,8 @@ import email_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tenants.accounts.models import User
+from tenants.accounts.models import Agency, User
+from tenants.agency import branding
 from tenants.agency.models import OrgAccess, Organisation
 from tenants.core import audit, mail
 from tenants.core.audit import Actor
@@ -21,6 +22,8 @@ from tenants.core.ids import new_token
 from tenants.core.models import OutboxMail
 from tenants.digest import letter
 from tenants.digest.models import DigestDelivery, DigestRecipient, DigestSettings
+from tenants.reports import links as report_links
+from tenants.reports.models import PUBLISHED, Report
 
 MAX_EXTRA = 50
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -105,6 +108,7 @@ def send(session: Session, org_id: int, kind: str, *, report=None, only: str | N
     conf = settings_of(session, org_id)
     people = [Recipient(only, letter.org_language(session, org), False)] if kind == "test" else \
         recipients(session, org_id)
+    sender = branding.for_org(session, org).sender_name
     log = []
     for person in people:
         rec = _recipient(session, org_id, person.email)
@@ -113,9 +117,10 @@ def send(session: Session, org_id: int, kind: str, *, report=None, only: str | N
             outcome = "paused"
         elif kind != "test" and rec.unsubscribed_at is not None:
             outcome = "unsubscribed"
-        built = letter.build(session, org, kind, person, rec.token, report)
-        sent = mail.send(session, person.email, built.subject, built.text, html=built.html) \
-            if outcome == "sent" else None
+        link = _report_link(session, org, report, person) if report is not None and outcome == "sent" else None
+        built = letter.build(session, org, kind, person, rec.token, report, link)
+        sent = mail.send(session, person.email, built.subject, built.text, html=built.html,
+                         sender_name=sender) if outcome == "sent" else None
         row = DigestDelivery(org_id=org_id, kind=kind, email=person.email, outcome=outcome, subject=built.subject,
                              mail_id=sent.id if sent else None)
         session.add(row)
@@ -173,7 +178,21 @@ def weekly_orgs(session: Session) -> list[tuple[int, int]]:
         .order_by(DigestSettings.agency_id, DigestSettings.org_id)))
 
 
-def report_for(session: Session, org_id: int, report_id: int):
+def report_for(session: Session, org_id: int, report_id: int) -> Report | None:
     """The published report a monthly digest carries (None when it is not one of the organisation's)."""
-    from tenants.reports import service as reports  # the reports context sits below the digest
-    return reports.published(session, org_id, report_id)
+    return session.scalar(select(Report).where(Report.org_id == org_id, Report.id == report_id,
+                                               Report.status == PUBLISHED))
+
+
+REPORT_LINK_DAYS = 90      # an extra address's link to the report (no account to sign in with) lasts this long
+
+
+def _report_link(session: Session, org: Organisation, report: Report, person: Recipient) -> str:
+    """A client user opens the report signed in; an extra address gets its own share link (names hidden)."""
+    base = letter.base_url()
+    if person.client:
+        agency = session.get(Agency, org.agency_id)
+        return f"{base}/{agency.slug}/{org.slug}/reports/{report.public_id}"
+    _link, token = report_links.create(session, report, Actor(), expires_days=REPORT_LINK_DAYS,
+                                       label=f"digest {person.email}")
+    return f"{base}/r/{token}"

@@ -18,8 +18,11 @@ from sqlalchemy.orm import Session
 
 from tenants.agency.jobs import IMPORT_KINDS
 from tenants.agency.models import JobRun, Organisation
+from tenants.core.base import utcnow
+from tenants.goals import status_counts as goal_status_counts
 from tenants.leaders.leaders import quiet_counts
 from tenants.portfolio.figures import Figures
+from tenants.reports.models import DRAFT, Report
 
 NO_DATA_DAYS = 7
 AT_RISK_RISE = 2.0          # percentage points of the at-risk share, against BEFORE_DAYS earlier
@@ -37,16 +40,19 @@ class Reason:
 
 
 def _goal_counts(session: Session, org_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Goals on track / at risk / behind per organisation: {org_id: {"on_track", "at_risk", "behind"}}.
-    Will call tenants.goals.status_counts(session, org_ids) once goals exist; until then no organisation has
-    goals."""
-    return {}
+    """Goals on track / at risk / behind per organisation: {org_id: {"on_track", "at_risk", "behind"}}."""
+    return goal_status_counts(session, org_ids) if org_ids else {}
 
 
-def _reports_waiting(session: Session, org_ids: list[int]) -> dict[int, int]:
-    """Reports waiting for approval per organisation: {org_id: count}. Will count the reports (tenants.reports)
-    with status "draft" created REPORT_WAITING_DAYS days ago or more; until then there are none."""
-    return {}
+def _reports_waiting(session: Session, org_ids: list[int], now: datetime | None = None) -> dict[int, int]:
+    """Reports waiting for approval per organisation: {org_id: count} of drafts generated REPORT_WAITING_DAYS
+    days ago or more."""
+    if not org_ids:
+        return {}
+    cutoff = (now or utcnow()) - timedelta(days=REPORT_WAITING_DAYS)
+    return dict(session.execute(
+        select(Report.org_id, func.count()).where(Report.org_id.in_(org_ids), Report.status == DRAFT,
+                                                  Report.generated_at <= cutoff).group_by(Report.org_id)).all())
 
 
 def failed_imports(session: Session, org_ids: list[int], now: datetime) -> dict[int, tuple[int, str]]:
@@ -85,5 +91,5 @@ def reasons(org: Organisation, f: Figures, goals: dict[str, int], waiting: int, 
 
 def lookups(session: Session, org_ids: list[int], now: datetime) -> tuple[dict, dict, dict, dict]:
     """Goal counts, reports waiting, quiet leaders and failed imports of every organisation in `org_ids`."""
-    return (_goal_counts(session, org_ids), _reports_waiting(session, org_ids),
+    return (_goal_counts(session, org_ids), _reports_waiting(session, org_ids, now),
             quiet_counts(session, org_ids, now), failed_imports(session, org_ids, now))

@@ -2,7 +2,6 @@
 report is generated. Every section is a plain JSON value, or None for "no data" (never a made-up zero)."""
 from __future__ import annotations
 
-import importlib
 from datetime import date, timedelta
 
 from sqlalchemy import text
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 from tenants import kpis
 from tenants.core.days import day_of, midnight
 from tenants.events import counts
+from tenants.goals import for_report as goal_report
 from tenants.metrics.dashboard import Period
 from tenants.metrics.figures import day_data
 from tenants.metrics.rollups import month_label, month_of, month_start
@@ -32,13 +32,12 @@ def _bounds(p: Period) -> dict:
 
 
 def goals(session: Session, org_id: int, p: Period) -> list | None:
-    """The goals section, from `tenants.goals.for_report(session, org_id, period)` where that context exists."""
-    try:
-        module = importlib.import_module("tenants.goals")
-    except ImportError:
-        return None
-    reader = getattr(module, "for_report", None)
-    return reader(session, org_id, p) if reader else None
+    """The goals section: each goal open at the period's end (or closed in the month before) with its KPI,
+    baseline, target, value, progress and status on that day (tenants.goals.for_report); None without goals."""
+    rows = goal_report(session, org_id, p.end)
+    return [{"name": r["title"], "kpi": r["kpi"], "segment": r["segment"], "baseline": r["baseline"],
+             "current": r["current"], "target": r["target"], "due": r["due"].isoformat() if r["due"] else None,
+             "progress": r["progress"], "status": r["status"]} for r in rows] or None
 
 
 def activity(session: Session, org_id: int, p: Period) -> dict | None:

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tenants import kpis
+from tenants.agency import branding
 from tenants.agency.models import Organisation
 from tenants.core.audit import Actor, record
 from tenants.core.base import utcnow
@@ -75,8 +76,9 @@ def previous_of(p: Period, monthly: bool) -> Period:
     return p.previous()
 
 
-def language_of(org: Organisation) -> str:
-    lang = getattr(org, "report_language", None) or getattr(org, "language", None) or "en"
+def language_of(session: Session, org: Organisation) -> str:
+    """The language the organisation's reports are written in (its white label, else the agency's)."""
+    lang = branding.for_org(session, org).language
     return lang if lang in LANGUAGES else "en"
 
 
@@ -106,7 +108,8 @@ def generate(session: Session, org: Organisation, p: Period, monthly: bool, acto
         Report.org_id == org.id, Report.period_start == p.start, Report.period_end == p.end)) or 0) + 1
     figures, body = snapshot(session, org.id, p, monthly, today)
     report = Report(agency_id=require_agency_id(), org_id=org.id, period_start=p.start, period_end=p.end,
-                    monthly=monthly, version=version, status=DRAFT, language=language_of(org), figures=figures,
+                    monthly=monthly, version=version, status=DRAFT, language=language_of(session, org),
+                    figures=figures,
                     sections=body, notes=dict.fromkeys(NOTE_FIELDS, ""), generated_by_id=actor.user_id)
     session.add(report)
     session.flush()

@@ -10,6 +10,7 @@ from tenants.core.config import get_settings
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session
 from tenants.core.errors import DomainError
+from tenants.digest import service as digest
 from tenants.reports import links, service
 
 from .lookup import agency_by_slug, org_by_slug
@@ -41,6 +42,7 @@ def generate(agency_slug: str, org_slug: str, month: str, publish: bool) -> None
             if publish:
                 service.approve(s, report, CLI_ACTOR)
                 service.publish(s, report, CLI_ACTOR)
+                digest.send(s, org.id, "monthly", report=report)     # mailed when this commits
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
         s.commit()

@@ -12,6 +12,7 @@ from tenants.core.sql import storable
 from tenants.reports import links, service
 from tenants.reports.models import NOTE_FIELDS, Report
 from tenants.segments import service as segments
+from workers import reports as report_jobs
 from workers.reports import start_generation
 
 from ..htmx import fragment, page
@@ -146,7 +147,7 @@ def approve(report_id: str):
 @bp.route("/<report_id>/publish", methods=["POST"])
 @org_view(write=True)
 def publish(report_id: str):
-    return _step(report_id, service.publish)
+    return _step(report_id, report_jobs.publish)
 
 
 @bp.route("/<report_id>/links", methods=["POST"])

@@ -2,17 +2,26 @@
 branding the report templates take."""
 from __future__ import annotations
 
+import base64
 from datetime import date
 from types import SimpleNamespace
 
 from flask_babel import format_date, format_decimal, gettext
 
-# What the report templates brand with; white-label settings replace these values.
-DEFAULT_BRAND = {"logo_url": "", "colour": "#4f46e5", "footer": "Communa", "sender_name": "Communa"}
+from tenants.agency import branding
+from tenants.core.db import db
 
 
-def brand() -> dict:
-    return dict(DEFAULT_BRAND)
+def brand(org, inline_logo: bool = False) -> dict:
+    """The organisation's white label (tenants.agency.branding: its override, else the agency's, else
+    Communa's) as the report templates take it. `inline_logo`: the logo as a data: URI, for the PDF, which loads
+    no URL."""
+    b = branding.for_org(db, org)
+    logo = b.logo_url or ""
+    if logo and inline_logo:
+        found = branding.logo_of(db, org.id)
+        logo = f"data:{found[1]};base64,{base64.b64encode(found[0]).decode()}" if found else ""
+    return {"logo_url": logo, "colour": b.colour, "footer": b.footer, "sender_name": b.sender_name}
 
 
 def month_name(label: str) -> str:
