@@ -64,10 +64,24 @@ class Context:
             return {"members": row[0], "loyal_advocates": row[1], "at_risk": row[2]}
         day = self.stored_day
         if not day or "members" not in day:
-            return None
+            return self.rebuilt_levels()
         stages = day.get("stages") or {}
         return {"members": day["members"], "loyal_advocates": stages.get("loyal", 0) + stages.get("advocate", 0),
                 "at_risk": day.get("at_risk", 0)}
+
+    def rebuilt_levels(self) -> dict:
+        """A past day no metrics pass stored: members from their first-seen dates; loyal and advocates from the
+        month-end stages (member_month) when the day ends a month; at risk is not kept for the past (None)."""
+        end = self.period.end
+        month_end = (end + timedelta(days=1)).day == 1
+        row = self.session.execute(text(f"""
+            SELECT count(*),
+                   (SELECT count(*) FROM member_month mm JOIN member m ON m.id = mm.member_id
+                    WHERE mm.org_id = :org AND mm.month = :month AND mm.stage IN ('loyal', 'advocate') AND {ELIGIBLE})
+            FROM member m WHERE {ELIGIBLE} AND m.first_seen_at < :e"""),
+            {"org": self.org_id, "e": midnight(end) + timedelta(days=1), "month": end.year * 12 + end.month - 1}).one()
+        return {"members": row[0] or None, "loyal_advocates": row[1] if month_end and row[0] else None,
+                "at_risk": None}
 
     @cached_property
     def events(self) -> event_summary.Summary:
@@ -115,6 +129,7 @@ def share(part: int | None, whole: int | None) -> float | None:
 
 
 def _level(ctx: Context, key: str) -> int | None:
+    """A level at the period's end (None: no data for that day)."""
     return None if ctx.levels is None else ctx.levels[key]
 
 

@@ -4,8 +4,9 @@ being computed for a period and an optional scope (a segment's members).
 Kinds:
 - "period": counted over the period (active members, new, NPS...).
 - "level": the state at the period's end (members, loyal and advocates, at-risk share...). A level in the past
-  is read from the day's stored snapshot (org_day, segment_day, the leader history); "no data" (None) where
-  none was stored, never a zero.
+  is read from the day's stored snapshot (org_day, segment_day, the leader history); without one, members are
+  counted by their first-seen dates and loyal and advocates from the month-end stages (on a month's last day);
+  anything else is "no data" (None), never a zero.
 
 Units: "count", "percent" (0-100, one decimal) or "score" (NPS, -100..100). Staff and bots never count.
 Each KPI's name and one-line explanation are msgids, translated where they are shown (pages, mails, PDFs).

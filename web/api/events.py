@@ -41,13 +41,13 @@ def _event(event_id: str) -> Event | None:
 @bp.route("/events")
 def list_events():
     _require("members:read")
-    when = request.args.get("when") or None
+    when = request.args.get("when")         # absent: all; given, it must be one of WHEN (empty is not)
     if when is not None and when not in paging.WHEN:
         return error(400, f"when must be one of: {', '.join(paging.WHEN)}")
     limit = integer("limit", 100, 1, MAX_LIMIT)
-    cursor = request.args.get("cursor") or None
+    cursor = request.args.get("cursor")     # absent: the first page; given, it must be a valid cursor
     after = paging.decode(cursor) if cursor else None
-    if cursor and after is None:
+    if cursor is not None and after is None:
         return error(400, "cursor is not valid")
     found = paging.page(db, g.api_key.org_id, when, limit, after)
     heads = counts.of_events(db, [e.id for e in found.events])

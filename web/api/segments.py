@@ -113,8 +113,8 @@ def segment_members(segment_id: str):
     if segment is None:
         return error(404, "not found")
     limit = integer("limit", 100, 1, MAX_LIMIT)
-    cursor = request.args.get("cursor") or None
-    if cursor and members.decode_cursor(cursor, "name") is None:
+    cursor = request.args.get("cursor")     # absent: the first page; given (even empty), it must be valid
+    if cursor is not None and members.decode_cursor(cursor, "name") is None:
         return error(400, "cursor is not valid")
     page = members.page(db, service.statement(db, segment), "name", limit, cursor)
     return jsonify({"members": [members.as_dict(m, page.identities.get(m.id, []), page.tags.get(m.id, []))

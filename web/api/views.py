@@ -161,8 +161,8 @@ def list_members():
     f = members.MemberFilter(q=args.get("q") or None, channel=args.get("channel") or None,
                              external_id=args.get("external_id") or None, email=args.get("email") or None,
                              tag=args.get("tag") or None, kind="all", sort="name")
-    cursor = args.get("cursor") or None
-    if cursor and members.decode_cursor(cursor, "name") is None:
+    cursor = args.get("cursor")             # absent: the first page; given (even empty), it must be valid
+    if cursor is not None and members.decode_cursor(cursor, "name") is None:
         return error(400, "cursor is not valid")
     try:
         page = filters.page(db, g.api_key.org_id, f, limit, cursor)

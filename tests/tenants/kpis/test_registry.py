@@ -81,5 +81,9 @@ def test_a_past_day_reads_the_stored_snapshot_and_no_snapshot_is_no_data(world):
     with tenant_scope(a.id, o.id), job_session() as s:
         # The rollup keeps members for the day it ran (NOW); a week earlier has rolling counts but no snapshot.
         assert kpis.at(s, o.id, "members", NOW.date()) == 4
-        assert kpis.at(s, o.id, "members", NOW.date() - 7 * DAY) is None
+        week_before = NOW.date() - 7 * DAY       # no snapshot: members by first-seen date, no at-risk share
+        assert kpis.at(s, o.id, "members", week_before) == 3            # cat came 3 days before NOW
+        assert kpis.at(s, o.id, "at_risk_share", week_before) is None
+        assert kpis.at(s, o.id, "members", NOW.date() - 50 * DAY) == 1      # dan only
+        assert kpis.at(s, o.id, "loyal_advocates", week_before) is None      # mid-month: no month-end stages
         assert kpis.at(s, o.id, "active_30d", NOW.date() - 7 * DAY) == 1     # dan (10 days before NOW)

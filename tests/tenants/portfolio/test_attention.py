@@ -7,17 +7,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text, update
 
-from tenants import portfolio
+from tenants import goals, portfolio
 from tenants.agency import jobs
 from tenants.agency.access import Membership, visible_orgs
-from tenants.agency.models import JobRun
+from tenants.agency.models import JobRun, Organisation
 from tenants.core.audit import Actor
+from tenants.core.base import utcnow
 from tenants.core.context import tenant_scope
 from tenants.core.days import day_of
 from tenants.core.db import job_session
+from tenants.goals import service as goal_service
 from tenants.leaders import leaders
+from tenants.metrics.dashboard import Period
 from tenants.portfolio import attention
 from tenants.portfolio.figures import Figures
+from tenants.reports import service as reports
 from tests.support import factories
 from tests.support.scoring import NOW, act
 
@@ -93,13 +97,27 @@ def test_each_reason_on_a_known_case(world):
     assert _reasons(b, NOW) == {"Other": ["no_data", "import_failed"]}        # its own failure only
 
 
-def test_goals_behind_and_reports_waiting_are_reasons_and_have_no_source_yet(world):
+def test_goals_behind_and_reports_waiting_come_from_the_goals_and_the_reports(world):
     a, _b, orgs, _other = world
     o = orgs["Calm"]
     got = attention.reasons(o, Figures(last_data_at=NOW), {"on_track": 2, "behind": 1}, 2, 0, None, NOW)
     assert [(r.code, r.count) for r in got] == [("goal_behind", 1), ("report_waiting", 2)]
-    with tenant_scope(a.id), job_session() as s:
-        assert attention._goal_counts(s, [o.id]) == {} and attention._reports_waiting(s, [o.id]) == {}
+    today = utcnow().date()
+    with tenant_scope(a.id, o.id), job_session() as s:
+        assert attention._goal_counts(s, [o.id])[o.id]["behind"] == 0 and attention._reports_waiting(s, [o.id]) == {}
+        goal_service.create(s, o.id, {"title": "A thousand members", "kpi": "members", "category": "awareness",
+                               "start_date": (today - 60 * DAY).isoformat(),
+                               "targets": [{"value": "1000", "due": (today + 5 * DAY).isoformat()}]}, Actor(email="t"))
+        fresh = reports.generate(s, s.get(Organisation, o.id), Period(today - 30 * DAY, today), False, Actor())
+        old = reports.generate(s, s.get(Organisation, o.id), Period(today - 60 * DAY, today - 31 * DAY), False,
+                               Actor())
+        old.generated_at = utcnow() - 4 * DAY
+        s.flush()
+        assert attention._goal_counts(s, [o.id]) == {o.id: goals.status_counts(s, [o.id])[o.id]}
+        assert attention._goal_counts(s, [o.id])[o.id]["behind"] == 1
+        assert attention._reports_waiting(s, [o.id]) == {o.id: 1}          # the fresh draft has not waited yet
+        reports.approve(s, old, Actor())
+        assert fresh.status == "draft" and attention._reports_waiting(s, [o.id]) == {}
 
 
 def test_a_new_organisation_without_data_waits_a_week_before_it_is_flagged(world):
