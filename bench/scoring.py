@@ -1,6 +1,7 @@
 """Scoring speed: full recompute, incremental update and the dashboard under load, each beside its floor.
 
-    .venv/bin/python bench/scoring.py --size S        # 10k members, 1M activities (CI smoke test)
+    .venv/bin/python bench/scoring.py --size XS       # 2k members, 100k activities (the CI smoke test)
+    .venv/bin/python bench/scoring.py --size S        # 10k members, 1M activities
     .venv/bin/python bench/scoring.py --size M        # 1M members over 200 organisations, 20M activities
 
 Creates its own database (owner + app role, RLS on, as the tests do) and loads a year of 90-9-1 activity
