@@ -8,7 +8,6 @@ Every test starts from empty tables and an empty Redis db.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import secrets
 
@@ -74,30 +73,15 @@ def worker_env(settings):
 
 @pytest.fixture(autouse=True)
 def clean(request, app, settings, owner_engine):
-    """Empty tables and Redis db before every test (TRUNCATE is not subject to RLS). Only the tables that hold
-    rows or whose id sequence has moved are truncated (one statement finds them): truncating all 57 costs ~0.1 s
-    a test, and most are untouched."""
+    """Empty tables and Redis db before every test (TRUNCATE is not subject to RLS)."""
     from redis import Redis
 
+    from tenants.schema import metadata
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with owner_engine.begin() as conn:
-        used = [name for (name,) in conn.execute(text(_touched_tables_sql()))]
-        if used:
-            conn.execute(text(f"TRUNCATE {', '.join(used)} RESTART IDENTITY CASCADE"))
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     Redis.from_url(settings.redis_url).flushdb()
     yield
-
-
-@functools.cache
-def _touched_tables_sql() -> str:
-    """The quoted names of the tables with a row, or with a sequence used since it was last restarted."""
-    from tenants.schema import metadata
-    names = [t.name for t in metadata.sorted_tables]
-    rows = " UNION ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM \"{n}\")" for n in names)
-    listed = ", ".join(f"'{n}'" for n in names)
-    return (f"SELECT DISTINCT '\"' || t || '\"' FROM ({rows} UNION SELECT c.relname FROM pg_depend d "
-            "JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_class c ON c.oid = d.refobjid "
-            "JOIN pg_sequences q ON q.sequencename = s.relname AND q.schemaname = current_schema() "
-            f"WHERE q.last_value IS NOT NULL AND c.relname IN ({listed})) x(t)")
 
 
 @pytest.fixture
