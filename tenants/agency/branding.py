@@ -19,10 +19,10 @@ from tenants.core import audit
 from tenants.core.audit import Actor
 from tenants.core.db import system_scope
 from tenants.core.errors import DomainError
+from tenants.core.i18n import LANGUAGES
 from tenants.core.ids import new_token
 
 DEFAULT_COLOUR, DEFAULT_SENDER, DEFAULT_LANGUAGE = "#4f46e5", "Communa", "en"
-LANGUAGES = ("en", "ru")
 LOGO_MAX_BYTES = 256 * 1024
 LOGO_MAX_SIDE = 4000
 FIELDS = ("colour", "sender_name", "footer", "language")

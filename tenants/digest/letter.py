@@ -3,13 +3,10 @@ against the period before, the report's link (monthly), and an unsubscribe link,
 plain text and HTML."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
-from gettext import NullTranslations
 
 from babel.dates import format_date
-from babel.support import Translations
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
@@ -17,11 +14,10 @@ from tenants import kpis
 from tenants.agency import branding
 from tenants.agency.models import Organisation
 from tenants.core.base import utcnow
-from tenants.core.config import ROOT, get_settings
+from tenants.core.i18n import LANGUAGES, base_url, translations
 from tenants.kpis.format import change_text, value_text
 from tenants.metrics.dashboard import Period
 
-LANGUAGES = ("en", "ru")
 HEADLINE = ("members", "active_30d", "new", "loyal_advocates", "at_risk_share", "nps")
 WEEKLY = ("members", "active_7d", "new", "loyal_advocates", "at_risk_share", "nps")
 UNSUBSCRIBE_PATH = "/digest/unsubscribe/{}"
@@ -34,19 +30,10 @@ class Built:
     html: str
 
 
-@functools.cache
-def _translations(lang: str) -> NullTranslations:
-    return NullTranslations() if lang == "en" else Translations.load(str(ROOT / "translations"), [lang])
-
-
 def org_language(session: Session, org: Organisation | None) -> str:
     """The language an organisation's reports and digests are written in (its white label)."""
     lang = branding.for_org(session, org).language
     return lang if lang in LANGUAGES else "en"
-
-
-def base_url() -> str:
-    return (get_settings().public_url or "http://127.0.0.1:5000").rstrip("/")
 
 
 def _figures(session: Session, org: Organisation, kind: str, report, today: date) -> tuple[list, Period]:
@@ -65,7 +52,7 @@ def build(session: Session, org: Organisation, kind: str, person, token: str, re
           link: str | None = None) -> Built:
     """The digest of `kind` for one reader; `link` opens the report (monthly)."""
     lang = person.lang if person.lang in LANGUAGES else "en"
-    _ = _translations(lang).gettext
+    _ = translations(lang).gettext
     rows, p = _figures(session, org, kind, report, utcnow().date())
     span = f"{format_date(p.start, 'd MMM', locale=lang)} – {format_date(p.end, 'd MMM y', locale=lang)}"
     if kind == "monthly":

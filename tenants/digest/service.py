@@ -18,6 +18,7 @@ from tenants.core.audit import Actor
 from tenants.core.base import utcnow
 from tenants.core.db import system_scope
 from tenants.core.errors import DomainError
+from tenants.core.i18n import LANGUAGES, base_url
 from tenants.core.ids import new_token
 from tenants.core.models import OutboxMail
 from tenants.digest import letter
@@ -84,7 +85,7 @@ def recipients(session: Session, org_id: int) -> list[Recipient]:
     fallback = letter.org_language(session, org)
     rows = session.execute(select(User.email, User.locale).join(OrgAccess, OrgAccess.user_id == User.id)
                            .where(OrgAccess.org_id == org_id, OrgAccess.role == "client").order_by(User.email))
-    out = {email.lower(): Recipient(email.lower(), locale if locale in letter.LANGUAGES else fallback, True)
+    out = {email.lower(): Recipient(email.lower(), locale if locale in LANGUAGES else fallback, True)
            for email, locale in rows}
     for addr in settings_of(session, org_id).extra:
         out.setdefault(addr, Recipient(addr, fallback, False))
@@ -189,7 +190,7 @@ REPORT_LINK_DAYS = 90      # an extra address's link to the report (no account t
 
 def _report_link(session: Session, org: Organisation, report: Report, person: Recipient) -> str:
     """A client user opens the report signed in; an extra address gets its own share link (names hidden)."""
-    base = letter.base_url()
+    base = base_url()
     if person.client:
         agency = session.get(Agency, org.agency_id)
         return f"{base}/{agency.slug}/{org.slug}/reports/{report.public_id}"

@@ -7,25 +7,22 @@ in that language (English or Russian), every other registration's in English. Li
 paths are the public pages' (web/public_events serves them at exactly these)."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time
-from babel.support import NullTranslations, Translations
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from tenants.agency.models import Organisation
 from tenants.community.models import Member
 from tenants.core import mail
-from tenants.core.config import ROOT, get_settings
+from tenants.core.i18n import LANGUAGES, base_url, translations
 from tenants.core.models import OutboxMail
 from tenants.events import qr
 from tenants.events.models import Event, Registration
 
-LANGUAGES = ("en", "ru")
 FORM_PATH, TICKET_PATH, SURVEY_PATH = "/e/{}", "/t/{}", "/s/{}"
 QR_CID = "ticket-qr"
 TICKET_LINK_FOR = timedelta(days=1)      # a ticket mail's link is kept at rest until a day after the event
@@ -35,18 +32,6 @@ SURVEY_OPEN_FOR = timedelta(days=30)     # a survey link answers this long after
 def language(reg: Registration) -> str:
     lang = (reg.answers or {}).get("lang")
     return lang if lang in LANGUAGES else "en"
-
-
-@functools.cache
-def _translations(lang: str) -> NullTranslations:
-    if lang == "en":
-        return NullTranslations()
-    return Translations.load(str(ROOT / "translations"), [lang])
-
-
-def base_url() -> str:
-    """PUBLIC_URL (production refuses to start without it); the development server's address otherwise."""
-    return (get_settings().public_url or "http://127.0.0.1:5000").rstrip("/")
 
 
 def link(path: str, token: str) -> str:
@@ -75,7 +60,7 @@ class Letter:
 
 def _details(event: Event, lang: str, with_link: bool = True) -> list[str]:
     """When and where; the online link only to those with a place (the form page does not show it either)."""
-    _ = _translations(lang).gettext
+    _ = translations(lang).gettext
     lines = [_("When: %(when)s") % {"when": when(event, lang)}]
     if event.location and event.format != "online":
         lines.append(_("Where: %(place)s") % {"place": event.location})
@@ -121,7 +106,7 @@ def ticket(session: Session, event: Event, registration: Registration, member: M
     if not member.email or registration.status == "cancelled":
         return None
     lang = language(registration)
-    _ = _translations(lang).gettext
+    _ = translations(lang).gettext
     url = link(TICKET_PATH, registration.ticket)
     hello = _("Hello %(name)s,") % {"name": member.display_name or member.email}
     if registration.status == "waitlisted":
@@ -151,7 +136,7 @@ def promoted(session: Session, event: Event, registration: Registration) -> Outb
     if member is None or not member.email or registration.status != "registered":
         return None
     lang = language(registration)
-    _ = _translations(lang).gettext
+    _ = translations(lang).gettext
     url = link(TICKET_PATH, registration.ticket)
     letter = _ticket_letter(_, event, lang, registration, url, _("A place opened up: %(title)s"), [
         _("Hello %(name)s,") % {"name": member.display_name or member.email},
@@ -164,7 +149,7 @@ def survey(session: Session, event: Event, registration: Registration, member: M
     if not member.email or not registration.survey_token:
         return None
     lang = language(registration)
-    _ = _translations(lang).gettext
+    _ = translations(lang).gettext
     url = link(SURVEY_PATH, registration.survey_token)
     letter = Letter(_("How was %(title)s?") % {"title": event.title}, [
         _("Hello %(name)s,") % {"name": member.display_name or member.email},

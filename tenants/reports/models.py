@@ -12,7 +12,6 @@ from tenants.core.ids import public_id
 
 DRAFT, APPROVED, PUBLISHED = "draft", "approved", "published"
 STATUSES = (DRAFT, APPROVED, PUBLISHED)
-LANGUAGES = ("en", "ru")
 NOTE_FIELDS = ("work_done", "next_steps")
 NOTE_MAX = 5000
 

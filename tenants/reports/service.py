@@ -14,13 +14,13 @@ from tenants.core.audit import Actor, record
 from tenants.core.base import utcnow
 from tenants.core.context import require_agency_id
 from tenants.core.errors import DomainError
+from tenants.core.i18n import LANGUAGES
 from tenants.metrics.dashboard import FIRST_DAY, Period
 from tenants.metrics.rollups import month_end, month_start, parse_month
 from tenants.reports import attribution, sections, summary
 from tenants.reports.models import (
     APPROVED,
     DRAFT,
-    LANGUAGES,
     NOTE_FIELDS,
     NOTE_MAX,
     PUBLISHED,

@@ -6,20 +6,16 @@ import click
 
 from tenants.agency import orgs
 from tenants.core.audit import Actor
-from tenants.core.config import get_settings
 from tenants.core.context import tenant_scope
 from tenants.core.db import job_session
 from tenants.core.errors import DomainError
+from tenants.core.i18n import base_url
 from tenants.digest import service as digest
 from tenants.reports import links, service
 
 from .lookup import agency_by_slug, org_by_slug
 
 CLI_ACTOR = Actor(email="cli")
-
-
-def _base() -> str:
-    return (get_settings().public_url or "http://localhost:5000").rstrip("/")
 
 
 @click.group("report", help="Client loyalty reports.")
@@ -46,7 +42,7 @@ def generate(agency_slug: str, org_slug: str, month: str, publish: bool) -> None
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
         s.commit()
-        click.echo(f"{_base()}/{agency.slug}/{org.slug}/reports/{report.public_id}")
+        click.echo(f"{base_url()}/{agency.slug}/{org.slug}/reports/{report.public_id}")
         click.echo(report.public_id)
 
 
@@ -67,4 +63,4 @@ def share(agency_slug: str, org_slug: str, report_id: str, expires_days: int | N
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
         s.commit()
-        click.echo(f"{_base()}/r/{token}")
+        click.echo(f"{base_url()}/r/{token}")

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from tenants.community.values import ItemError
 from tenants.core.context import set_tenant
 from tenants.core.db import db
+from tenants.core.i18n import LANGUAGES
 from tenants.events import notify, public, qr, registrations, survey
 from tenants.events.events import EventError
 
@@ -48,7 +49,7 @@ def _enter(place: public.Place | None):
 
 def _lang() -> str:
     lang = str(get_locale())
-    return lang if lang in notify.LANGUAGES else "en"
+    return lang if lang in LANGUAGES else "en"
 
 
 @bp.route("/e/<token>", methods=["GET", "POST"])
